@@ -1,0 +1,1 @@
+"""Alerts: raising, routing, deadlines and the response lifecycle of each case."""

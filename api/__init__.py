@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): routes, dependencies and the single mapping of domain errors to HTTP."""

@@ -1,0 +1,77 @@
+"""The FastAPI application: routers, the web UI, and the one place domain errors become HTTP."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.routes import alerts, auth, health, sections, stats
+from core.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    Conflict,
+    InvalidInput,
+    MuqingError,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+)
+from web.routes import mount as mount_web
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[MuqingError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    PermissionDenied: 403,
+    AuthenticationFailed: 401,
+    InvalidInput: 422,
+    ConfigurationError: 500,
+    ServiceUnavailable: 503,
+}
+
+
+def status_for(error: MuqingError) -> int:
+    """The HTTP status of a domain error."""
+    for error_type in type(error).__mro__:
+        if error_type in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[error_type]
+    return 400
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MuqingError)
+    status = status_for(exc)
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc.message)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"detail": exc.message, "code": exc.code, **({"details": exc.details} if exc.details else {})},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = jsonable_encoder(exc.errors())
+    fields = ["/".join(str(part) for part in error.get("loc", ())) for error in errors]
+    return JSONResponse(
+        {"detail": errors, "code": "invalid_input", "message": f"请求字段有误：{', '.join(fields)}"},
+        status_code=422,
+    )
+
+
+def create_app() -> FastAPI:
+    """Build the application."""
+    app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.add_exception_handler(MuqingError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for router in (health.router, auth.router, alerts.router, stats.router, sections.router):
+        app.include_router(router, prefix="/api")
+    mount_web(app)
+    return app

@@ -1,0 +1,421 @@
+"""The ``muqing`` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from sqlalchemy import select
+
+from core.config import get_settings
+from core.db import session_scope
+from core.errors import MuqingError
+from core.types import Role
+
+app = typer.Typer(help="牧情 Muqing: livestock public-opinion monitoring and response.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and default data.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+posts_app = typer.Typer(help="Posts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(posts_app, name="posts")
+
+log = logging.getLogger("muqing")
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def _fail(error: MuqingError | Exception) -> typer.Exit:
+    message = error.message if isinstance(error, MuqingError) else str(error)
+    typer.secho(f"错误：{message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the newest schema."""
+    from core.migrate import current_revision, upgrade
+
+    upgrade(revision=revision)
+    typer.echo(f"database at revision {current_revision()}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (e.g. base)."""
+    from core.migrate import current_revision, downgrade
+
+    downgrade(revision=revision)
+    typer.echo(f"database at revision {current_revision()}")
+
+
+@db_app.command("seed")
+def db_seed() -> None:
+    """Create the default sections, routing rules and SLA policies that are missing."""
+    from alerts.service import seed_defaults
+
+    with session_scope() as session:
+        seed_defaults(session)
+    typer.echo("default sections, routing rules and SLA policies are in place")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[Role, typer.Option(help="admin, duty, leader, head or staff")],
+    section: Annotated[str | None, typer.Option(help="section code, required for head and staff")] = None,
+    display_name: str = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a user."""
+    from core.service import create_user
+
+    try:
+        with session_scope() as session:
+            user = create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                section_code=section,
+                display_name=display_name,
+            )
+            typer.echo(f"created user {user.username} ({user.role})")
+    except MuqingError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def crawl(
+    config: Annotated[Path | None, typer.Option(help="a sources YAML file to load before crawling")] = None,
+    source: Annotated[str | None, typer.Option(help="crawl only this source")] = None,
+) -> None:
+    """Crawl sources now (each in its own child process) and print what each run stored."""
+    from core.models import Source
+    from crawlers.service import crawl_source, get_source, sync_sources
+    from crawlers.sources import load_sources
+
+    _setup_logging()
+    try:
+        with session_scope() as session:
+            if config is not None:
+                loaded = sync_sources(session, specs=load_sources(config))
+                ids = [s.id for s in loaded if source is None or s.name == source]
+                if source is not None and not ids:
+                    raise typer.BadParameter(f"source {source!r} is not in {config}")
+            elif source is not None:
+                ids = [get_source(session, name=source).id]
+            else:
+                ids = list(session.scalars(select(Source.id).where(Source.enabled.is_(True))))
+            names = {s.id: s.name for s in session.scalars(select(Source).where(Source.id.in_(ids)))}
+    except MuqingError as exc:
+        raise _fail(exc) from exc
+    failed = 0
+    for source_id in ids:
+        typer.echo(f"crawling {names[source_id]} …", err=True)
+        outcome = crawl_source(source_id=source_id)
+        drops = ", ".join(f"{k}={v}" for k, v in sorted(outcome.drops.items())) or "none"
+        typer.echo(f"{names[source_id]}: {outcome.status}, {outcome.stored} new posts, drops: {drops}")
+        if outcome.error:
+            typer.echo(outcome.error, err=True)
+            failed += 1
+    _drain_jobs()
+    raise typer.Exit(code=1 if failed else 0)
+
+
+def _drain_jobs() -> None:
+    """Run queued work inline when no job runner is configured for this command."""
+    from core import outbox
+
+    settings = get_settings()
+    if settings.tasks_eager:
+        outbox.relay()
+
+
+@app.command()
+def classify(
+    input_file: Annotated[typer.FileText, typer.Option("--input", "-i", help="JSON lines; default stdin")] = sys.stdin,  # type: ignore[assignment]
+) -> None:
+    """Classify JSON lines {"id","title","text"} from stdin; print one JSON line of analysis per input line."""
+    from nlp.analyze import analyze
+
+    failures = 0
+    for number, line in enumerate(input_file, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("expected a JSON object")
+            text = row.get("text")
+            title = row.get("title") or ""
+            if not isinstance(text, str) or not isinstance(title, str):
+                raise ValueError('"text" (and "title" if given) must be strings')
+        except ValueError as exc:
+            failures += 1
+            typer.echo(f"line {number}: {exc}", err=True)
+            continue
+        result = analyze(title=title, text=text)
+        out = {"id": row.get("id"), **result.as_dict()}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    if failures:
+        typer.echo(f"{failures} line(s) could not be read", err=True)
+
+
+@app.command()
+def train() -> None:
+    """Train a model on the seed corpus and make it active."""
+    from nlp.registry import train_from_corpus
+
+    _setup_logging()
+    info = train_from_corpus()
+    typer.echo(f"trained and activated model {info.version} on {info.meta['examples']} examples")
+
+
+class ExportFormat(StrEnum):
+    """Export file formats."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+EXPORT_FIELDS = ("id", "source", "url", "title", "content", "published_at", "author", "fetched_at")
+
+
+@posts_app.command("export")
+def posts_export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv")] = ExportFormat.jsonl,
+    output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
+) -> None:
+    """Export every post (times ISO 8601 with offset)."""
+    from core.models import Post
+    from core.timeutil import isoformat_local
+
+    handle: TextIO = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS) if format == ExportFormat.csv else None
+        if writer:
+            writer.writeheader()
+        with session_scope() as session:
+            for post in session.scalars(select(Post).order_by(Post.id)).yield_per(500):
+                row: dict[str, Any] = {
+                    "id": post.id,
+                    "source": post.source_name,
+                    "url": post.url,
+                    "title": post.title,
+                    "content": post.content,
+                    "published_at": isoformat_local(post.published_at),
+                    "author": post.author,
+                    "fetched_at": isoformat_local(post.fetched_at),
+                }
+                if writer:
+                    writer.writerow(row)
+                else:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            handle.close()
+
+
+DEMO_USERS = (("admin", Role.admin, None), ("duty", Role.duty, None), ("leader", Role.leader, None))
+
+
+def seed_demo(*, base_url: str) -> None:
+    """Defaults, demo users (password from settings) and the demo board as a source."""
+    from alerts.service import seed_defaults
+    from core.models import Section, User
+    from core.service import create_user
+    from crawlers.demo.server import source_spec
+    from crawlers.service import sync_sources
+    from crawlers.sources import SourceSpec
+
+    password = get_settings().demo_password
+    with session_scope() as session:
+        seed_defaults(session)
+        wanted: list[tuple[str, Role, str | None]] = list(DEMO_USERS)
+        for section in session.scalars(select(Section).order_by(Section.id)):
+            wanted += [
+                (f"{section.code}-staff", Role.staff, section.code),
+                (f"{section.code}-head", Role.head, section.code),
+            ]
+        existing = set(session.scalars(select(User.username)))
+        for username, role, section_code in wanted:
+            if username not in existing:
+                create_user(session, username=username, password=password, role=role, section_code=section_code)
+        sync_sources(session, specs=[SourceSpec.model_validate(source_spec(base_url))])
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option(help="serve and crawl the demo board, create demo users")] = False,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default MUQING_PORT or 8000)")] = None,
+) -> None:
+    """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
+    from core.migrate import upgrade
+    from core.tasks import enqueue
+    from nlp.registry import active_version, train_from_corpus
+
+    _setup_logging()
+    settings = get_settings()
+    port = port or settings.port
+    data_dir = settings.resolved_data_dir
+    typer.echo(f"data directory: {data_dir}", err=True)
+    _check_port_free(settings.host, port)
+    upgrade()
+    # `docker stop`, systemd and `kill` send SIGTERM: stop the children as cleanly as on Ctrl-C.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    children: list[subprocess.Popen[bytes]] = []
+    env = {**os.environ, "MUQING_DATA_DIR": str(data_dir)}
+    try:
+        if active_version() is None:
+            typer.echo("training the first classifier from the seed corpus …", err=True)
+            train_from_corpus()
+        if demo:
+            site = subprocess.Popen(
+                [sys.executable, "-m", "crawlers.demo.server", "--port", str(settings.demo_site_port)],
+                stdout=subprocess.PIPE,
+                env=env,
+            )
+            children.append(site)
+            assert site.stdout is not None
+            base_url = site.stdout.readline().decode().strip()
+            seed_demo(base_url=base_url)
+            typer.echo(
+                f"demo board at {base_url}; demo users admin, duty, leader, <section>-staff, "
+                f"<section>-head with password {settings.demo_password!r}",
+                err=True,
+            )
+        else:
+            from alerts.service import seed_defaults
+
+            with session_scope() as session:
+                seed_defaults(session)
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "core.tasks:celery_app",
+                    "worker",
+                    "--beat",
+                    "--pool",
+                    "threads",
+                    "--concurrency",
+                    "4",
+                    "--loglevel",
+                    "INFO",
+                    "--schedule",
+                    str(data_dir / "beat-schedule"),
+                ],
+                env=env,
+            )
+        )
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:create_app",
+                    "--factory",
+                    "--host",
+                    settings.host,
+                    "--port",
+                    str(port),
+                ],
+                env=env,
+            )
+        )
+        if demo:
+            from crawlers.service import get_source
+
+            with session_scope() as session:
+                enqueue("crawlers.crawl_source", source_id=get_source(session, name="demo-board").id)
+        typer.echo(f"牧情 is running at http://{settings.host}:{port} — press Ctrl-C to stop", err=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        typer.echo("a component stopped; shutting down", err=True)
+    except KeyboardInterrupt:
+        typer.echo("stopping …", err=True)
+    finally:
+        _stop(children)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            typer.secho(
+                f"错误：端口 {host}:{port} 已被占用（{exc.strerror}），请设置 MUQING_PORT 换一个端口",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(code=1) from exc
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@app.command()
+def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None) -> None:
+    """Serve the API and web UI only (scale-out: run worker and beat separately)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("api.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def worker(concurrency: int = 2) -> None:
+    """Run a job worker (Celery)."""
+    from core.tasks import celery_app
+
+    celery_app.worker_main(["worker", "--loglevel", "INFO", "--concurrency", str(concurrency)])
+
+
+@app.command()
+def beat() -> None:
+    """Run the scheduler (Celery beat)."""
+    from core.tasks import celery_app
+
+    schedule = get_settings().resolved_data_dir / "beat-schedule"
+    celery_app.start(["beat", "--loglevel", "INFO", "--schedule", str(schedule)])
+
+
+if __name__ == "__main__":
+    app()

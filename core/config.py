@@ -1,0 +1,81 @@
+"""The one settings object, read from ``MUQING_*`` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"
+
+
+class Settings(BaseSettings):
+    """Muqing settings; every field can be set as ``MUQING_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MUQING_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = None
+    broker_url: str | None = Field(
+        default=None, description="Celery broker; empty means the embedded file-system queue in data_dir"
+    )
+    tasks_eager: bool = Field(default=False, description="run jobs inline (tests and one-off commands)")
+    secret_key: str = PLACEHOLDER_SECRET
+    token_minutes: int = 12 * 60
+    timezone: str = "Asia/Shanghai"
+    demo_password: str = "muqing-demo"
+    demo_site_port: int = 0
+    sources_file: Path | None = None
+    search_backend: Literal["fts5", "elasticsearch"] = "fts5"
+    elasticsearch_url: str | None = None
+    office_hours: str = "08:30-12:00,13:30-17:30"
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("MUQING_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """The data directory as an absolute path, created if missing."""
+        path = self.data_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def signing_key(self) -> str:
+        """The secret for tokens; outside production a placeholder is replaced by a random per-install key."""
+        if self.secret_key != PLACEHOLDER_SECRET:
+            return self.secret_key
+        path = self.resolved_data_dir / "secret_key"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        return path.read_text(encoding="utf-8").strip()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'muqing.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite."""
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache to change them)."""
+    return Settings()

@@ -1,0 +1,86 @@
+"""Column types and enums shared by every domain."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Dialect
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a time zone first")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Role(enum.StrEnum):
+    """User roles of DESIGN.md."""
+
+    admin = "admin"
+    duty = "duty"  # 值班员
+    leader = "leader"  # 中心领导
+    head = "head"  # 科室负责人
+    staff = "staff"  # 科室经办人
+
+
+class Severity(enum.StrEnum):
+    """Alert severity; the values are the Chinese terms users and policies use."""
+
+    ordinary = "一般"
+    significant = "较大"
+    major = "重大"
+
+
+class Category(enum.StrEnum):
+    """The classifier's category codes (DESIGN.md taxonomy)."""
+
+    epidemic = "epidemic"
+    pollution = "pollution"
+    slaughter = "slaughter"
+    product_safety = "product_safety"
+    policy = "policy"
+    market = "market"
+    conduct = "conduct"
+    other = "other"
+
+
+CATEGORY_LABELS: dict[str, str] = {
+    "epidemic": "动物疫病防控",
+    "pollution": "养殖污染",
+    "slaughter": "屠宰管理",
+    "product_safety": "畜产品与投入品质量安全",
+    "policy": "政策补贴与审批服务",
+    "market": "市场供应与价格",
+    "conduct": "机构作风与人员",
+    "other": "非本中心职责",
+}
+
+
+class Sentiment(enum.StrEnum):
+    """Sentiment of a post."""
+
+    negative = "negative"
+    neutral = "neutral"
+    positive = "positive"

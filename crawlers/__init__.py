@@ -1,0 +1,1 @@
+"""Collection: sources as data, Scrapy spiders that only parse, one pipeline per file."""

@@ -1,0 +1,28 @@
+"""Scrapy settings shared by every crawl: polite, bounded, and honest about who we are."""
+
+from __future__ import annotations
+
+BOT_NAME = "muqing"
+SPIDER_MODULES = ["crawlers.spiders"]
+USER_AGENT = "MuqingBot/0.1 (public-opinion monitoring for a district livestock office)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+ITEM_PIPELINES = {
+    "crawlers.pipelines.clean.CleanPipeline": 100,
+    "crawlers.pipelines.store.StorePipeline": 900,
+}

@@ -1,0 +1,1 @@
+"""Spiders: they only parse pages into PostItems; cleaning and storage are pipelines."""

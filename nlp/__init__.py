@@ -1,0 +1,1 @@
+"""Text analysis: tokenising, classifying, explaining, and the model registry."""

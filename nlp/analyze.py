@@ -1,0 +1,43 @@
+"""analyze(text): the one entry point for classifying a text with the active model."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from nlp.registry import get_model
+
+
+@dataclass(slots=True)
+class AnalysisResult:
+    """The analysis stored for a post and returned by ``muqing classify``."""
+
+    relevant: bool
+    category: str
+    needs_response: bool
+    severity: str
+    sentiment: str
+    score: float
+    reasons: list[dict[str, Any]]
+    model_version: str
+    entities: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return asdict(self)
+
+
+def analyze(*, title: str, text: str) -> AnalysisResult:
+    """Classify one post (title and text) with the active model."""
+    model_version, model = get_model()
+    prediction = model.predict(f"{title}\n{text}" if title else text)
+    return AnalysisResult(
+        relevant=prediction.relevant,
+        category=prediction.category,
+        needs_response=prediction.needs_response,
+        severity=prediction.severity,
+        sentiment=prediction.sentiment,
+        score=prediction.score,
+        reasons=prediction.reasons,
+        model_version=model_version,
+    )

@@ -1,0 +1,14 @@
+"""NLP jobs."""
+
+from __future__ import annotations
+
+from core.db import session_scope
+from core.tasks import celery_app
+from nlp.service import analyze_post as analyze_post_flow
+
+
+@celery_app.task(name="nlp.analyze_post")
+def analyze_post(post_id: int) -> None:
+    """Analyse one stored post (idempotent per model version)."""
+    with session_scope() as session:
+        analyze_post_flow(session, post_id=post_id)

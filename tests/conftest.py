@@ -1,0 +1,203 @@
+"""Shared fixtures: an isolated data directory, a migrated database per backend, a trained model.
+
+App modules read settings when imported, so this file imports none of them at module level.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.services import need
+
+_SAVED_ENV: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Isolate settings before any app module is imported (modules read settings at import)."""
+    _SAVED_ENV.update(os.environ)
+    data_dir = Path(tempfile.mkdtemp(prefix="muqing-test-"))
+    os.environ["MUQING_DATA_DIR"] = str(data_dir)
+    os.environ["MUQING_TASKS_EAGER"] = "1"
+    os.environ["MUQING_ENV"] = "test"
+    os.environ.pop("MUQING_DATABASE_URL", None)
+    os.environ.pop("MUQING_BROKER_URL", None)
+    config.stash[_DATA_DIR] = data_dir
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Restore the environment and remove the session's data directory."""
+    data_dir = config.stash.get(_DATA_DIR, None)
+    os.environ.clear()
+    os.environ.update(_SAVED_ENV)
+    if data_dir is not None:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+_DATA_DIR = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session")
+def session_dir(pytestconfig: pytest.Config) -> Path:
+    """The data directory of the whole test session."""
+    return pytestconfig.stash[_DATA_DIR]
+
+
+def reload_settings() -> None:
+    """Make every cached piece of configuration follow the current environment."""
+    from core.config import get_settings
+    from core.db import dispose_engines
+    from core.tasks import configure_celery
+
+    get_settings.cache_clear()
+    dispose_engines()
+    configure_celery()
+
+
+def _create_postgres_database(admin_url: str) -> str:
+    url = make_url(admin_url)
+    name = f"muqing_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(admin_url: str, database_url: str) -> None:
+    name = make_url(database_url).database
+    engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated_urls(session_dir: Path) -> Iterator[dict[str, str]]:
+    created: dict[str, str] = {}
+    yield created
+    admin = os.environ.get("MUQING_TEST_POSTGRES_URL")
+    if admin and "postgresql" in created:
+        from core.db import dispose_engines
+
+        dispose_engines()
+        _drop_postgres_database(admin, created["postgresql"])
+
+
+def _database_url(backend: str, session_dir: Path, created: dict[str, str]) -> str:
+    if backend not in created:
+        from core.migrate import upgrade
+
+        if backend == "sqlite":
+            url = f"sqlite:///{session_dir / 'test.db'}"
+        else:
+            url = _create_postgres_database(need("MUQING_TEST_POSTGRES_URL", "PostgreSQL"))
+        upgrade(url=url)
+        created[backend] = url
+    return created[backend]
+
+
+def _wipe(url: str) -> None:
+    from core.db import get_engine
+    from core.models import Base
+
+    engine = get_engine(url)
+    tables = Base.metadata.sorted_tables
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, session_dir: Path, _migrated_urls: dict[str, str]) -> Iterator[str]:
+    """A migrated, empty database on each backend; the app's settings point at it for the test."""
+    url = _database_url(request.param, session_dir, _migrated_urls)
+    os.environ["MUQING_DATABASE_URL"] = url
+    reload_settings()
+    import alerts.models  # noqa: F401 - registers the alert tables for wiping
+
+    _wipe(url)
+    yield url
+    os.environ.pop("MUQING_DATABASE_URL", None)
+    reload_settings()
+
+
+@pytest.fixture(scope="session")
+def trained_model(session_dir: Path) -> str:
+    """Train the classifier once per session on the shipped corpus and activate it."""
+    from nlp.registry import active_version, train_from_corpus
+
+    return active_version() or train_from_corpus().version
+
+
+@pytest.fixture
+def seeded(db: str) -> str:
+    """The database with the default sections, routing rules and SLA policies."""
+    from alerts.service import seed_defaults
+    from core.db import session_scope
+
+    with session_scope() as session:
+        seed_defaults(session)
+    return db
+
+
+@pytest.fixture
+def queued_jobs(db: str) -> Iterator[None]:
+    """Jobs go to the queue instead of running inline (nothing consumes them unless a test starts a worker)."""
+    os.environ["MUQING_TASKS_EAGER"] = "0"
+    reload_settings()
+    yield
+    os.environ["MUQING_TASKS_EAGER"] = "1"
+    reload_settings()
+
+
+Login = Callable[[str], dict[str, str]]
+
+
+@pytest.fixture
+def client(seeded: str) -> Iterator[TestClient]:
+    from api.main import create_app
+
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def login(client: TestClient) -> Login:
+    """Sign a user in through the API and return the Authorization header."""
+
+    from tests.factories import PASSWORD
+
+    def _login(username: str) -> dict[str, str]:
+        response = client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["token_type"] == "bearer"
+        return {"Authorization": f"Bearer {body['access_token']}"}
+
+    return _login
+
+
+@pytest.fixture
+def people(seeded: str) -> None:
+    """The roles of a small office: duty, leader, and staff and head of two sections."""
+    from tests.factories import make_user
+
+    make_user("duty", "duty")
+    make_user("leader", "leader")
+    make_user("production-staff", "staff", "production")
+    make_user("production-head", "head", "production")
+    make_user("quality-staff", "staff", "quality")

@@ -1,0 +1,121 @@
+"""`muqing up --demo` as a new user runs it: the demo answers, crawls, raises an alert; a case walks to closed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+PASSWORD = "demo-pass-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(check: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what} ({last})")
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    data_dir = tmp_path_factory.mktemp("up")
+    port = free_port()
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith("MUQING_") or key.startswith("MUQING_TEST")
+    }
+    env.update(MUQING_DATA_DIR=str(data_dir), MUQING_PORT=str(port), MUQING_DEMO_PASSWORD=PASSWORD)
+    log = (data_dir / "up.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "up", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: httpx.get(f"{base}/api/health").status_code == 200, 120, "the API to answer")
+        yield base, process, data_dir
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def token(base: str, username: str) -> dict[str, str]:
+    response = httpx.post(f"{base}/api/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_demo_raises_a_routed_alert_with_deadlines_and_a_case_walks_to_closed(
+    running: tuple[str, subprocess.Popen[bytes], Path],
+) -> None:
+    base, _, data_dir = running
+    duty = token(base, "duty")
+
+    def routed_alert() -> dict[str, Any] | None:
+        items = httpx.get(f"{base}/api/alerts", headers=duty).json()["items"]
+        return next((a for a in items if a["section"] and a["ack_due"] and a["close_due"]), None)
+
+    alert = wait_for(routed_alert, 120, "a routed alert from the demo crawl")
+    code, alert_id = alert["section"]["code"], alert["id"]
+
+    def act(headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(f"{base}/api/alerts/{alert_id}/transitions", headers=headers, json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    act(duty, {"action": "acknowledge"})
+    act(duty, {"action": "assign"})
+    staff, head = token(base, f"{code}-staff"), token(base, f"{code}-head")
+    act(staff, {"action": "start"})
+    act(staff, {"action": "respond", "response": {"content": "已到现场核查并回复群众", "channel": "board_reply"}})
+    assert act(head, {"action": "close"})["status"] == "closed"
+
+    other = "office" if code != "office" else "quality"
+    assert httpx.get(f"{base}/api/alerts/{alert_id}", headers=token(base, f"{other}-staff")).status_code == 404
+
+    figures = httpx.get(f"{base}/api/stats/timeliness", headers=token(base, "leader")).json()["sections"]
+    row = next(r for r in figures if r["section"] and r["section"]["code"] == code)
+    assert row["closed"] >= 1 and row["close_on_time_rate"] == 1.0 and row["ack_on_time_rate"] == 1.0
+
+    page = httpx.get(f"{base}/login")
+    assert page.status_code == 200 and "登录" in page.text
+
+
+def test_ctrl_c_stops_every_component(running: tuple[str, subprocess.Popen[bytes], Path]) -> None:
+    _, process, data_dir = running
+    children = subprocess.run(
+        ["pgrep", "-g", str(process.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert len(children) >= 4, "expected the launcher, API, job runner and demo board"
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True, check=False).stdout
+    assert left.strip() == "", f"processes left running: {left}"
+    assert "stopping" in (data_dir / "up.log").read_text(encoding="utf-8", errors="replace")
