@@ -43,12 +43,17 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
     data_dir = tmp_path_factory.mktemp("up")
     port = free_port()
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith("MUQING_") or key.startswith("MUQING_TEST")
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MUQING_") or key.startswith("MUQING_TEST")
     }
     env.update(MUQING_DATA_DIR=str(data_dir), MUQING_PORT=str(port), MUQING_DEMO_PASSWORD=PASSWORD)
     log = (data_dir / "up.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "up", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "cli", "up", "--demo"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -74,7 +79,7 @@ def token(base: str, username: str) -> dict[str, str]:
 def test_demo_raises_a_routed_alert_with_deadlines_and_a_case_walks_to_closed(
     running: tuple[str, subprocess.Popen[bytes], Path],
 ) -> None:
-    base, _, data_dir = running
+    base, _, _data_dir = running
     duty = token(base, "duty")
 
     def routed_alert() -> dict[str, Any] | None:

@@ -200,7 +200,7 @@ def counts_table(rows: list[dict]) -> str:
         false_n = sum(1 for r in items if not r["needs_response"])
         return [false_n, sev["一般"], sev["较大"], sev["重大"], len(items)]
 
-    for c in cats + ["**all**"]:
+    for c in [*cats, "**all**"]:
         pool = rows if c == "**all**" else by_cat[c]
         for s in STYLES:
             items = [r for r in pool if r["style"] == s]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 import uuid
 
 import pytest
@@ -53,5 +52,3 @@ def test_models_and_migrations_agree(empty_database: str) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], f"models differ from migrations; add a migration: {differences}"
-
-
