@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated
 
 import typer
 from sqlalchemy import select
 
+import crawlers.cli
+import nlp.cli
+from core.cli import fail, setup_logging
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
@@ -25,24 +24,12 @@ from core.types import Role
 app = typer.Typer(help="牧情 Muqing: livestock public-opinion monitoring and response.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and default data.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
-posts_app = typer.Typer(help="Posts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
-app.add_typer(posts_app, name="posts")
+crawlers.cli.register(app)
+nlp.cli.register(app)
 
 log = logging.getLogger("muqing")
-
-
-def _setup_logging() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-
-
-def _fail(error: MuqingError | Exception) -> typer.Exit:
-    message = error.message if isinstance(error, MuqingError) else str(error)
-    typer.secho(f"错误：{message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
 
 
 @db_app.command("upgrade")
@@ -96,140 +83,7 @@ def user_create(
             )
             typer.echo(f"created user {user.username} ({user.role})")
     except MuqingError as exc:
-        raise _fail(exc) from exc
-
-
-@app.command()
-def crawl(
-    config: Annotated[Path | None, typer.Option(help="a sources YAML file to load before crawling")] = None,
-    source: Annotated[str | None, typer.Option(help="crawl only this source")] = None,
-) -> None:
-    """Crawl sources now (each in its own child process) and print what each run stored."""
-    from core.models import Source
-    from crawlers.service import crawl_source, get_source, sync_sources
-    from crawlers.sources import load_sources
-
-    _setup_logging()
-    try:
-        with session_scope() as session:
-            if config is not None:
-                loaded = sync_sources(session, specs=load_sources(config))
-                ids = [s.id for s in loaded if source is None or s.name == source]
-                if source is not None and not ids:
-                    raise typer.BadParameter(f"source {source!r} is not in {config}")
-            elif source is not None:
-                ids = [get_source(session, name=source).id]
-            else:
-                ids = list(session.scalars(select(Source.id).where(Source.enabled.is_(True))))
-            names = {s.id: s.name for s in session.scalars(select(Source).where(Source.id.in_(ids)))}
-    except MuqingError as exc:
-        raise _fail(exc) from exc
-    failed = 0
-    for source_id in ids:
-        typer.echo(f"crawling {names[source_id]} …", err=True)
-        outcome = crawl_source(source_id=source_id)
-        drops = ", ".join(f"{k}={v}" for k, v in sorted(outcome.drops.items())) or "none"
-        typer.echo(f"{names[source_id]}: {outcome.status}, {outcome.stored} new posts, drops: {drops}")
-        if outcome.error:
-            typer.echo(outcome.error, err=True)
-            failed += 1
-    _drain_jobs()
-    raise typer.Exit(code=1 if failed else 0)
-
-
-def _drain_jobs() -> None:
-    """Run queued work inline when no job runner is configured for this command."""
-    from core import outbox
-
-    settings = get_settings()
-    if settings.tasks_eager:
-        outbox.relay()
-
-
-@app.command()
-def classify(
-    input_file: Annotated[typer.FileText, typer.Option("--input", "-i", help="JSON lines; default stdin")] = sys.stdin,  # type: ignore[assignment]
-) -> None:
-    """Classify JSON lines {"id","title","text"} from stdin; print one JSON line of analysis per input line."""
-    from nlp.analyze import analyze
-
-    failures = 0
-    for number, line in enumerate(input_file, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("expected a JSON object")
-            text = row.get("text")
-            title = row.get("title") or ""
-            if not isinstance(text, str) or not isinstance(title, str):
-                raise ValueError('"text" (and "title" if given) must be strings')
-        except ValueError as exc:
-            failures += 1
-            typer.echo(f"line {number}: {exc}", err=True)
-            continue
-        result = analyze(title=title, text=text)
-        out = {"id": row.get("id"), **result.as_dict()}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    if failures:
-        typer.echo(f"{failures} line(s) could not be read", err=True)
-
-
-@app.command()
-def train() -> None:
-    """Train a model on the seed corpus and make it active."""
-    from nlp.registry import train_from_corpus
-
-    _setup_logging()
-    info = train_from_corpus()
-    typer.echo(f"trained and activated model {info.version} on {info.meta['examples']} examples")
-
-
-class ExportFormat(StrEnum):
-    """Export file formats."""
-
-    jsonl = "jsonl"
-    csv = "csv"
-
-
-EXPORT_FIELDS = ("id", "source", "url", "title", "content", "published_at", "author", "fetched_at")
-
-
-@posts_app.command("export")
-def posts_export(
-    format: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv")] = ExportFormat.jsonl,
-    output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
-) -> None:
-    """Export every post (times ISO 8601 with offset)."""
-    from core.models import Post
-    from core.timeutil import isoformat_local
-
-    handle: TextIO = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    try:
-        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS) if format == ExportFormat.csv else None
-        if writer:
-            writer.writeheader()
-        with session_scope() as session:
-            for post in session.scalars(select(Post).order_by(Post.id)).yield_per(500):
-                row: dict[str, Any] = {
-                    "id": post.id,
-                    "source": post.source_name,
-                    "url": post.url,
-                    "title": post.title,
-                    "content": post.content,
-                    "published_at": isoformat_local(post.published_at),
-                    "author": post.author,
-                    "fetched_at": isoformat_local(post.fetched_at),
-                }
-                if writer:
-                    writer.writerow(row)
-                else:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    finally:
-        if output:
-            handle.close()
+        raise fail(exc) from exc
 
 
 DEMO_USERS = (("admin", Role.admin, None), ("duty", Role.duty, None), ("leader", Role.leader, None))
@@ -270,7 +124,7 @@ def up(
     from core.tasks import enqueue
     from nlp.registry import active_version, train_from_corpus
 
-    _setup_logging()
+    setup_logging()
     settings = get_settings()
     port = port or settings.port
     data_dir = settings.resolved_data_dir

@@ -1,0 +1,117 @@
+"""Crawl commands: ``muqing crawl``, ``muqing posts export``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from sqlalchemy import select
+
+from core.cli import fail, setup_logging
+from core.config import get_settings
+from core.db import session_scope
+from core.errors import MuqingError
+
+posts_app = typer.Typer(help="Posts.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the crawl commands to the ``muqing`` command."""
+    app.command()(crawl)
+    app.add_typer(posts_app, name="posts")
+
+
+def crawl(
+    config: Annotated[Path | None, typer.Option(help="a sources YAML file to load before crawling")] = None,
+    source: Annotated[str | None, typer.Option(help="crawl only this source")] = None,
+) -> None:
+    """Crawl sources now (each in its own child process) and print what each run stored."""
+    from core.models import Source
+    from crawlers.service import crawl_source, get_source, sync_sources
+    from crawlers.sources import load_sources
+
+    setup_logging()
+    try:
+        with session_scope() as session:
+            if config is not None:
+                loaded = sync_sources(session, specs=load_sources(config))
+                ids = [s.id for s in loaded if source is None or s.name == source]
+                if source is not None and not ids:
+                    raise typer.BadParameter(f"source {source!r} is not in {config}")
+            elif source is not None:
+                ids = [get_source(session, name=source).id]
+            else:
+                ids = list(session.scalars(select(Source.id).where(Source.enabled.is_(True))))
+            names = {s.id: s.name for s in session.scalars(select(Source).where(Source.id.in_(ids)))}
+    except MuqingError as exc:
+        raise fail(exc) from exc
+    failed = 0
+    for source_id in ids:
+        typer.echo(f"crawling {names[source_id]} …", err=True)
+        outcome = crawl_source(source_id=source_id)
+        drops = ", ".join(f"{k}={v}" for k, v in sorted(outcome.drops.items())) or "none"
+        typer.echo(f"{names[source_id]}: {outcome.status}, {outcome.stored} new posts, drops: {drops}")
+        if outcome.error:
+            typer.echo(outcome.error, err=True)
+            failed += 1
+    _drain_jobs()
+    raise typer.Exit(code=1 if failed else 0)
+
+
+def _drain_jobs() -> None:
+    """Run queued work inline when no job runner is configured for this command."""
+    from core import outbox
+
+    settings = get_settings()
+    if settings.tasks_eager:
+        outbox.relay()
+
+
+class ExportFormat(StrEnum):
+    """Export file formats."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+EXPORT_FIELDS = ("id", "source", "url", "title", "content", "published_at", "author", "fetched_at")
+
+
+@posts_app.command("export")
+def posts_export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv")] = ExportFormat.jsonl,
+    output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
+) -> None:
+    """Export every post (times ISO 8601 with offset)."""
+    from core.models import Post
+    from core.timeutil import isoformat_local
+
+    handle: TextIO = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS) if format == ExportFormat.csv else None
+        if writer:
+            writer.writeheader()
+        with session_scope() as session:
+            for post in session.scalars(select(Post).order_by(Post.id)).yield_per(500):
+                row: dict[str, Any] = {
+                    "id": post.id,
+                    "source": post.source_name,
+                    "url": post.url,
+                    "title": post.title,
+                    "content": post.content,
+                    "published_at": isoformat_local(post.published_at),
+                    "author": post.author,
+                    "fetched_at": isoformat_local(post.fetched_at),
+                }
+                if writer:
+                    writer.writerow(row)
+                else:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            handle.close()
