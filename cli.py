@@ -54,7 +54,9 @@ def db_downgrade(revision: str) -> None:
 def db_seed() -> None:
     """Create the default sections, routing rules and SLA policies that are missing."""
     from alerts.service import seed_defaults
+    from core.migrate import ensure_schema
 
+    ensure_schema()
     with session_scope() as session:
         seed_defaults(session)
     typer.echo("default sections, routing rules and SLA policies are in place")
@@ -69,8 +71,10 @@ def user_create(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
     """Create a user."""
+    from core.migrate import ensure_schema
     from core.service import create_user
 
+    ensure_schema()
     try:
         with session_scope() as session:
             user = create_user(

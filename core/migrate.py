@@ -50,3 +50,9 @@ def current_revision(*, url: str | None = None) -> str | None:
 def head_revision() -> str | None:
     """The newest revision in the code."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def ensure_schema(*, url: str | None = None) -> None:
+    """Migrate to the newest schema when behind, so a command works on a fresh data directory."""
+    if current_revision(url=url) != head_revision():
+        upgrade(url=url)

@@ -16,6 +16,7 @@ from core.cli import fail, setup_logging
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
+from core.migrate import ensure_schema
 
 posts_app = typer.Typer(help="Posts.", no_args_is_help=True)
 
@@ -36,6 +37,7 @@ def crawl(
     from crawlers.sources import load_sources
 
     setup_logging()
+    ensure_schema()
     try:
         with session_scope() as session:
             if config is not None:
@@ -91,6 +93,7 @@ def posts_export(
     from core.models import Post
     from core.timeutil import isoformat_local
 
+    ensure_schema()
     handle: TextIO = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         writer = csv.DictWriter(handle, fieldnames=EXPORT_FIELDS) if format == ExportFormat.csv else None

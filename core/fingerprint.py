@@ -1,0 +1,48 @@
+"""Near-duplicate signatures of text: a 64-bit SimHash over character shingles, compared by Hamming distance."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+MASK64 = (1 << 64) - 1
+
+
+def normalise(text: str) -> str:
+    """Text reduced to what a repost keeps: NFKC, lower case, no whitespace or punctuation."""
+    return _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def _shingle_hash(shingle: str) -> int:
+    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+
+
+def simhash(text: str, *, width: int = 3) -> int:
+    """A 64-bit SimHash of ``text`` over ``width``-character shingles (0 for empty text)."""
+    chars = normalise(text)
+    if not chars:
+        return 0
+    shingles = [chars[i : i + width] for i in range(max(1, len(chars) - width + 1))]
+    weights = [0] * 64
+    for shingle in shingles:
+        value = _shingle_hash(shingle)
+        for bit in range(64):
+            weights[bit] += 1 if value >> bit & 1 else -1
+    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+
+
+def as_signed(value: int) -> int:
+    """The signature as a signed 64-bit integer, so it fits a BIGINT column."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    """Bits that differ between two signatures (signed or unsigned)."""
+    return ((a & MASK64) ^ (b & MASK64)).bit_count()
+
+
+def near_duplicate(a: int, b: int, *, max_bits: int = 3) -> bool:
+    """True when two non-empty signatures differ in at most ``max_bits`` bits."""
+    return a != 0 and b != 0 and hamming(a, b) <= max_bits
