@@ -59,14 +59,15 @@ def relay(*, limit: int = 500, retry: bool = True) -> int:
     if not ids:
         return 0
     with session_scope() as session:
-        claimed = list(
-            session.execute(
+        claimed: list[tuple[int, str, dict[str, Any]]] = [
+            (row[0], row[1], row[2])
+            for row in session.execute(
                 update(OutboxEvent)
                 .where(OutboxEvent.id.in_(ids), _due())
                 .values(dispatched_at=utcnow(), attempts=OutboxEvent.attempts + 1)
                 .returning(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload)
-            ).tuples()
-        )
+            )
+        ]
     claimed.sort()
     sent = 0
     for position, (event_id, topic, payload) in enumerate(claimed):

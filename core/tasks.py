@@ -97,7 +97,15 @@ def configure_celery(settings: Settings | None = None) -> Celery:
     }
     if settings.broker_url:
         conf["broker_url"] = settings.broker_url
-        options: dict[str, Any] = {"visibility_timeout": settings.broker_visibility_timeout}
+        options: dict[str, Any] = {
+            "visibility_timeout": settings.broker_visibility_timeout,
+            # Senders fail fast when Redis is down: the outbox keeps the work and the next relay sends it.
+            # (Workers reconnect on their own schedule, broker_connection_max_retries.)
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        }
         if settings.broker_key_prefix:
             options["global_keyprefix"] = settings.broker_key_prefix
         conf["broker_transport_options"] = options
@@ -115,7 +123,17 @@ def configure_celery(settings: Settings | None = None) -> Celery:
         }
         conf["beat_schedule_filename"] = str(settings.resolved_data_dir / "beat-schedule")
     celery_app.conf.update(conf)
+    _forget_connections()
     return celery_app
+
+
+def _forget_connections() -> None:
+    # The app keeps its producer pool once made; a new broker setting must not reuse it. (kombu keeps
+    # one connection pool per broker URL, so switching back finds the earlier one again.)
+    celery_app._pool = None
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 def broker_label(settings: Settings | None = None) -> str:

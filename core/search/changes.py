@@ -3,7 +3,8 @@
 The row goes into the same transaction as the change, so the index can lag behind the database but never
 miss a change: committed posts reach the index when the search engine is reachable, however long it was down.
 Which classes matter is registered with ``core.search.plugins.track`` (core's own below; alerts' in
-``alerts.search``).
+``alerts.search``). Changes made through the ORM unit of work are seen; a bulk ``update()``/``delete()``
+statement bypasses it and must call ``mark_changed`` for the posts it touches.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def _write(session: Session, flush_context: UOWTransaction) -> None:
         insert(SearchOutbox), [{"post_id": post_id, "created_at": now} for post_id in sorted(post_ids)]
     )
     session.info[_WRITTEN] = True
+
+
+def mark_changed(session: Session, *, post_ids: Iterable[int]) -> None:
+    """Record in the caller's transaction that these posts' documents changed (for bulk statements)."""
+    rows = [{"post_id": post_id, "created_at": utcnow()} for post_id in sorted(set(post_ids))]
+    if rows:
+        session.execute(insert(SearchOutbox), rows)
+        session.info[_WRITTEN] = True
 
 
 @event.listens_for(Session, "after_rollback")

@@ -15,11 +15,9 @@ LEAD_CHARS = 20
 ELLIPSIS = "…"
 
 
-def _pattern(tokens: list[str]) -> re.Pattern[str] | None:
-    words = sorted({token for token in tokens if token.strip()}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+def _patterns(tokens: list[str]) -> list[re.Pattern[str]]:
+    # One pattern per word: words may overlap (养猪, 猪场 in 养猪场) and each must be found.
+    return [re.compile(re.escape(word), re.IGNORECASE) for word in dict.fromkeys(t for t in tokens if t.strip())]
 
 
 def _marked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -33,13 +31,11 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
-    if pattern is None:
-        return []
+def _spans(patterns: list[re.Pattern[str]], text: str) -> list[tuple[int, int]]:
+    found = sorted(match.span() for pattern in patterns for match in pattern.finditer(text))
     merged: list[tuple[int, int]] = []
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        if merged and start <= merged[-1][1]:
+    for start, end in found:
+        if merged and start < merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
@@ -48,13 +44,13 @@ def _spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
 
 def highlight(text: str, tokens: list[str]) -> str:
     """The whole ``text``, escaped, with every query token marked."""
-    return _marked(text, _spans(_pattern(tokens), text))
+    return _marked(text, _spans(_patterns(tokens), text))
 
 
 def snippet(text: str, tokens: list[str], *, width: int = SNIPPET_CHARS) -> str:
     """A window of about ``width`` characters around the densest run of matches, escaped and marked."""
     text = " ".join(text.split())
-    spans = _spans(_pattern(tokens), text)
+    spans = _spans(_patterns(tokens), text)
     if len(text) <= width:
         return _marked(text, spans)
     start = 0

@@ -82,8 +82,10 @@ def sentiment_label(code: str | None) -> str | None:
 
 def search_out(session: Session, *, result: SearchPage, query: SearchQuery, page: int, size: int) -> SearchOut:
     """The JSON shape of ``result``, with the labels people read (section and source names)."""
-    sections = dict(session.execute(select(Section.code, Section.name)).tuples().all())
-    sources = {name: title or name for name, title in session.execute(select(Source.name, Source.title)).tuples()}
+    sections: dict[str, str] = {code: name for code, name in session.execute(select(Section.code, Section.name))}
+    sources: dict[str, str] = {
+        name: title or name for name, title in session.execute(select(Source.name, Source.title))
+    }
     hits = [
         SearchHitOut(
             post_id=hit.post_id,
