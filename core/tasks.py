@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from celery import Celery, Task, signals
-from kombu import Queue
+from kombu import Exchange, Queue
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
@@ -80,8 +80,11 @@ def configure_celery(settings: Settings | None = None) -> Celery:
         "task_ignore_result": True,
         "task_always_eager": settings.tasks_eager,
         "task_eager_propagates": True,
-        "task_queues": [Queue(name) for name in QUEUES],
+        # Each queue its own routing key: queues sharing one key would each receive every job sent to it.
+        "task_queues": [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
         "task_default_queue": "default",
+        "task_default_exchange": "default",
+        "task_default_routing_key": "default",
         "task_routes": TASK_ROUTES,
         "timezone": "UTC",
         "enable_utc": True,
@@ -105,6 +108,10 @@ def configure_celery(settings: Settings | None = None) -> Celery:
             "interval_start": 0,
             "interval_step": 0.2,
             "interval_max": 0.5,
+            # How soon a job held by a worker that died is handed out again: after the visibility timeout,
+            # checked every tenth of it (Redis's default sweep is every 100 s).
+            "unacked_restore_interval": max(1, min(10, settings.broker_visibility_timeout // 10)),
+            "unacked_restore_throttle": 1,
         }
         if settings.broker_key_prefix:
             options["global_keyprefix"] = settings.broker_key_prefix

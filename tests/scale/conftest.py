@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.scale.processes import Process, beat, worker
 from tests.services import need
 
 if TYPE_CHECKING:
@@ -164,3 +165,61 @@ def corpus(
     with settings_from(current.env):
         reset(current)
         yield current, load()
+
+
+@dataclass(slots=True)
+class Running:
+    """A stack with real job processes: its settings, the workers and beat, and where they log."""
+
+    stack: Stack
+    log_dir: Path
+    processes: list[Process] = field(default_factory=list)
+
+    def start(self, *processes: Process) -> None:
+        """Start ``processes`` together and wait until each serves (workers) or schedules (beat)."""
+        for process in processes:
+            self.processes.append(process.start())
+        for process in processes:
+            process.wait_for_log("ready." if "worker" in process.argv else "beat: Starting", timeout=180)
+
+    def stop(self) -> None:
+        """Stop every process this stack started."""
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+
+
+def queued_stack_env(name: str, session_dir: Path, migrated: dict[str, str], base: Path) -> dict[str, str]:
+    """Settings of a stack whose jobs go through the queue to real workers, with a data directory of its own.
+
+    Its own data directory gives the embedded stack its own file queue and index; the trained model of the
+    session is shared through a link.
+    """
+    data_dir = base / f"data-{name}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    models = data_dir / "models"
+    if not models.exists():
+        models.symlink_to(session_dir / "models", target_is_directory=True)
+    return {**stack_env(name, session_dir, migrated), "MUQING_DATA_DIR": str(data_dir), "MUQING_TASKS_EAGER": "0"}
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def running(
+    request: pytest.FixtureRequest,
+    session_dir: Path,
+    _migrated_urls: dict[str, str],
+    _shared_cleanup: None,
+    trained_model: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Running]:
+    """A stack with one worker and beat running as separate processes (``muqing worker``, ``muqing beat``)."""
+    base = tmp_path_factory.mktemp(f"running-{request.param}")
+    current = Stack(request.param, queued_stack_env(request.param, session_dir, _migrated_urls, base))
+    with settings_from(current.env):
+        reset(current)
+        state = Running(current, base)
+        try:
+            state.start(worker(current.env, base), beat(current.env, base))
+            yield state
+        finally:
+            state.stop()
