@@ -25,6 +25,7 @@ from tests.services import need
 
 if TYPE_CHECKING:
     from tests.scale.corpus import Loaded
+    from tests.scale.private import PrivateServices
 
 TOKEN = uuid.uuid4().hex[:8]
 ES_PREFIX = f"muqing-t{TOKEN}-"
@@ -223,3 +224,43 @@ def running(
             yield state
         finally:
             state.stop()
+
+
+_PRIVATE = pytest.StashKey["PrivateServices"]()
+FAULT_TESTS = "tests/scale/test_faults.py"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """When the fault tests will run, start their private servers now, so they boot while other tests run."""
+    from tests.scale.private import PrivateServices
+
+    if not any(item.nodeid.startswith(FAULT_TESTS) for item in items):
+        return
+    if not all(os.environ.get(name) for name in ("MUQING_TEST_POSTGRES_URL", "MUQING_TEST_ELASTICSEARCH_URL")):
+        return  # the fault tests will skip (or fail under CI) on their own
+    services = PrivateServices()
+    services.launch()
+    config.stash[_PRIVATE] = services
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop and remove the private servers, however the session ended."""
+    services = config.stash.get(_PRIVATE, None)
+    if services is not None:
+        services.remove()
+
+
+@pytest.fixture(scope="module")
+def private(pytestconfig: pytest.Config, trained_model: str) -> PrivateServices:
+    """Private PostgreSQL, Redis and Elasticsearch servers that fault tests may stop and start."""
+    from tests.scale.private import PrivateServices
+
+    need("MUQING_TEST_ELASTICSEARCH_URL", "Elasticsearch")
+    need("MUQING_TEST_REDIS_URL", "Redis")
+    need("MUQING_TEST_POSTGRES_URL", "PostgreSQL")
+    services = pytestconfig.stash.get(_PRIVATE, None)
+    if services is None:
+        services = PrivateServices()
+        pytestconfig.stash[_PRIVATE] = services
+    services.ready()
+    return services
