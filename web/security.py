@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from types import SimpleNamespace
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request

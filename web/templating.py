@@ -198,6 +198,7 @@ templates.env.globals.update(
     json_script=json_script,
 )
 templates.env.filters.update(
+    lookup=lambda key, mapping: mapping.get(key, key),
     local=local_time, short=short_time, iso=iso_local, percent=percent, hours=hours, duration=duration_text
 )
 

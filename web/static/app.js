@@ -141,3 +141,8 @@
   setStatus("正在连接实时更新…", "");
   connect();
 })();
+
+// Print buttons (reports).
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
