@@ -199,7 +199,12 @@ templates.env.globals.update(
 )
 templates.env.filters.update(
     lookup=lambda key, mapping: mapping.get(key, key),
-    local=local_time, short=short_time, iso=iso_local, percent=percent, hours=hours, duration=duration_text
+    local=local_time,
+    short=short_time,
+    iso=iso_local,
+    percent=percent,
+    hours=hours,
+    duration=duration_text,
 )
 
 

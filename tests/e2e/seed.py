@@ -35,7 +35,9 @@ def _actor(session: object, username: str) -> User:
 def seed_cases() -> None:
     """Raise each case and walk it to its stage; back-date two so the figures have history."""
     for index, (title, category, severity, steps) in enumerate(CASES):
-        alert_id = make_alert(title=title, category=category, severity=severity, url=f"https://bbs.example.cn/t/{index}")
+        alert_id = make_alert(
+            title=title, category=category, severity=severity, url=f"https://bbs.example.cn/t/{index}"
+        )
         with session_scope() as session:
             alert = session.get(Alert, alert_id)
             assert alert is not None
@@ -55,7 +57,9 @@ def seed_cases() -> None:
                     actor=_actor(session, actor),
                     action=step,
                     note="与本中心职责无关，已告知来电人拨打 12345" if step == "dismiss" else "",
-                    response=ResponseInput(content="经核查，已责令养殖场清理粪污并整改，将持续跟踪。", channel="board_reply")
+                    response=ResponseInput(
+                        content="经核查，已责令养殖场清理粪污并整改，将持续跟踪。", channel="board_reply"
+                    )
                     if step == "respond"
                     else None,
                 )

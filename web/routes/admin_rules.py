@@ -110,7 +110,8 @@ def _apply_rule_form(
 ) -> None:
     if not name.strip():
         raise InvalidInput("请填写规则名称", details={"field": "name"})
-    section = session.get(Section, int(section_id)) if section_id.isdigit() else None
+    with session.no_autoflush:
+        section = session.get(Section, int(section_id)) if section_id.isdigit() else None
     match: dict[str, list[str]] = {}
     if chosen := [c for c in categories if c in CATEGORY_LABELS]:
         match["categories"] = chosen
@@ -144,7 +145,6 @@ async def save_rule(request: Request, session: SessionDep, user: AdminUser) -> H
             raise NotFound(f"规则 {rule_id} 不存在")
     else:
         rule = RoutingRule()
-        session.add(rule)
     try:
         priority_text = str(form.get("priority", "100")).strip() or "100"
         if not priority_text.lstrip("-").isdigit():
@@ -163,9 +163,11 @@ async def save_rule(request: Request, session: SessionDep, user: AdminUser) -> H
             enabled=bool(form.get("enabled")),
             note=str(form.get("note", ""))[:1000],
         )
-        duplicate = session.scalar(select(RoutingRule).where(RoutingRule.name == rule.name, RoutingRule.id != rule.id))
-        if duplicate is not None:
+        with session.no_autoflush:
+            duplicate = session.scalar(select(RoutingRule.id).where(RoutingRule.name == rule.name))
+        if duplicate is not None and duplicate != rule.id:
             raise InvalidInput(f"已有名为「{rule.name}」的规则", details={"field": "name"})
+        session.add(rule)
         session.commit()
     except InvalidInput as exc:
         session.rollback()
