@@ -45,13 +45,19 @@ def _section_for(session: SessionDep, role: str, section_id: str) -> Section | N
 
 
 @router.get("/admin/users")
-def users_page(request: Request, session: SessionDep, user: AdminUser) -> HTMLResponse:
-    """Every user with role, section, state and live sessions."""
-    return _users(request, session, user)
+def users_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+    """Every user with role, section, state and live sessions; the form to edit one."""
+    return _users(request, session, user, edit=edit)
 
 
 def _users(
-    request: Request, session: SessionDep, user: User, *, error: str = "", status_code: int = 200
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    error: str = "",
+    status_code: int = 200,
+    edit: int | None = None,
 ) -> HTMLResponse:
     users = session.scalars(select(User).options(selectinload(User.section)).order_by(User.role, User.username)).all()
     sessions = {u.id: service.active_session_count(session, user_id=u.id) for u in users}
@@ -60,6 +66,7 @@ def _users(
         "admin/users.html",
         {
             "users": users,
+            "editing": next((u for u in users if u.id == edit), None),
             "sessions": sessions,
             "sections": figures.sections(session),
             "error": error,

@@ -44,6 +44,7 @@ def _rules_page(
     trial: dict[str, Any] | None = None,
     error: str = "",
     status_code: int = 200,
+    edit: int | None = None,
 ) -> HTMLResponse:
     rules = session.scalars(
         select(RoutingRule).options(selectinload(RoutingRule.section)).order_by(RoutingRule.priority, RoutingRule.id)
@@ -57,6 +58,7 @@ def _rules_page(
             "section_names": {s.id: s.name for s in figures.sections(session)},
             "trial": trial,
             "error": error,
+            "editing": next((r for r in rules if r.id == edit), None),
             "tab": "routing",
         },
         user=user,
@@ -66,9 +68,9 @@ def _rules_page(
 
 
 @router.get("/admin/routing")
-def routing_page(request: Request, session: SessionDep, user: AdminUser) -> HTMLResponse:
-    """Routing rules in the order they are tried, and the "try a text" box."""
-    return _rules_page(request, session, user)
+def routing_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+    """Routing rules in the order they are tried, the "try a text" box, and the rule form."""
+    return _rules_page(request, session, user, edit=edit)
 
 
 @router.post("/admin/routing/try", dependencies=[CsrfChecked])

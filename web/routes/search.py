@@ -94,11 +94,12 @@ def search_page(
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         ).all()
-        links = dict(
-            session.execute(
+        links = {
+            post_id: alert_id
+            for post_id, alert_id in session.execute(
                 select(AlertPost.post_id, AlertPost.alert_id).where(AlertPost.post_id.in_([p.id for p in rows]))
             ).tuples()
-        )
+        }
         results = [(p, highlight(p.content or p.title, terms), links.get(p.id)) for p in rows]
         categories = query.with_only_columns(Analysis.category.label("category")).subquery()
         category_counts = session.execute(
