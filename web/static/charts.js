@@ -9,9 +9,20 @@
   var palette = ["#1d6f42", "#175cd3", "#e09a2b", "#b42318", "#6941c6"];
   var charts = [];
 
+  function hasData(option) {
+    return option.series.some(function (s) {
+      return s.data.some(function (v) { return v !== null && v !== 0; });
+    });
+  }
+
   function draw(id, option) {
     var el = document.getElementById(id);
     if (!el) return;
+    if (!hasData(option)) {
+      el.classList.add("chart-empty");
+      el.textContent = "本期暂无数据";
+      return;
+    }
     var chart = echarts.init(el, null, { renderer: "svg" });
     option.textStyle = { fontFamily: font };
     option.color = palette;
