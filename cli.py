@@ -290,18 +290,27 @@ def beat(loglevel: str = "INFO") -> None:
 
 
 @app.command()
-def check() -> None:
-    """Check the database, the job queue and the search engine; exit 1 naming any that does not answer."""
+def check(
+    services: Annotated[
+        str, typer.Option(help="comma-separated services that must answer: database, queue, search")
+    ] = "database,queue,search",
+) -> None:
+    """Check the database, the job queue and the search engine; exit 1 naming any required one that is down."""
     import json
 
     from core.health import check_services
 
+    required = {name.strip() for name in services.split(",") if name.strip()}
+    unknown = required - {"database", "queue", "search"}
+    if unknown:
+        raise typer.BadParameter(f"unknown service(s): {', '.join(sorted(unknown))}")
     report = check_services()
     typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    for name, state in report["services"].items():
-        if not state["ok"]:
-            typer.secho(f"错误：{name} 服务 {state['engine']}（{state['address']}）不可用：{state['error']}", err=True)
-    if report["status"] != "ok":
+    down = [name for name, state in report["services"].items() if name in required and not state["ok"]]
+    for name in down:
+        state = report["services"][name]
+        typer.secho(f"错误：{name} 服务 {state['engine']}（{state['address']}）不可用：{state['error']}", err=True)
+    if down:
         raise typer.Exit(code=1)
 
 
