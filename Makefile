@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint typecheck services services-stop bench clean vendor
+.PHONY: install run test lint typecheck services services-stop parity bench clean vendor
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -36,6 +36,10 @@ services:  ## Install and start PostgreSQL, Redis, Elasticsearch and Chromium on
 
 services-stop:
 	@scripts/services.sh stop
+
+parity: install  ## Search and pipeline suites on both stacks (SQLite/FTS5/file queue and PostgreSQL/Elasticsearch/Redis)
+	@services_env=$$(scripts/services.sh start postgres redis elasticsearch) && eval "$$services_env" && \
+		MUQING_REQUIRE_SERVICES=1 $(VENV)/bin/pytest tests/scale
 
 vendor:  ## Rebuild the browser bundle in web/static/vendor from npm (needs Node.js; the output is committed)
 	web/assets/vendor.sh

@@ -30,7 +30,13 @@ if TYPE_CHECKING:
 TOKEN = uuid.uuid4().hex[:8]
 ES_PREFIX = f"muqing-t{TOKEN}-"
 REDIS_PREFIX = f"muqing-t{TOKEN}:"
-STACKS = ("embedded", "scale-out")
+# The scale-out stack is marked with the services it needs, so `pytest -m elasticsearch` selects its runs.
+STACKS = (
+    pytest.param("embedded", id="embedded"),
+    pytest.param(
+        "scale-out", id="scale-out", marks=(pytest.mark.postgres, pytest.mark.redis, pytest.mark.elasticsearch)
+    ),
+)
 
 # Settings a stack decides; anything the developer's shell set for them is ignored.
 STACK_SETTINGS = (

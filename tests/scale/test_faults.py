@@ -20,6 +20,8 @@ from tests.scale.private import PrivateServices
 from tests.scale.processes import wait_until, worker
 from tests.scale.test_pipeline import POSTS, alert_links, analysed, settled, store
 
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.elasticsearch]
+
 
 @pytest.fixture(scope="module")
 def faulty(
