@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import yaml
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = {"migrate", "api", "worker", "beat"}
@@ -36,7 +35,7 @@ def muqing(argv: list[str]) -> None:
     from cli import app
 
     assert argv[0] == "muqing", argv
-    result = CliRunner().invoke(typer.main.get_command(app), [*argv[1:], "--help"])
+    result = CliRunner().invoke(app, [*argv[1:], "--help"])
     assert result.exit_code == 0, f"`{' '.join(argv)}` is not a command of ours: {result.output}"
 
 
