@@ -51,10 +51,10 @@ class PrivateServices:
         self.urls: dict[str, str] = {}
         self._launch: subprocess.Popen[str] | None = None
 
-    def launch(self) -> None:
-        """Begin starting every service in the background (Elasticsearch takes half a minute to boot)."""
+    def launch(self, *services: str) -> None:
+        """Begin starting the services in the background (Elasticsearch takes half a minute to boot)."""
         self._launch = subprocess.Popen(
-            [str(SCRIPT), "start", *SERVICES],
+            [str(SCRIPT), "start", *(services or SERVICES)],
             env={**os.environ, **self.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -98,11 +98,12 @@ def test_elasticsearch_down_search_says_so_and_indexing_waits_without_losing_pos
     assert states["database"]["ok"] is True and states["queue"]["ok"] is True
 
     ids = store(POSTS, "search-outage")  # accepted while search is down
-    wait_until(lambda: analysed(ids), timeout=120, what="analysis to go on without Elasticsearch")
     with session_scope() as session:
         assert search_pending(session) >= len(ids)
+    private.launch("elasticsearch")  # boots while the pipeline goes on without it
+    wait_until(lambda: analysed(ids), timeout=120, what="analysis to go on without Elasticsearch")
 
-    private.start("elasticsearch")
+    private.ready()
     wait_until(settled, timeout=120, what="the search outbox to drain once Elasticsearch is back")
     found = client.get("/api/search", params={"q": "养猪场 粪污", "size": 100}, headers=auth).json()
     assert ids[0] in {hit["post_id"] for hit in found["hits"]}

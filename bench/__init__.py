@@ -1,0 +1,1 @@
+"""One script per figure; each prints its same-run baseline beside it."""
