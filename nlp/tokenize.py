@@ -72,3 +72,23 @@ def tokenize(text: str) -> list[str]:
     """Tokens of ``text`` for the models: words, lower-cased, without spaces and stopwords."""
     stop = stopwords()
     return [token for token in cut(_SPACE.sub(" ", text.lower())) if token.strip() and token not in stop]
+
+
+class Segmenter:
+    """jieba-style ``lcut`` and ``lcut_for_search`` over the shared segmenter (used by the search index)."""
+
+    def lcut(self, text: str) -> list[str]:
+        """Precise-mode segmentation."""
+        return get_segmenter().cut(text)
+
+    def lcut_for_search(self, text: str) -> list[str]:
+        """Search-mode segmentation: long words also yield the shorter words inside them."""
+        return get_segmenter().cut_for_search(text)
+
+
+_SEGMENTER = Segmenter()
+
+
+def get_tokenizer() -> Segmenter:
+    """The segmenter with jieba's method names, for callers written against jieba.Tokenizer."""
+    return _SEGMENTER

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -18,13 +19,13 @@ TRAPS = [
 
 
 @pytest.fixture(scope="module")
-def analyze_post(trained_model: str):  # type: ignore[no-untyped-def]
+def analyze_post(trained_model: str) -> Any:
     from nlp.analyze import analyze
 
     return analyze
 
 
-def test_a_farm_complaint_is_flagged_as_pollution_with_readable_reasons(analyze_post) -> None:  # type: ignore[no-untyped-def]
+def test_a_farm_complaint_is_flagged_as_pollution_with_readable_reasons(analyze_post: Any) -> None:
     result = analyze_post(
         title="柳河镇前进村养猪场臭气熏天",
         text="村东头的兴旺生猪养殖场粪水直排小河，整个村子臭得没法住，苍蝇成群，请畜牧部门派人查处。电话13812345678",
@@ -39,12 +40,12 @@ def test_a_farm_complaint_is_flagged_as_pollution_with_readable_reasons(analyze_
 
 
 @pytest.mark.parametrize(("title", "text"), TRAPS)
-def test_keyword_traps_are_not_flagged(analyze_post, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_keyword_traps_are_not_flagged(analyze_post: Any, title: str, text: str) -> None:
     result = analyze_post(title=title, text=text)
     assert not result.relevant and result.category == "other" and not result.needs_response
 
 
-def test_each_kind_of_matter_gets_its_category(analyze_post) -> None:  # type: ignore[no-untyped-def]
+def test_each_kind_of_matter_gets_its_category(analyze_post: Any) -> None:
     cases = {
         "slaughter": ("举报私屠滥宰", "我们村有人每天凌晨在家里杀猪，没有检疫就拉到集市上卖，请执法部门查处。"),
         "epidemic": ("村里的猪接连病死", "我家养的猪这几天发烧不吃食，死了五头，镇兽医站一直没人，请派兽医来看看。"),
@@ -64,7 +65,7 @@ def test_each_kind_of_matter_gets_its_category(analyze_post) -> None:  # type: i
         assert result.relevant and result.category == category, (category, result.category)
 
 
-def test_urgent_terms_raise_severity_and_say_why(analyze_post) -> None:  # type: ignore[no-untyped-def]
+def test_urgent_terms_raise_severity_and_say_why(analyze_post: Any) -> None:
     result = analyze_post(
         title="村里猪场大批死猪",
         text="这几天村里猪场死了几十头猪，怀疑是非洲猪瘟，死猪扔到河里，下游就是饮用水源，大家都很恐慌。",
@@ -74,7 +75,7 @@ def test_urgent_terms_raise_severity_and_say_why(analyze_post) -> None:  # type:
     assert rules and all(reason["raise_to"] in ("较大", "重大") for reason in rules)
 
 
-def test_relevant_news_needs_no_answer(analyze_post) -> None:  # type: ignore[no-untyped-def]
+def test_relevant_news_needs_no_answer(analyze_post: Any) -> None:
     result = analyze_post(
         title="区畜牧中心举办春季动物防疫培训班",
         text="近日，区畜牧发展促进中心举办春季重大动物疫病防控培训班，各镇兽医站技术人员和村级防疫员共80余人参加培训。",

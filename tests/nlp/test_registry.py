@@ -7,13 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 
 @pytest.fixture
-def second_version(trained_model: str):  # type: ignore[no-untyped-def]
+def second_version(trained_model: str) -> Iterator[str]:
     """A copy of the trained model under another version name (training twice would be slow); restores ACTIVE."""
     from nlp.registry import activate_version, models_dir
 
