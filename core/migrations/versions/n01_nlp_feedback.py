@@ -1,7 +1,7 @@
 """nlp feedback
 
 Revision ID: n01
-Revises: s01
+Revises: w01
 Create Date: 2026-11-27
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.types
 
 revision = "n01"
-down_revision = "s01"
+down_revision = "w01"
 branch_labels = None
 depends_on = None
 
