@@ -10,6 +10,7 @@ JOBS = {
     "analyse": ("nlp.analyze_post", "default"),
     "raise alert": ("alerts.raise_alert", "default"),
     "reindex": ("core.reindex_search", "maintenance"),
+    "retrain": ("nlp.retrain", "maintenance"),
     "search sync": ("core.sync_search", "default"),
     "outbox relay": ("core.relay_outbox", "default"),
 }
