@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
-from api.routes import alerts, auth, health, search, sections, stats
+from api.routes import alerts, auth, feedback, health, models, search, sections, stats
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -91,7 +91,16 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DatabaseOperationalError, _database_down)
     app.add_exception_handler(InterfaceError, _database_down)
-    for router in (health.router, auth.router, alerts.router, stats.router, sections.router, search.router):
+    for router in (
+        health.router,
+        auth.router,
+        alerts.router,
+        stats.router,
+        sections.router,
+        search.router,
+        feedback.router,
+        models.router,
+    ):
         app.include_router(router, prefix="/api")
     mount_web(app)
     return app
