@@ -182,10 +182,6 @@ class ElasticsearchBackend(SearchBackend):
     # -- reading -------------------------------------------------------------------------------------
 
     def search(self, query: SearchQuery, tokens: list[str]) -> RawResult:
-        if not self._indices_of(self.alias):
-            return RawResult(
-                total=0, hits=[], aggregations={f: [] for f in AGGREGATIONS} if query.aggregations else None
-            )
         must: list[dict[str, Any]] = []
         if tokens:
             must.append(
@@ -221,7 +217,13 @@ class ElasticsearchBackend(SearchBackend):
         }
         if query.aggregations:
             request["aggs"] = self._aggregation_request()
-        response = self._call(lambda: self.client.search(index=self.alias, **request))
+        try:
+            response = self._call(lambda: self.client.search(index=self.alias, **request))
+        except NotFoundError:
+            # No index yet: nothing was ever indexed.
+            return RawResult(
+                total=0, hits=[], aggregations={f: [] for f in AGGREGATIONS} if query.aggregations else None
+            )
         hits = [
             RawHit(_document(hit["_source"]), hit.get("_score") if tokens else None) for hit in response["hits"]["hits"]
         ]
