@@ -94,6 +94,8 @@ def configure_celery(settings: Settings | None = None) -> Celery:
             "relay-outbox": {"task": "core.relay_outbox", "schedule": 5.0, "options": housekeeping},
             "sync-search": {"task": "core.sync_search", "schedule": 5.0, "options": housekeeping},
             "crawl-due-sources": {"task": "crawlers.crawl_due_sources", "schedule": 60.0, "options": housekeeping},
+            # Retrains only when staff corrections arrived since the last retraining (a no-op otherwise).
+            "retrain-from-feedback": {"task": "nlp.retrain", "schedule": 6 * 3600.0},
         },
     }
     if settings.broker_url:
