@@ -65,8 +65,9 @@ class Thresholds:
     """Decision thresholds on calibrated probabilities (chosen on evaluation data, stored with the model)."""
 
     relevant: float = 0.5
-    # A titled post whose title names no livestock matter is usually about something else that
-    # mentions livestock in passing (a pigsty pulled down with a house): it must be surer.
+    # A titled post whose title names no livestock matter (or only ambiguous words), or an untitled
+    # post with only ambiguous words, is usually about something else that mentions livestock in
+    # passing (a pigsty pulled down with a house, 牛肉面 in a tourist trap): it must be surer.
     relevant_body_only: float = 0.995
     # Without any livestock term at all (after traps) a post must be surer still.
     relevant_without_lexicon: float = 0.998
@@ -75,9 +76,12 @@ class Thresholds:
     def for_post(self, *, title: str, text: str) -> float:
         """The relevance threshold that applies to a post, from where its livestock terms are."""
         lex = lexicon()
-        if not lex.hits(f"{title}\n{text}"):
+        hits = lex.hits(f"{title}\n{text}")
+        if not hits:
             return self.relevant_without_lexicon
-        if title.strip() and not [term for term in lex.hits(title) if term not in weak_terms()]:
+        # A titled post is judged by its title; an untitled one (Weibo, hotline) by its whole text.
+        headline = lex.hits(title) if title.strip() else hits
+        if not [term for term in headline if term not in weak_terms()]:
             return self.relevant_body_only
         return self.relevant
 
