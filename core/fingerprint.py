@@ -6,8 +6,11 @@ import hashlib
 import re
 import unicodedata
 
+import numpy as np
+
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 MASK64 = (1 << 64) - 1
+_BITS = np.arange(64, dtype=np.uint64)
 
 
 def normalise(text: str) -> str:
@@ -24,12 +27,11 @@ def simhash(text: str, *, width: int = 3) -> int:
     chars = normalise(text)
     if not chars:
         return 0
-    shingles = [chars[i : i + width] for i in range(max(1, len(chars) - width + 1))]
-    weights = [0] * 64
-    for shingle in shingles:
-        value = _shingle_hash(shingle)
-        for bit in range(64):
-            weights[bit] += 1 if value >> bit & 1 else -1
+    count = max(1, len(chars) - width + 1)
+    hashes = np.fromiter((_shingle_hash(chars[i : i + width]) for i in range(count)), dtype=np.uint64, count=count)
+    # Vectorised per-bit vote: +1 where a shingle hash has the bit, -1 where it has not.
+    ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0, dtype=np.int64)
+    weights = 2 * ones - count
     return sum(1 << bit for bit in range(64) if weights[bit] > 0)
 
 
