@@ -131,7 +131,7 @@ def run(run_id: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     manual = bool(params.get("urls"))
     known_urls, known_ids = ([], []) if manual else _known(source_id)
     recheck = [] if manual else _recheck(source_id, spec)
-    process = CrawlerProcess(scrapy_settings(overrides, source=spec), install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings(overrides, source=spec))
     crawler = process.create_crawler(spider_class)
     process.crawl(
         crawler,
@@ -206,7 +206,6 @@ def main() -> None:
     parser.add_argument("--run-id", type=int, required=True)
     parser.add_argument("--settings", default="{}", help="JSON object of Scrapy setting overrides")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO)
     run(args.run_id, json.loads(args.settings))
 
 

@@ -12,7 +12,16 @@ from crawlers.encoding import choose_encoding
 class EncodingMiddleware:
     """Sets the response's encoding from the source setting, BOM, header, meta or detection."""
 
-    def process_response(self, request: Request, response: Response, spider: Any) -> Response:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> EncodingMiddleware:
+        """Scrapy's constructor hook."""
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        spider = self.crawler.spider
         if not isinstance(response, TextResponse) or not response.body:
             return response
         source = getattr(spider, "source", None)

@@ -11,12 +11,13 @@ from typing import Any
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from twisted.internet import defer, reactor, task, threads
 from twisted.python.threadpool import ThreadPool
 
 from core.db import session_scope
 from core.models import Source
-from core.posts import EvidenceIn, store_post
+from core.posts import EvidenceIn, PostIn, store_many
 from crawlers.items import PostItem
 from crawlers.pipelines import Pipeline
 
@@ -93,38 +94,53 @@ class StorePipeline(Pipeline):
 
     def _write(self, batch: list[PostItem]) -> None:
         stats = self.crawler.stats
+        posts = [self._post_in(item) for item in batch]
+        try:
+            with session_scope() as session:
+                outcomes = store_many(session, posts=posts)
+        except IntegrityError:
+            # Another crawl stored one of these URLs meanwhile: store one by one, each in its own savepoint.
+            outcomes = self._write_one_by_one(posts)
+        for outcome, _post_id in outcomes:
+            key = {"created": "stored", "known": "already_known", "linked": "linked"}.get(
+                outcome, "errors/store_failed"
+            )
+            stats.inc_value(f"muqing/{key}")
+
+    def _write_one_by_one(self, posts: list[PostIn]) -> list[tuple[str, int | None]]:
+        outcomes: list[tuple[str, int | None]] = []
         with session_scope() as session:
-            for item in batch:
-                evidence = item.evidence
+            for post in posts:
                 try:
                     with session.begin_nested():
-                        stored = store_post(
-                            session,
-                            url=item.url,
-                            title=item.title,
-                            content=item.content,
-                            source_id=self._source_id,
-                            author=item.author,
-                            published_at=item.published_at,
-                            external_id=item.external_id,
-                            engagement=item.engagement,
-                            extra={k: v for k, v in item.extra.items() if k != "refresh_only" and v is not None},
-                            evidence=EvidenceIn(
-                                body=evidence.body,
-                                url=evidence.url,
-                                fetched_at=evidence.fetched_at,
-                                status=evidence.status,
-                                content_type=evidence.content_type,
-                                encoding=evidence.encoding,
-                                role=evidence.role,
-                            )
-                            if evidence is not None
-                            else None,
-                            keep_fragment=item.keep_fragment,
-                        )
-                except Exception as exc:  # one bad item must not lose the batch; counted and logged
-                    stats.inc_value("muqing/errors/store_failed")
-                    log.error("could not store %s: %s", item.url, exc, exc_info=True)
-                    continue
-                key = {"created": "stored", "known": "already_known", "linked": "linked"}[stored.outcome]
-                stats.inc_value(f"muqing/{key}")
+                        outcomes += store_many(session, posts=[post])
+                except Exception as exc:  # one bad post must not lose the others; counted and logged
+                    log.error("could not store %s: %s", post.url, exc, exc_info=True)
+                    outcomes.append(("failed", None))
+        return outcomes
+
+    def _post_in(self, item: PostItem) -> PostIn:
+        evidence = item.evidence
+        return PostIn(
+            url=item.url,
+            title=item.title,
+            content=item.content,
+            source_id=self._source_id,
+            author=item.author,
+            published_at=item.published_at,
+            external_id=item.external_id,
+            engagement=item.engagement,
+            extra={key: value for key, value in item.extra.items() if key != "refresh_only" and value is not None},
+            evidence=EvidenceIn(
+                body=evidence.body,
+                url=evidence.url,
+                fetched_at=evidence.fetched_at,
+                status=evidence.status,
+                content_type=evidence.content_type,
+                encoding=evidence.encoding,
+                role=evidence.role,
+            )
+            if evidence is not None
+            else None,
+            keep_fragment=item.keep_fragment,
+        )

@@ -55,7 +55,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
     if "dns" in name.lower() or "refused" in lowered or "connect" in name.lower():
         return "connection", message
     if name in ("CancelledError", "DownloadCancelledError"):
-        return "too_large" if "size" in lowered else "cancelled", message
+        # Scrapy cancels a download only when it passes DOWNLOAD_MAXSIZE.
+        return "too_large", message or "页面超过下载大小上限，已中止"
     return "download_failed", f"{name}: {message}"
 
 

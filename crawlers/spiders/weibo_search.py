@@ -125,7 +125,8 @@ class WeiboSearchSpider(SourceSpider):
         author = name_link.attrib.get("nick-name") if name_link else None
         author_href = name_link.attrib.get("href", "") if name_link else ""
         uid = re.search(r"weibo\.com/(\d+)", author_href)
-        shown_time = first_text(from_box, "a") if from_box is not None else None
+        time_link = from_box.css("a") if from_box is not None else None
+        shown_time = element_text(time_link[:1]) if time_link else None
         published_at, raw_time = self.read_time(shown_time)
         acts = card.css("div.card-act")
         engagement = {
