@@ -63,6 +63,12 @@ def signature_bands(value: int) -> list[int]:
     return [(unsigned >> (16 * band)) & 0xFFFF for band in range(4)]
 
 
+def text_signature(title: str, content: str) -> int | None:
+    """The SimHash of the text (reposts change titles, so the title counts only when the text is short)."""
+    text = content if len(normalise(content)) >= MIN_SIGNATURE_CHARS else f"{title}\n{content}"
+    return as_signed(simhash(text)) if len(normalise(text)) >= MIN_SIGNATURE_CHARS else None
+
+
 def keep_evidence(session: Session, *, post: Post, evidence: EvidenceIn) -> PostSnapshot:
     """Store the raw bytes once per SHA-256 and link a snapshot of them to ``post``."""
     digest = hashlib.sha256(evidence.body).hexdigest()
@@ -176,8 +182,7 @@ def store_post(
             if latest != hashlib.sha256(evidence.body).hexdigest():
                 keep_evidence(session, post=known, evidence=evidence)
         return StoredPost(known, "known")
-    text = f"{title}\n{content}"
-    signature = as_signed(simhash(text)) if len(normalise(text)) >= MIN_SIGNATURE_CHARS else None
+    signature = text_signature(title, content)
     if signature is not None:
         found = _near_duplicate(session, signature=signature, title=title, source_id=source_id, external_id=external_id)
         if found is not None:
@@ -339,8 +344,7 @@ def store_many(session: Session, *, posts: list[PostIn]) -> list[tuple[str, int 
         if earlier is not None:
             outcomes[index] = ("known", -1 - earlier)  # resolved to the earlier entry's id after insert
             continue
-        text = f"{title}\n{content}"
-        signatures[index] = as_signed(simhash(text)) if len(normalise(text)) >= MIN_SIGNATURE_CHARS else None
+        signatures[index] = text_signature(title, content)
         fresh.append(index)
         if url:
             fresh_by_url[url] = index

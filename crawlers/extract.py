@@ -215,6 +215,10 @@ _TEXT_DATE = re.compile(
     r"(?:发布(?:时间|日期)|时间|日期|发表于|来源时间)\s*[:：]?\s*"
     r"(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*[:：]\s*\d{1,2}(?:\s*[:：]\s*\d{1,2})?)?)"
 )
+_DATE_BOXES = "[class*=info], [class*=time], [class*=date], [class*=pub], [class*=source], [id*=time], [id*=date]"
+_FULL_DATE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?"
+)
 _HAS_CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _BYLINE = re.compile(
     r"(?:记者|作者|来源|发布机构|发布单位|编辑)\s*[:：]?\s*([^\s|｜丨/]{2,20}(?:\s[^\s|｜丨/]{2,10})?)"
@@ -241,6 +245,11 @@ def article_date_candidates(selector: Selector) -> list[str]:
     candidates = _json_ld_dates(selector)
     for query in _META_DATE_QUERIES:
         candidates += [value for value in selector.css(query).getall() if value.strip()]
+    # Date lines of the article itself (document order: the article's own line comes before comments).
+    for node in selector.css(_DATE_BOXES)[:10]:
+        found = _FULL_DATE.search(node_text(node))
+        if found:
+            candidates.append(found.group(0))
     body_text = " ".join(selector.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
     candidates += [match.group(1) for match in _TEXT_DATE.finditer(body_text)][:3]
     with_clock = [value for value in candidates if _HAS_CLOCK.search(value)]

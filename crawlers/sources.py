@@ -10,7 +10,16 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import ConfigurationError
 
@@ -191,9 +200,9 @@ class JsonApiSource(SourceBase):
     """A JSON interface paged by a ``{page}`` placeholder in its URL (or in a POST body)."""
 
     kind: Literal["json_api"]
-    url: Url
     method: Literal["GET", "POST"] = "GET"
     body: dict[str, Any] | None = None
+    url: Url
     first_page: int = 1
     page_step: Annotated[int, Field(ge=1)] = 1
     max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
@@ -204,16 +213,12 @@ class JsonApiSource(SourceBase):
 
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str) -> str:
+    def _url(cls, value: str, info: ValidationInfo) -> str:
         check_url(value.replace("{page}", "1"))
-        return value.strip()
-
-    @model_validator(mode="after")
-    def _page_placeholder(self) -> JsonApiSource:
-        in_body = self.body is not None and "{page}" in str(self.body)
-        if "{page}" not in self.url and not in_body:
+        body = info.data.get("body")
+        if "{page}" not in value and not (body is not None and "{page}" in str(body)):
             raise ValueError("url（或 body）中必须有 {page} 占位符")
-        return self
+        return value.strip()
 
 
 class ArticleSource(SourceBase, _StartUrls):

@@ -197,6 +197,10 @@ class SourceSpider(scrapy.Spider):
                 return parsed, str(raw)
         return None, (str(raws[0]) if raws else None)
 
+    def local_iso(self, value: datetime | None) -> str | None:
+        """A time as ISO 8601 in the source's zone (how extra fields keep times)."""
+        return value.astimezone(self.zone).isoformat() if value is not None else None
+
     def evidence(self, response: Response, role: str = "page") -> Evidence:
         """The raw page as received, for the post's evidence."""
         content_type = response.headers.get("Content-Type")

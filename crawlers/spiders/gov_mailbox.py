@@ -123,7 +123,7 @@ class GovMailboxSpider(SourceSpider):
             reply_at, _ = self.read_time(labels.get("回复时间"))
             reply = {
                 "org": labels.get("回复单位") or None,
-                "at": reply_at.isoformat() if reply_at else None,
+                "at": self.local_iso(reply_at),
                 "text": reply_text,
             }
         yield self.item(

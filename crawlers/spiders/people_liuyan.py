@@ -99,7 +99,7 @@ class PeopleLiuyanSpider(SourceSpider):
             reply_at, _ = self.read_time(entry.get("answerDateline"), first_text(reply_box, "em.grey2"))
             reply = {
                 "org": first_text(reply_box, "h3 i") or entry.get("answerOrganization"),
-                "at": reply_at.isoformat() if reply_at else None,
+                "at": self.local_iso(reply_at),
                 "text": element_text(reply_box.css("p.zoom")) or entry.get("answerContent"),
             }
         likes = entry.get("favNum")

@@ -129,6 +129,6 @@ class TiebaSpider(SourceSpider):
             engagement={"comments": replies},
             extra={
                 "pinned": hints.get("pinned", False),
-                "last_reply_at": last_reply_at.isoformat() if last_reply_at else None,
+                "last_reply_at": self.local_iso(last_reply_at),
             },
         )
