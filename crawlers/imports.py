@@ -196,9 +196,9 @@ def _first(row: dict[str, str], columns: list[str]) -> str:
 
 
 def check_columns(mapping: Mapping, header: set[str]) -> list[str]:
-    """Mapped columns that the file does not have."""
-    wanted = [*mapping.external_id, *mapping.title, *mapping.content, *mapping.published_at]
-    return [column for column in wanted if column not in header]
+    """Mapped fields none of whose columns the file has (named by their first column)."""
+    fields = (mapping.external_id, mapping.title, mapping.content, mapping.published_at)
+    return [columns[0] for columns in fields if columns and not any(column in header for column in columns)]
 
 
 def import_work_orders(session: Session, *, data: bytes, filename: str, mapping: Mapping) -> ImportReport:

@@ -111,6 +111,8 @@ def import_upload(
 @router.post("/intake/url", status_code=status.HTTP_201_CREATED)
 def add_by_url(session: SessionDep, user: CurrentUser, body: UrlIntakeIn, response: Response) -> IntakeOut:
     """Fetch a page like any other (robots.txt, limits, evidence) and store it as a post."""
+    # End the request's transaction first: on SQLite it holds the write lock the crawl needs.
+    session.rollback()
     result = intake_url(url=body.url)
     if result.post_id is None:
         detail = result.crawl.error or ", ".join(f"{k}×{v}" for k, v in result.crawl.errors.items()) or "页面没有正文"

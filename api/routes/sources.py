@@ -77,6 +77,7 @@ def queue_crawl(session: SessionDep, source_id: int) -> CrawlQueued:
     """Queue a crawl of this source now (it runs in its own child process)."""
     if session.get(Source, source_id) is None:
         raise NotFound(f"来源 {source_id} 不存在")
+    session.rollback()  # no transaction (and no SQLite write lock) held while the job is handed over
     enqueue("crawlers.crawl_source", source_id=source_id)
     return CrawlQueued(source_id=source_id)
 
