@@ -26,15 +26,20 @@ def _shingle_hash(shingle: str) -> int:
 
 def simhash(text: str, *, width: int = 3) -> int:
     """A 64-bit SimHash of ``text`` over ``width``-character shingles (0 for empty text)."""
-    chars = normalise(text)
+    return simhash_normalised(normalise(text), width=width)
+
+
+def simhash_normalised(chars: str, *, width: int = 3) -> int:
+    """``simhash`` of text already passed through ``normalise`` (saves normalising twice)."""
     if not chars:
         return 0
     count = max(1, len(chars) - width + 1)
-    hashes = np.fromiter((_shingle_hash(chars[i : i + width]) for i in range(count)), dtype=np.uint64, count=count)
+    shingles = [chars[i : i + width] for i in range(count)]
+    hashes = np.fromiter(map(_shingle_hash, shingles), dtype=np.uint64, count=count)
     # Vectorised per-bit vote: +1 where a shingle hash has the bit, -1 where it has not.
     ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0, dtype=np.int64)
-    weights = 2 * ones - count
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    positive = (2 * ones - count) > 0
+    return int((positive.astype(np.uint64) << _BITS).sum(dtype=np.uint64))
 
 
 def as_signed(value: int) -> int:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
-from core.fingerprint import as_signed, hamming, normalise, simhash
+from core.fingerprint import as_signed, hamming, normalise, simhash_normalised
 from core.models import OutboxEvent, Post, PostLink, PostSignature, PostSnapshot, RawPage
 from core.outbox import PENDING_FLAG, add_event
 from core.timeutil import utcnow
@@ -65,8 +65,10 @@ def signature_bands(value: int) -> list[int]:
 
 def text_signature(title: str, content: str) -> int | None:
     """The SimHash of the text (reposts change titles, so the title counts only when the text is short)."""
-    text = content if len(normalise(content)) >= MIN_SIGNATURE_CHARS else f"{title}\n{content}"
-    return as_signed(simhash(text)) if len(normalise(text)) >= MIN_SIGNATURE_CHARS else None
+    chars = normalise(content)
+    if len(chars) < MIN_SIGNATURE_CHARS:
+        chars = normalise(title) + chars
+    return as_signed(simhash_normalised(chars)) if len(chars) >= MIN_SIGNATURE_CHARS else None
 
 
 def keep_evidence(session: Session, *, post: Post, evidence: EvidenceIn) -> PostSnapshot:
@@ -260,6 +262,10 @@ class PostIn:
     keep_fragment: bool = False
 
 
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
 def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -426,7 +432,11 @@ def store_many(session: Session, *, posts: list[PostIn]) -> list[tuple[str, int 
                     **{key: post.engagement.get(key) for key in ENGAGEMENT},
                 }
             )
-        new_ids = session.scalars(insert(Post).returning(Post.id, sort_by_parameter_order=True), post_rows).all()
+        # Core statements on the session's connection: the ORM's per-row bookkeeping is not needed here.
+        connection = session.connection()
+        post_table = _table(Post)
+        returning = insert(post_table).returning(post_table.c.id, sort_by_parameter_order=True)
+        new_ids = connection.execute(returning, post_rows).scalars().all()
         inserted = dict(zip(creating, new_ids, strict=True))
         for index, post_id in inserted.items():
             outcomes[index] = ("created", post_id)
@@ -437,9 +447,9 @@ def store_many(session: Session, *, posts: list[PostIn]) -> list[tuple[str, int 
             for band, value in enumerate(signature_bands(signatures[index]))  # type: ignore[arg-type]
         ]
         if signature_rows:
-            session.execute(insert(PostSignature), signature_rows)
-        session.execute(
-            insert(OutboxEvent),
+            connection.execute(insert(_table(PostSignature)), signature_rows)
+        connection.execute(
+            insert(_table(OutboxEvent)),
             [
                 {"topic": ANALYZE_TOPIC, "payload": {"post_id": inserted[index]}, "created_at": now, "attempts": 0}
                 for index in creating
@@ -482,7 +492,7 @@ def store_many(session: Session, *, posts: list[PostIn]) -> list[tuple[str, int 
             if latest.get(post_id) != hashlib.sha256(evidence.body).hexdigest():
                 snapshots.append((post_id, evidence))
     if new_links:
-        session.execute(insert(PostLink), new_links)
+        session.connection().execute(insert(_table(PostLink)), new_links)
     if known_updates:
         for row in known_updates.values():
             session.execute(
@@ -546,9 +556,9 @@ def _insert_snapshots(session: Session, snapshots: list[tuple[int, EvidenceIn]],
                 }
             )
     if pages:
-        session.execute(insert(RawPage), pages)
-    session.execute(
-        insert(PostSnapshot),
+        session.connection().execute(insert(_table(RawPage)), pages)
+    session.connection().execute(
+        insert(_table(PostSnapshot)),
         [
             {
                 "post_id": post_id,

@@ -103,6 +103,7 @@ def crawl_source(
                 error = f"爬取进程退出码 {completed.returncode}：{_tail(log_path)}"
         except subprocess.TimeoutExpired:
             error = f"爬取超过 {timeout:.0f} 秒未结束，已终止"
+    _relay_new_posts()
     with session_scope() as session:
         finished = session.get(CrawlRun, run_id)
         source = session.get(Source, source_id)
@@ -135,6 +136,19 @@ def crawl_source(
             items=crawl_run.items,
             duplicates=crawl_run.duplicates,
         )
+
+
+def _relay_new_posts() -> None:
+    """Hand the crawl's analysis jobs to the queue (the child leaves them in the outbox)."""
+    from core import outbox
+
+    try:
+        for _ in range(1000):  # bounded: 500 events a call
+            if outbox.relay(limit=500) < 500:
+                break
+    except Exception:
+        # They stay in the outbox; the scheduled relay sends them.
+        log.exception("relaying the crawl's outbox events failed")
 
 
 def crawl_log_path(run_id: int) -> Path:

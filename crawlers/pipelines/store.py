@@ -12,11 +12,12 @@ from typing import Any
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from twisted.internet import defer, reactor, task, threads
+from twisted.internet import defer, task, threads
 from twisted.python.threadpool import ThreadPool
 
 from core.db import session_scope
 from core.models import Source
+from core.outbox import PENDING_FLAG
 from core.posts import EvidenceIn, PostIn, store_many
 from crawlers.items import PostItem
 from crawlers.pipelines import Pipeline
@@ -74,6 +75,8 @@ class StorePipeline(Pipeline):
         if not self._pending or self._pool is None:
             return
         batch, self._pending = self._pending, []
+        from twisted.internet import reactor  # the one Scrapy installed; never install one at import
+
         written: defer.Deferred[None] = threads.deferToThreadPool(reactor, self._pool, self._write, batch)
 
         def _forget(result: Any) -> Any:
@@ -98,6 +101,8 @@ class StorePipeline(Pipeline):
         try:
             with session_scope() as session:
                 outcomes = store_many(session, posts=posts)
+                # The parent relays the outbox once the crawl ends, off the crawl's critical path.
+                session.info.pop(PENDING_FLAG, None)
         except IntegrityError:
             # Another crawl stored one of these URLs meanwhile: store one by one, each in its own savepoint.
             outcomes = self._write_one_by_one(posts)
@@ -114,6 +119,7 @@ class StorePipeline(Pipeline):
                 try:
                     with session.begin_nested():
                         outcomes += store_many(session, posts=[post])
+                    session.info.pop(PENDING_FLAG, None)
                 except Exception as exc:  # one bad post must not lose the others; counted and logged
                     log.error("could not store %s: %s", post.url, exc, exc_info=True)
                     outcomes.append(("failed", None))
