@@ -99,7 +99,7 @@ def list_runs(
         query = query.where(CrawlRun.status == run_status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     runs = session.scalars(query.order_by(CrawlRun.id.desc()).limit(limit).offset(offset)).all()
-    names = dict(session.execute(select(Source.id, Source.name)).tuples().all())
+    names: dict[int, str] = {source_id: name for source_id, name in session.execute(select(Source.id, Source.name))}
     return CrawlRunList(items=[_run_out(run, names) for run in runs], total=total)
 
 
@@ -109,5 +109,5 @@ def get_run(session: SessionDep, user: CurrentUser, run_id: int) -> CrawlRunOut:
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise NotFound(f"抓取记录 {run_id} 不存在")
-    names = dict(session.execute(select(Source.id, Source.name)).tuples().all())
+    names: dict[int, str] = {source_id: name for source_id, name in session.execute(select(Source.id, Source.name))}
     return _run_out(run, names)
