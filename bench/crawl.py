@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,10 +39,46 @@ SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     "LOG_LEVEL": "WARNING",
 }
-WORDS = (
-    "养猪场 臭味 村民 河沟 粪水 排放 镇政府 整改 检疫 猪肉 菜市场 补贴 养殖户 防疫 疫苗 病死猪 无害化 处理 "
-    "环保 投诉 希望 尽快 解决 晚上 附近 道路 学校 小区 物业 反映 问题 情况 部门 监管 核实 回复 群众 生活"
-).split()
+WORDS = [
+    "养猪场",
+    "臭味",
+    "村民",
+    "河沟",
+    "粪水",
+    "排放",
+    "镇政府",
+    "整改",
+    "检疫",
+    "猪肉",
+    "菜市场",
+    "补贴",
+    "养殖户",
+    "防疫",
+    "疫苗",
+    "病死猪",
+    "无害化",
+    "处理",
+    "环保",
+    "投诉",
+    "希望",
+    "尽快",
+    "解决",
+    "晚上",
+    "附近",
+    "道路",
+    "学校",
+    "小区",
+    "物业",
+    "反映",
+    "问题",
+    "情况",
+    "部门",
+    "监管",
+    "核实",
+    "回复",
+    "群众",
+    "生活",
+]
 
 
 def build_site(root: Path, pages: int) -> None:
@@ -125,7 +161,7 @@ def child_bare(base: str, pages: int) -> dict[str, Any]:
 
     class BareSpider(scrapy.Spider):
         name = "bare"
-        start_urls = [f"{base}/list_1.html"]
+        start_urls: ClassVar[list[str]] = [f"{base}/list_1.html"]
 
         def parse(self, response: Any) -> Any:
             for href in response.css("ul.posts li a::attr(href)").getall():
@@ -216,9 +252,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="muqing-bench-site-") as folder:
         build_site(Path(folder), args.pages)
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-c", SERVER, folder, str(port)], stdout=subprocess.PIPE, text=True
-        )
+        server = subprocess.Popen([sys.executable, "-c", SERVER, folder, str(port)], stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None and server.stdout.readline().strip() == "ready"
             base = f"http://127.0.0.1:{port}"

@@ -456,6 +456,10 @@ def store_many(session: Session, *, posts: list[PostIn]) -> list[tuple[str, int 
             ],
         )
         session.info[PENDING_FLAG] = True
+        # Core inserts bypass the unit of work that feeds the search outbox: record the new posts here.
+        from core.search.changes import mark_changed
+
+        mark_changed(session, post_ids=new_ids)
 
     def resolve(reference: int) -> int:
         return reference if reference >= 0 else inserted[-1 - reference]

@@ -141,13 +141,15 @@ def crawl_source(
 def _relay_new_posts() -> None:
     """Hand the crawl's analysis jobs to the queue (the child leaves them in the outbox)."""
     from core import outbox
+    from core.tasks import enqueue
 
     try:
         for _ in range(1000):  # bounded: 500 events a call
             if outbox.relay(limit=500) < 500:
                 break
+        enqueue("core.sync_search", retry=False)
     except Exception:
-        # They stay in the outbox; the scheduled relay sends them.
+        # They stay in the outboxes; the scheduled relay and search sync pick them up.
         log.exception("relaying the crawl's outbox events failed")
 
 

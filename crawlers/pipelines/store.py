@@ -19,6 +19,7 @@ from core.db import session_scope
 from core.models import Source
 from core.outbox import PENDING_FLAG
 from core.posts import EvidenceIn, PostIn, store_many
+from core.search.changes import take_written_flag
 from crawlers.items import PostItem
 from crawlers.pipelines import Pipeline
 
@@ -101,8 +102,9 @@ class StorePipeline(Pipeline):
         try:
             with session_scope() as session:
                 outcomes = store_many(session, posts=posts)
-                # The parent relays the outbox once the crawl ends, off the crawl's critical path.
+                # The parent relays the outbox and syncs search once the crawl ends, off the crawl's path.
                 session.info.pop(PENDING_FLAG, None)
+                take_written_flag(session)
         except IntegrityError:
             # Another crawl stored one of these URLs meanwhile: store one by one, each in its own savepoint.
             outcomes = self._write_one_by_one(posts)
@@ -120,6 +122,7 @@ class StorePipeline(Pipeline):
                     with session.begin_nested():
                         outcomes += store_many(session, posts=[post])
                     session.info.pop(PENDING_FLAG, None)
+                    take_written_flag(session)
                 except Exception as exc:  # one bad post must not lose the others; counted and logged
                     log.error("could not store %s: %s", post.url, exc, exc_info=True)
                     outcomes.append(("failed", None))
