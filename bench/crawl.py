@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -161,7 +161,9 @@ def child_bare(base: str, pages: int) -> dict[str, Any]:
 
     class BareSpider(scrapy.Spider):
         name = "bare"
-        start_urls: ClassVar[list[str]] = [f"{base}/list_1.html"]
+
+        async def start(self) -> Any:
+            yield scrapy.Request(f"{base}/list_1.html", self.parse)
 
         def parse(self, response: Any) -> Any:
             for href in response.css("ul.posts li a::attr(href)").getall():
