@@ -9,6 +9,10 @@ import pytest
 from tests.crawlers.helpers import crawl, expected_records, iso, posts_by_url
 from tests.crawlers.site_server import FIXTURES, SiteServer, serving
 
+# Parsing does not depend on the database: these run on SQLite only. Storage rules (never twice, evidence,
+# deletions, imports, the API) run on both backends in test_collection, test_import_and_health and test_api.
+SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[SiteServer]:
@@ -26,7 +30,8 @@ def _check(records: list[dict[str, object]], posts: dict[str, object], *, fields
             assert (iso(value) if field == "published_at" else value) == expected, (record["url"], field)
 
 
-def test_people_liuyan_board_with_official_replies(queued_jobs: None, site: SiteServer) -> None:
+@SQLITE_ONLY
+def test_people_liuyan_board_with_official_replies(db: str, queued_jobs: None, site: SiteServer) -> None:
     outcome = crawl(
         {"name": "liuyan", "kind": "people_liuyan", "fid": 9871, "base_url": f"{site.base_url}/people_liuyan"}
     )
@@ -47,7 +52,8 @@ def test_people_liuyan_board_with_official_replies(queued_jobs: None, site: Site
     assert not posts["/people_liuyan/threads/content?tid=26102890"].content.endswith("...")
 
 
-def test_gov_mailbox_gbk_pages_however_declared(queued_jobs: None, site: SiteServer) -> None:
+@SQLITE_ONLY
+def test_gov_mailbox_gbk_pages_however_declared(db: str, queued_jobs: None, site: SiteServer) -> None:
     start = f"{site.base_url}/gov_mailbox/hdjl/qzxx/index.html"
     outcome = crawl({"name": "mailbox", "kind": "gov_mailbox", "start_urls": [start]})
     assert outcome.status == "succeeded" and outcome.stored == 14, outcome  # three pages via createPageHTML
@@ -68,7 +74,8 @@ def test_gov_mailbox_gbk_pages_however_declared(queued_jobs: None, site: SiteSer
     )
 
 
-def test_news_search_results_and_articles(queued_jobs: None, site: SiteServer) -> None:
+@SQLITE_ONLY
+def test_news_search_results_and_articles(db: str, queued_jobs: None, site: SiteServer) -> None:
     spec = {
         "name": "news",
         "kind": "news_search",
@@ -85,7 +92,8 @@ def test_news_search_results_and_articles(queued_jobs: None, site: SiteServer) -
     assert "约谈" in article and "ICP" not in article and "热点新闻" not in article
 
 
-def test_weibo_search_and_an_expired_login(queued_jobs: None, site: SiteServer) -> None:
+@SQLITE_ONLY
+def test_weibo_search_and_an_expired_login(db: str, queued_jobs: None, site: SiteServer) -> None:
     spec = {
         "name": "weibo",
         "kind": "weibo_search",
@@ -111,7 +119,8 @@ def test_weibo_search_and_an_expired_login(queued_jobs: None, site: SiteServer) 
     assert "微博登录状态已失效" in (expired.error or "")
 
 
-def test_tieba_thread_list_hidden_in_a_comment(queued_jobs: None, site: SiteServer) -> None:
+@SQLITE_ONLY
+def test_tieba_thread_list_hidden_in_a_comment(db: str, queued_jobs: None, site: SiteServer) -> None:
     outcome = crawl({"name": "tieba", "kind": "tieba", "forum": "青禾", "base_url": f"{site.base_url}/tieba"})
     assert outcome.status == "succeeded" and outcome.stored == 11, outcome
     posts = posts_by_url(site.base_url)
@@ -125,7 +134,8 @@ def test_tieba_thread_list_hidden_in_a_comment(queued_jobs: None, site: SiteServ
             assert post.extra["last_reply_at"] == record["last_reply_at"]
 
 
-def test_generic_kinds_from_a_sources_file_alone(queued_jobs: None, site: SiteServer) -> None:
+@SQLITE_ONLY
+def test_generic_kinds_from_a_sources_file_alone(db: str, queued_jobs: None, site: SiteServer) -> None:
     base = site.base_url
     board = crawl(
         {
@@ -196,7 +206,8 @@ def test_generic_kinds_from_a_sources_file_alone(queued_jobs: None, site: SiteSe
         assert (post.likes, post.comments) == (record["likes"], record["comments"])
 
 
-def test_bad_inputs_are_counted_reasons_and_the_crawl_goes_on(queued_jobs: None, site: SiteServer) -> None:
+@SQLITE_ONLY
+def test_bad_inputs_are_counted_reasons_and_the_crawl_goes_on(db: str, queued_jobs: None, site: SiteServer) -> None:
     base = site.base_url
     outcome = crawl(
         {
@@ -211,7 +222,12 @@ def test_bad_inputs_are_counted_reasons_and_the_crawl_goes_on(queued_jobs: None,
                 "author": "span.author",
             },
         },
-        overrides={"DOWNLOAD_MAXSIZE": 4 * 1024 * 1024, "DOWNLOAD_WARNSIZE": 0},
+        overrides={
+            "DOWNLOAD_MAXSIZE": 4 * 1024 * 1024,
+            "DOWNLOAD_WARNSIZE": 0,
+            "DOWNLOAD_TIMEOUT": 2,
+            "RETRY_TIMES": 1,
+        },
     )
     assert outcome.status == "succeeded"
     assert outcome.drops == {
