@@ -143,7 +143,7 @@ def stuck_count(session: Session) -> int:
 def _relay_after_commit(session: Session) -> None:
     # A released SAVEPOINT also fires after_commit; relay only once the outer transaction has committed,
     # or the relay would wait for the write lock its own session still holds.
-    if session.in_transaction() or not session.info.pop(PENDING_FLAG, False):
+    if session.in_nested_transaction() or not session.info.pop(PENDING_FLAG, False):
         return
     # Fail fast here; the scheduled relay retries with the broker's own back-off.
     try:
