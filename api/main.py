@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
-from api.routes import alerts, auth, health, posts, search, sections, sources, stats
+from api.routes import alerts, auth, feedback, health, models, posts, search, sections, sources, stats
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -98,6 +98,8 @@ def create_app() -> FastAPI:
         stats.router,
         sections.router,
         search.router,
+        feedback.router,
+        models.router,
         posts.router,
         sources.router,
     ):

@@ -1,7 +1,7 @@
 """crawler evidence, links, signatures, health
 
 Revision ID: c01
-Revises: w01
+Revises: n01
 Create Date: 2026-11-27 06:44:55.309431
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import core.types
 
 revision = "c01"
-down_revision = "w01"
+down_revision = "n01"
 branch_labels = None
 depends_on = None
 
