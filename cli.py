@@ -102,7 +102,7 @@ def seed_demo(*, base_url: str) -> None:
     from core.service import create_user
     from crawlers.demo.server import source_spec
     from crawlers.service import sync_sources
-    from crawlers.sources import SourceSpec
+    from crawlers.sources import parse_source
 
     password = get_settings().demo_password
     with session_scope() as session:
@@ -117,7 +117,7 @@ def seed_demo(*, base_url: str) -> None:
         for username, role, section_code in wanted:
             if username not in existing:
                 create_user(session, username=username, password=password, role=role, section_code=section_code)
-        sync_sources(session, specs=[SourceSpec.model_validate(source_spec(base_url))])
+        sync_sources(session, specs=[parse_source(source_spec(base_url))])
 
 
 @app.command()

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
-from api.routes import alerts, auth, feedback, health, models, search, sections, stats
+from api.routes import alerts, auth, feedback, health, models, posts, search, sections, sources, stats
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -100,6 +100,8 @@ def create_app() -> FastAPI:
         search.router,
         feedback.router,
         models.router,
+        posts.router,
+        sources.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

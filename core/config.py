@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     demo_password: str = "muqing-demo"
     demo_site_port: int = 0
     sources_file: Path | None = None
+    weibo_cookie: str | None = Field(default=None, description="signed-in s.weibo.com cookie (SUB=…) for Weibo search")
     search_backend: Literal["fts5", "elasticsearch"] = "fts5"
     elasticsearch_url: str | None = None
     elasticsearch_index_prefix: str = Field(

@@ -6,12 +6,15 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -94,6 +97,10 @@ class Source(TimestampMixin, Base):
     last_crawl_at: Mapped[datetime | None]
     last_success_at: Mapped[datetime | None]
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The last crawl that saw at least one post (new or known): the "blind" warning counts from here.
+    last_productive_at: Mapped[datetime | None]
+    # Incremental watermark: the newest publication time stored from this source.
+    watermark_at: Mapped[datetime | None]
 
     posts: Mapped[list[Post]] = relationship(back_populates="source")
 
@@ -102,7 +109,10 @@ class Post(TimestampMixin, Base):
     """One public post, message, news item or work order."""
 
     __tablename__ = "post"
-    __table_args__ = (Index("ix_post_published_at", "published_at"),)
+    __table_args__ = (
+        Index("ix_post_published_at", "published_at"),
+        UniqueConstraint("source_id", "external_id", name="uq_post_source_external"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
@@ -118,8 +128,19 @@ class Post(TimestampMixin, Base):
     comments: Mapped[int | None]
     reposts: Mapped[int | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # 64-bit SimHash of title and text (core.fingerprint), signed to fit BIGINT.
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    last_seen_at: Mapped[datetime | None]
+    # 原帖已删除: when a re-crawl noticed that the original is gone.
+    deleted_at: Mapped[datetime | None]
 
     source: Mapped[Source | None] = relationship(back_populates="posts")
+    links: Mapped[list[PostLink]] = relationship(
+        back_populates="post", order_by="PostLink.id", cascade="all, delete-orphan"
+    )
+    snapshots: Mapped[list[PostSnapshot]] = relationship(
+        back_populates="post", order_by="PostSnapshot.id", cascade="all, delete-orphan"
+    )
     analyses: Mapped[list[Analysis]] = relationship(
         back_populates="post", order_by="Analysis.id", cascade="all, delete-orphan"
     )
@@ -157,6 +178,66 @@ class Analysis(Base):
     post: Mapped[Post] = relationship(back_populates="analyses")
 
 
+class PostLink(Base):
+    """Another URL or source where the same post was found: an alias URL or a near-duplicate repost."""
+
+    __tablename__ = "post_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text, default="")
+    distance: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="links")
+
+
+class PostSignature(Base):
+    """One 16-bit band of a post's SimHash; near duplicates share at least one band (pigeonhole)."""
+
+    __tablename__ = "post_signature"
+    __table_args__ = (Index("ix_post_signature_band_value", "band", "value"),)
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class RawPage(Base):
+    """A fetched page's bytes, compressed, stored once per SHA-256 (存证)."""
+
+    __tablename__ = "raw_page"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    compression: Mapped[str] = mapped_column(String(10), default="zlib")
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostSnapshot(Base):
+    """Evidence of a post: which page was fetched, when, and the SHA-256 of its raw bytes."""
+
+    __tablename__ = "post_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    role: Mapped[str] = mapped_column(String(20), default="page")
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(ForeignKey("raw_page.sha256"), index=True)
+
+    post: Mapped[Post] = relationship(back_populates="snapshots")
+    raw: Mapped[RawPage] = relationship()
+
+
 class CrawlRun(Base):
     """One crawl of one source: counts, drops by reason, errors, duration."""
 
@@ -167,12 +248,23 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default="running")
+    # Per-run inputs, e.g. the URLs of a manual intake.
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     requests: Mapped[int] = mapped_column(Integer, default=0)
     items: Mapped[int] = mapped_column(Integer, default=0)
     stored: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     drops: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """How long the run took (None while it runs)."""
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds(), 3)
 
 
 class OutboxEvent(Base):

@@ -141,7 +141,9 @@ def stuck_count(session: Session) -> int:
 
 @event.listens_for(Session, "after_commit")
 def _relay_after_commit(session: Session) -> None:
-    if not session.info.pop(PENDING_FLAG, False):
+    # A released SAVEPOINT also fires after_commit; relay only once the outer transaction has committed,
+    # or the relay would wait for the write lock its own session still holds.
+    if session.in_nested_transaction() or not session.info.pop(PENDING_FLAG, False):
         return
     # Fail fast here; the scheduled relay retries with the broker's own back-off.
     try:

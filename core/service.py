@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,11 +10,11 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import posts
 from core.config import get_settings
 from core.errors import AuthenticationFailed, InvalidInput, NotFound
 from core.models import Post, Section, Source, User
-from core.outbox import add_event
-from core.timeutil import utcnow
+from core.posts import ANALYZE_TOPIC, EvidenceIn, StoredPost
 from core.types import Role
 
 # The test suite creates hundreds of users; cheap Argon2 parameters there, the library's defaults elsewhere.
@@ -25,7 +24,7 @@ _hasher = (
     else PasswordHash.recommended()
 )
 
-ANALYZE_TOPIC = "nlp.analyze_post"
+__all__ = ["ANALYZE_TOPIC", "EvidenceIn", "StoredPost"]
 
 
 def hash_password(password: str) -> str:
@@ -128,14 +127,6 @@ def ensure_source(
     return source
 
 
-@dataclass(frozen=True, slots=True)
-class StoredPost:
-    """Result of storing a post: the row and whether it is new."""
-
-    post: Post
-    created: bool
-
-
 def store_post(
     session: Session,
     *,
@@ -148,34 +139,22 @@ def store_post(
     external_id: str | None = None,
     engagement: dict[str, int | None] | None = None,
     extra: dict[str, Any] | None = None,
+    evidence: EvidenceIn | None = None,
 ) -> StoredPost:
-    """Store a post once per URL and queue its analysis; a known URL only refreshes engagement."""
-    if not (title or content).strip():
-        raise InvalidInput("帖子标题和正文都为空", details={"field": "content"})
-    engagement = engagement or {}
-    if url is not None:
-        existing = session.scalar(select(Post).where(Post.url == url))
-        if existing is not None:
-            for key in ("reads", "likes", "comments", "reposts"):
-                if engagement.get(key) is not None:
-                    setattr(existing, key, engagement[key])
-            return StoredPost(existing, False)
-    post = Post(
-        source_id=source_id,
+    """Store a post once (canonical URL, site id, near-duplicate text) and queue its analysis (core.posts)."""
+    return posts.store_post(
+        session,
         url=url,
-        title=title.strip(),
-        content=content.strip(),
+        title=title,
+        content=content,
+        source_id=source_id,
         author=author,
         published_at=published_at,
         external_id=external_id,
-        fetched_at=utcnow(),
-        extra=extra or {},
-        **{key: engagement.get(key) for key in ("reads", "likes", "comments", "reposts")},
+        engagement=engagement,
+        extra=extra,
+        evidence=evidence,
     )
-    session.add(post)
-    session.flush()
-    add_event(session, topic=ANALYZE_TOPIC, payload={"post_id": post.id})
-    return StoredPost(post, True)
 
 
 def get_post(session: Session, *, post_id: int) -> Post:

@@ -1,4 +1,4 @@
-"""Crawl commands: ``muqing crawl``, ``muqing posts export``."""
+"""Crawl commands: ``muqing crawl``, ``muqing sources list``, ``muqing import``, ``muqing posts export``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.cli import fail, setup_logging
 from core.config import get_settings
@@ -19,12 +20,15 @@ from core.errors import MuqingError
 from core.migrate import ensure_schema
 
 posts_app = typer.Typer(help="Posts.", no_args_is_help=True)
+sources_app = typer.Typer(help="Sources and their health.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add the crawl commands to the ``muqing`` command."""
     app.command()(crawl)
+    app.command("import")(import_file)
     app.add_typer(posts_app, name="posts")
+    app.add_typer(sources_app, name="sources")
 
 
 def crawl(
@@ -34,10 +38,11 @@ def crawl(
     """Crawl sources now (each in its own child process) and print what each run stored."""
     from core.models import Source
     from crawlers.service import crawl_source, get_source, sync_sources
-    from crawlers.sources import load_sources
+    from crawlers.sources import KINDS, load_sources
 
     setup_logging()
     ensure_schema()
+    config = config or get_settings().sources_file
     try:
         with session_scope() as session:
             if config is not None:
@@ -48,7 +53,7 @@ def crawl(
             elif source is not None:
                 ids = [get_source(session, name=source).id]
             else:
-                ids = list(session.scalars(select(Source.id).where(Source.enabled.is_(True))))
+                ids = list(session.scalars(select(Source.id).where(Source.enabled.is_(True), Source.kind.in_(KINDS))))
             names = {s.id: s.name for s in session.scalars(select(Source).where(Source.id.in_(ids)))}
     except MuqingError as exc:
         raise fail(exc) from exc
@@ -57,7 +62,11 @@ def crawl(
         typer.echo(f"crawling {names[source_id]} …", err=True)
         outcome = crawl_source(source_id=source_id)
         drops = ", ".join(f"{k}={v}" for k, v in sorted(outcome.drops.items())) or "none"
-        typer.echo(f"{names[source_id]}: {outcome.status}, {outcome.stored} new posts, drops: {drops}")
+        errors = ", ".join(f"{k}={v}" for k, v in sorted(outcome.errors.items())) or "none"
+        typer.echo(
+            f"{names[source_id]}: {outcome.status}, {outcome.stored} new posts, {outcome.items} seen, "
+            f"{outcome.duplicates} already known or linked, drops: {drops}, errors: {errors}"
+        )
         if outcome.error:
             typer.echo(outcome.error, err=True)
             failed += 1
@@ -81,7 +90,22 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
-EXPORT_FIELDS = ("id", "source", "url", "title", "content", "published_at", "author", "fetched_at")
+EXPORT_FIELDS = (
+    "id",
+    "source",
+    "url",
+    "title",
+    "content",
+    "published_at",
+    "author",
+    "fetched_at",
+    "external_id",
+    "reads",
+    "likes",
+    "comments",
+    "reposts",
+    "deleted_at",
+)
 
 
 @posts_app.command("export")
@@ -100,7 +124,8 @@ def posts_export(
         if writer:
             writer.writeheader()
         with session_scope() as session:
-            for post in session.scalars(select(Post).order_by(Post.id)).yield_per(500):
+            query = select(Post).options(selectinload(Post.source)).order_by(Post.id)
+            for post in session.scalars(query):
                 row: dict[str, Any] = {
                     "id": post.id,
                     "source": post.source_name,
@@ -110,6 +135,12 @@ def posts_export(
                     "published_at": isoformat_local(post.published_at),
                     "author": post.author,
                     "fetched_at": isoformat_local(post.fetched_at),
+                    "external_id": post.external_id,
+                    "reads": post.reads,
+                    "likes": post.likes,
+                    "comments": post.comments,
+                    "reposts": post.reposts,
+                    "deleted_at": isoformat_local(post.deleted_at),
                 }
                 if writer:
                     writer.writerow(row)
@@ -118,3 +149,97 @@ def posts_export(
     finally:
         if output:
             handle.close()
+
+
+@sources_app.command("list")
+def sources_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
+) -> None:
+    """Every source with its health: last success, consecutive failures, the blind warning."""
+    from core.models import Source
+    from core.timeutil import isoformat_local
+    from crawlers.health import source_health
+
+    ensure_schema()
+    with session_scope() as session:
+        rows: list[dict[str, Any]] = []
+        for source in session.scalars(select(Source).order_by(Source.name)):
+            health = source_health(session, source=source)
+            rows.append(
+                {
+                    "name": source.name,
+                    "kind": source.kind,
+                    "enabled": source.enabled,
+                    "interval_minutes": source.interval_minutes,
+                    "health": health.status,
+                    "blind": health.blind,
+                    "message": health.message,
+                    "last_success_at": isoformat_local(source.last_success_at),
+                    "last_crawl_at": isoformat_local(source.last_crawl_at),
+                    "consecutive_failures": source.consecutive_failures,
+                    "posts": len(source.posts),
+                }
+            )
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("没有来源（用 muqing crawl --config 文件 加载来源）")
+        return
+    header = ("来源", "类型", "间隔", "状态", "上次成功", "连续失败", "帖子数", "说明")
+    lines = [header] + [
+        (
+            row["name"],
+            row["kind"],
+            f"{row['interval_minutes']}分钟",
+            ("⚠ " if row["blind"] else "") + _label(row["health"]),
+            (row["last_success_at"] or "—")[:16].replace("T", " "),
+            str(row["consecutive_failures"]),
+            str(row["posts"]),
+            row["message"],
+        )
+        for row in rows
+    ]
+    widths = [max(_width(line[i]) for line in lines) for i in range(len(header) - 1)]
+    for line in lines:
+        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line[:-1])]
+        typer.echo("  ".join([*cells, line[-1]]))
+
+
+def _label(status: str) -> str:
+    from crawlers.health import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
+
+
+def import_file(
+    file: Annotated[Path, typer.Argument(help="a CSV or XLSX export of hotline work orders", exists=True)],
+    mapping: Annotated[
+        str | None, typer.Option(help="a mapping name (default beijing12345) or a YAML mapping file")
+    ] = None,
+) -> None:
+    """Import work orders: good rows become posts, bad rows are listed with row number and reason."""
+    from crawlers.imports import import_work_orders, resolve_mapping
+
+    setup_logging()
+    ensure_schema()
+    try:
+        chosen = resolve_mapping(mapping)
+        with session_scope() as session:
+            report = import_work_orders(session, data=file.read_bytes(), filename=file.name, mapping=chosen)
+    except MuqingError as exc:
+        raise fail(exc) from exc
+    typer.echo(
+        f"{file.name}: 导入 {report.imported} 条，已存在未改动 {report.unchanged} 条，有问题 {len(report.errors)} 行"
+        f"（来源 {report.source}）"
+    )
+    for error in report.errors:
+        typer.echo(f"第 {error.row} 行：{error.reason}")
+    _drain_jobs()

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 BOT_NAME = "muqing"
-SPIDER_MODULES = ["crawlers.spiders"]
-USER_AGENT = "MuqingBot/0.1 (public-opinion monitoring for a district livestock office)"
+SPIDER_MODULES: list[str] = []
+USER_AGENT = (
+    "MuqingBot/0.1 (+public-opinion monitoring for a district livestock office; obeys robots.txt; "
+    "contact: the site's district government)"
+)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+MUQING_RETRY_BACKOFF_BASE = 1.0
+MUQING_RETRY_BACKOFF_MAX = 30.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
@@ -21,8 +27,16 @@ REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_INSTALL_ROOT_HANDLER = True
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
+    # Below HttpCompressionMiddleware (590), so it sees the decompressed body.
+    "crawlers.middlewares.encoding.EncodingMiddleware": 560,
+}
 ITEM_PIPELINES = {
     "crawlers.pipelines.clean.CleanPipeline": 100,
+    "crawlers.pipelines.relevance.RelevancePipeline": 200,
     "crawlers.pipelines.store.StorePipeline": 900,
 }

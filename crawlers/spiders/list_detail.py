@@ -2,70 +2,86 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import scrapy
-from parsel import Selector, SelectorList
 from scrapy.http import Response
 
+from crawlers.extract import element_text, first_text, parse_count, select
 from crawlers.items import PostItem
-from crawlers.sources import SourceSpec
+from crawlers.sources import ListDetailSource
+from crawlers.spiders.base import SourceSpider
 
 
-def select(node: Selector | Response, query: str) -> SelectorList[Selector]:
-    """CSS, or XPath when the query starts with ``/`` or ``(``."""
-    return node.xpath(query) if query.lstrip().startswith(("/", "(")) else node.css(query)
-
-
-def element_text(nodes: SelectorList[Selector]) -> str:
-    """The visible text of selected elements (or the selected text nodes), whitespace-normalised."""
-    parts: list[str] = []
-    for node in nodes:
-        texts = node.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-        parts.append(" ".join(text.strip() for text in (texts or [node.get()]) if text and text.strip()))
-    return "\n".join(part for part in parts if part)
-
-
-class ListDetailSpider(scrapy.Spider):
+class ListDetailSpider(SourceSpider):
     """Follows list pages (with pagination) to detail pages and yields one item per detail page."""
 
     name = "list_detail"
+    kinds = ("list_detail",)
 
-    def __init__(self, source: str, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.source = SourceSpec.model_validate(json.loads(source))
-        self.start_urls = self.source.start_urls
+    @property
+    def spec(self) -> ListDetailSource:
+        assert isinstance(self.source, ListDetailSource)
+        return self.source
 
     async def start(self) -> Any:
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse_list, cb_kwargs={"page": 1})
+        for url in self.spec.start_urls:
+            request = self.request(url, self.parse_list, cb_kwargs={"page": 1}, kind="list")
+            if request is not None:
+                yield request
+        for request in self.recheck_requests():
+            yield request
 
     def parse_list(self, response: Response, page: int) -> Iterator[scrapy.Request]:
-        spec = self.source.list
+        if not self.check_response(response):
+            return
+        spec = self.spec.list
         items = select(response, spec.item)
         if not items:
-            self.crawler.stats.inc_value("muqing/dropped/list_without_items")
-            self.logger.warning("no list items at %s (selector %r)", response.url, spec.item)
+            self.fail("list_without_items", response.url, f"列表选择器 {spec.item!r} 没有选中任何条目")
+        new = 0
         for item in items:
             href = select(item, spec.link).get()
-            if href:
-                yield response.follow(href.strip(), callback=self.parse_detail)
-            else:
-                self.crawler.stats.inc_value("muqing/dropped/list_item_without_link")
+            if not href or not href.strip():
+                self.count("dropped/list_item_without_link")
+                continue
+            url = response.urljoin(href.strip())
+            if self.is_known(url):
+                continue
+            new += 1
+            hints = {
+                "title": first_text(item, spec.title),
+                "published_at": first_text(item, spec.published_at),
+                "author": first_text(item, spec.author),
+            }
+            request = self.request(url, self.parse_detail, cb_kwargs={"hints": hints})
+            if request is not None:
+                yield request
+        if self.stop_paging(found=len(items), new=new, url=response.url):
+            return
         if spec.next_page and page < spec.max_pages:
             next_href = select(response, spec.next_page).get()
-            if next_href:
-                yield response.follow(next_href.strip(), callback=self.parse_list, cb_kwargs={"page": page + 1})
+            if next_href and next_href.strip():
+                request = self.request(
+                    response.urljoin(next_href.strip()), self.parse_list, cb_kwargs={"page": page + 1}, kind="list"
+                )
+                if request is not None:
+                    yield request
 
-    def parse_detail(self, response: Response) -> Iterator[PostItem]:
-        spec = self.source.detail
-        yield PostItem(
+    def parse_detail(self, response: Response, hints: dict[str, str | None]) -> Iterator[PostItem]:
+        if not self.check_response(response):
+            return
+        spec = self.spec.detail
+        engagement = {key: parse_count(first_text(response, query)) for key, query in spec.engagement.items()}
+        published_at, raw_time = self.read_time(first_text(response, spec.published_at), hints.get("published_at"))
+        yield self.item(
+            response,
             url=response.url,
-            source=self.source.name,
-            title=element_text(select(response, spec.title)),
+            title=element_text(select(response, spec.title)) or hints.get("title") or "",
             content=element_text(select(response, spec.content)),
-            author=element_text(select(response, spec.author)) or None if spec.author else None,
-            published_at_raw=element_text(select(response, spec.published_at)) or None if spec.published_at else None,
+            author=first_text(response, spec.author) or hints.get("author"),
+            published_at=published_at,
+            published_at_raw=raw_time,
+            engagement=engagement,
         )

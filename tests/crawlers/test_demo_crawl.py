@@ -12,7 +12,7 @@ from core.db import session_scope
 from core.models import CrawlRun, Post, Source
 from crawlers.demo.server import board, make_server, source_spec
 from crawlers.service import crawl_source, sync_sources
-from crawlers.sources import SourceSpec
+from crawlers.sources import parse_source
 
 # These tests are about collection: analysis jobs are queued, not run.
 FAST = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "LOG_LEVEL": "WARNING"}
@@ -31,7 +31,7 @@ def demo_site() -> Iterator[str]:
 def _source(base_url: str, **changes: object) -> int:
     spec = {**source_spec(base_url), **changes}
     with session_scope() as session:
-        return sync_sources(session, specs=[SourceSpec.model_validate(spec)])[0].id
+        return sync_sources(session, specs=[parse_source(spec)])[0].id
 
 
 def test_crawl_stores_every_post_once_and_a_second_crawl_adds_nothing(queued_jobs: None, demo_site: str) -> None:

@@ -1,0 +1,208 @@
+"""Posts: list, detail with evidence (存证), manual intake by URL or pasted text, work-order import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from sqlalchemy import func, or_, select
+
+from api.deps import CurrentUser, SessionDep, require_roles
+from core.errors import InvalidInput, NotFound
+from core.models import Post, PostSnapshot, RawPage, Source
+from core.posts import raw_body
+from core.types import Role
+from crawlers.imports import available_mappings, import_work_orders, resolve_mapping
+from crawlers.intake import intake_text, intake_url
+from crawlers.schemas import (
+    ImportOut,
+    IntakeOut,
+    MappingOut,
+    PostDetail,
+    PostLinkOut,
+    PostList,
+    PostSummary,
+    RowErrorOut,
+    SnapshotCheck,
+    SnapshotOut,
+    TextIntakeIn,
+    UrlIntakeIn,
+)
+
+router = APIRouter(prefix="/posts", tags=["posts"])
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _snapshot_out(snapshot: PostSnapshot) -> SnapshotOut:
+    return SnapshotOut.model_validate(snapshot).model_copy(
+        update={
+            "size": snapshot.raw.size,
+            "raw_url": f"/api/posts/{snapshot.post_id}/evidence/{snapshot.id}/raw",
+        }
+    )
+
+
+def _get_post(session: SessionDep, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"帖子 {post_id} 不存在")
+    return post
+
+
+@router.get("")
+def list_posts(
+    session: SessionDep,
+    user: CurrentUser,
+    source: str | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="words in the title or text")] = None,
+    deleted: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PostList:
+    """Posts, newest first, optionally of one source, containing words, or deleted (原帖已删除) or not."""
+    query = select(Post)
+    if source:
+        query = query.join(Source, Source.id == Post.source_id).where(Source.name == source)
+    if q:
+        query = query.where(or_(Post.title.contains(q), Post.content.contains(q)))
+    if deleted is not None:
+        query = query.where(Post.deleted_at.is_not(None) if deleted else Post.deleted_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    posts = session.scalars(query.order_by(Post.id.desc()).limit(limit).offset(offset)).all()
+    return PostList(items=[PostSummary.model_validate(post) for post in posts], total=total)
+
+
+@router.get("/import/mappings")
+def list_mappings(user: CurrentUser) -> list[MappingOut]:
+    """The column mappings an import can use."""
+    return [
+        MappingOut(name=name, source=mapping.source, columns=mapping.model_dump(exclude={"source", "source_title"}))
+        for name, mapping in sorted(available_mappings().items())
+    ]
+
+
+@router.post(
+    "/import",
+    dependencies=[require_roles(Role.admin, Role.duty)],  # type: ignore[list-item]
+)
+def import_upload(
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="CSV or XLSX export of hotline work orders")],
+    mapping: Annotated[str | None, Form()] = None,
+) -> ImportOut:
+    """Import work orders: good rows become posts; bad rows come back with row number and reason."""
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput("文件超过 50 MB", details={"field": "file"})
+    if mapping and ("/" in mapping or "\\" in mapping):
+        raise InvalidInput("映射只能按名称选择", details={"field": "mapping"})
+    report = import_work_orders(
+        session, data=data, filename=file.filename or "upload.csv", mapping=resolve_mapping(mapping)
+    )
+    session.commit()
+    return ImportOut(
+        source=report.source,
+        imported=report.imported,
+        unchanged=report.unchanged,
+        errors=[RowErrorOut(row=error.row, reason=error.reason) for error in report.errors],
+    )
+
+
+@router.post("/intake/url", status_code=status.HTTP_201_CREATED)
+def add_by_url(session: SessionDep, user: CurrentUser, body: UrlIntakeIn, response: Response) -> IntakeOut:
+    """Fetch a page like any other (robots.txt, limits, evidence) and store it as a post."""
+    # End the request's transaction first: on SQLite it holds the write lock the crawl needs.
+    session.rollback()
+    result = intake_url(url=body.url)
+    if result.post_id is None:
+        detail = result.crawl.error or ", ".join(f"{k}×{v}" for k, v in result.crawl.errors.items()) or "页面没有正文"
+        raise InvalidInput(f"无法从该网址取得帖子：{detail}", details={"field": "url", "run_id": result.crawl.run_id})
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return IntakeOut(
+        post_id=result.post_id,
+        outcome="created" if result.created else "known",
+        run_id=result.crawl.run_id or None,
+        error=result.crawl.error,
+    )
+
+
+@router.post("/intake/text", status_code=status.HTTP_201_CREATED)
+def add_by_text(session: SessionDep, user: CurrentUser, body: TextIntakeIn, response: Response) -> IntakeOut:
+    """Store a pasted post; the pasted text is kept as its evidence."""
+    stored = intake_text(
+        session,
+        title=body.title,
+        content=body.content,
+        url=body.url,
+        author=body.author,
+        published_at=body.published_at,
+        submitted_by=user.username,
+    )
+    post_id = stored.post.id
+    session.commit()
+    if not stored.created:
+        response.status_code = status.HTTP_200_OK
+    return IntakeOut(post_id=post_id, outcome=stored.outcome)
+
+
+@router.get("/{post_id}")
+def get_post(session: SessionDep, user: CurrentUser, post_id: int) -> PostDetail:
+    """A post with its analysis, the other places it was found, and its evidence."""
+    post = _get_post(session, post_id)
+    base = PostDetail.model_validate(post)
+    return base.model_copy(
+        update={
+            "deleted": post.deleted_at is not None,
+            "links": [PostLinkOut.model_validate(link) for link in post.links],
+            "evidence": [_snapshot_out(snapshot) for snapshot in post.snapshots],
+        }
+    )
+
+
+@router.get("/{post_id}/evidence")
+def list_evidence(session: SessionDep, user: CurrentUser, post_id: int) -> list[SnapshotOut]:
+    """Every snapshot of the post's page, oldest first."""
+    return [_snapshot_out(snapshot) for snapshot in _get_post(session, post_id).snapshots]
+
+
+def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapshot:
+    snapshot = session.get(PostSnapshot, snapshot_id)
+    if snapshot is None or snapshot.post_id != post_id:
+        raise NotFound(f"存证 {snapshot_id} 不存在")
+    return snapshot
+
+
+@router.get("/{post_id}/evidence/{snapshot_id}")
+def check_evidence(session: SessionDep, user: CurrentUser, post_id: int, snapshot_id: int) -> SnapshotCheck:
+    """One snapshot, with its stored bytes hashed again (``verified``)."""
+    import hashlib
+
+    snapshot = _snapshot(session, post_id, snapshot_id)
+    verified = hashlib.sha256(raw_body(snapshot.raw)).hexdigest() == snapshot.sha256
+    return SnapshotCheck(**_snapshot_out(snapshot).model_dump(), verified=verified)
+
+
+@router.get(
+    "/{post_id}/evidence/{snapshot_id}/raw",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}, "application/octet-stream": {}}}},
+)
+def raw_evidence(
+    session: SessionDep, user: CurrentUser, post_id: int, snapshot_id: int, download: bool = False
+) -> Response:
+    """The page exactly as fetched: shown as text (never rendered), or downloaded as the original bytes."""
+    snapshot = _snapshot(session, post_id, snapshot_id)
+    raw: RawPage = snapshot.raw
+    body = raw_body(raw)
+    headers = {
+        "X-Content-SHA256": snapshot.sha256,
+        "X-Fetched-At": snapshot.fetched_at.isoformat(),
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="post-{post_id}-evidence-{snapshot_id}.bin"'
+        return Response(body, media_type="application/octet-stream", headers=headers)
+    text = body.decode(snapshot.encoding or "utf-8", errors="replace")
+    return Response(text, media_type="text/plain; charset=utf-8", headers=headers)

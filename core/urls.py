@@ -1,0 +1,58 @@
+"""Canonical URLs: one spelling per page, so the same post reached through two links is stored once."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that say how a visitor arrived, never which page it is. Kept short on purpose:
+# wrongly stripping a parameter would merge two different pages, a duplicate is only caught later.
+TRACKING_PARAMS = frozenset(
+    {
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "utm_id",
+        "spm",
+        "fr",
+        "refer_flag",
+        "refer",
+        "referer",
+        "share_from",
+        "share_source",
+        "share_medium",
+        "sharer",
+        "sharetype",
+        "_rand",
+        "isappinstalled",
+        "clicktime",
+        "enterid",
+        "wfr",
+        "fbclid",
+        "gclid",
+        "ivk_sa",
+        "sudaref",
+    }
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def canonical_url(url: str, *, keep_fragment: bool = False) -> str:
+    """``url`` with a lower-case host, no default port, no tracking parameters, sorted query, no fragment."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "http"
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port is not None else None
+    netloc = host
+    if port is not None and str(port) != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{host}:{port}"
+    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~%")
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith("utm_")
+    ]
+    query.sort()
+    fragment = parts.fragment if keep_fragment else ""
+    return urlunsplit((scheme, netloc, path, urlencode(query, quote_via=quote, safe="/:@!$'()*,;-._~"), fragment))
