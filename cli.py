@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+import alerts.cli
 import crawlers.cli
 import nlp.cli
 from core.cli import fail, setup_logging
@@ -27,6 +28,7 @@ user_app = typer.Typer(help="Users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 crawlers.cli.register(app)
+alerts.cli.register(app)
 nlp.cli.register(app)
 
 log = logging.getLogger("muqing")

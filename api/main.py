@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.routes import alerts, auth, health, sections, stats
+from api.routes import alerts, auth, health, roster, rules, sections, sla, stats
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -71,7 +71,16 @@ def create_app() -> FastAPI:
     app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.add_exception_handler(MuqingError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for router in (health.router, auth.router, alerts.router, stats.router, sections.router):
+    for router in (
+        health.router,
+        auth.router,
+        alerts.router,
+        stats.router,
+        sections.router,
+        roster.router,
+        rules.router,
+        sla.router,
+    ):
         app.include_router(router, prefix="/api")
     mount_web(app)
     return app
