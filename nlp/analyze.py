@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from nlp.entities import extract
 from nlp.registry import get_model
 
 
@@ -40,4 +41,5 @@ def analyze(*, title: str, text: str) -> AnalysisResult:
         score=prediction.score,
         reasons=prediction.reasons,
         model_version=model_version,
+        entities=extract(title=title, text=text),
     )

@@ -1,0 +1,254 @@
+"""Entities of a post: the district's towns/streets and villages, named organisations, phone and ID numbers.
+
+The result is stored as ``Analysis.entities``::
+
+    {"places": ["柳河镇", "前进村"],           # towns/streets then villages, canonical names (routing reads this)
+     "towns": ["柳河镇"],                      # towns/streets of the district, named or implied by a village
+     "villages": ["柳河镇前进村"],             # village with its town when the town is known
+     "organisations": ["兴旺生猪养殖场"],       # farms, slaughterhouses, companies, shops named in the text
+     "phones": ["138****2716"],               # always masked
+     "id_numbers": ["4101**********2356"]}    # always masked
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jieba import posseg
+
+from core.privacy import find_id_numbers, find_phones
+
+PLACES_FILE = Path(__file__).resolve().parent.parent / "core" / "resources" / "places.yaml"
+
+# Endings of organisation names, longest first so "生猪养殖专业合作社" wins over "合作社".
+_ORG_ENDINGS = sorted(
+    {
+        "养殖专业合作社",
+        "专业合作社",
+        "合作社",
+        "牧业有限公司",
+        "农牧有限公司",
+        "畜牧有限公司",
+        "食品有限公司",
+        "有限责任公司",
+        "有限公司",
+        "牧业公司",
+        "食品公司",
+        "饲料公司",
+        "兽药公司",
+        "养殖场",
+        "养猪场",
+        "养鸡场",
+        "养鸭场",
+        "养鹅场",
+        "养牛场",
+        "养羊场",
+        "养殖基地",
+        "家庭农场",
+        "生态农场",
+        "牧场",
+        "猪场",
+        "屠宰场",
+        "屠宰厂",
+        "屠宰点",
+        "肉联厂",
+        "饲料厂",
+        "兽药厂",
+        "兽药店",
+        "兽医院",
+        "宠物医院",
+        "动物医院",
+        "肉铺",
+        "肉店",
+        "冷库",
+        "集团",
+    },
+    key=len,
+    reverse=True,
+)
+_ORG = re.compile("|".join(map(re.escape, _ORG_ENDINGS)))
+_HEAD_WINDOW = 10
+_HEAD_MAX_TOKENS = 4
+_DESCRIPTORS = frozenset(
+    [
+        "生猪",
+        "肉牛",
+        "肉羊",
+        "蛋鸡",
+        "肉鸡",
+        "家禽",
+        "畜禽",
+        "牛羊",
+        "奶牛",
+        "水产",
+        "育肥",
+        "种猪",
+        "肉鸭",
+        "肉兔",
+        "肉鸽",
+        "养殖",
+        "屠宰",
+        "生态",
+        "规模",
+        "规模化",
+        "标准化",
+        "种养",
+        "牧业",
+        "畜牧",
+        "农牧",
+        "农业",
+        "食品",
+        "饲料",
+        "兽药",
+        "动物",
+        "宠物",
+        "黑猪",
+        "土猪",
+        "山羊",
+        "黄牛",
+        "养猪",
+        "养鸡",
+        "养牛",
+        "养羊",
+        "生态农业",
+    ]
+)
+# Words that end a name when walking back from the ending (resources/not_name.txt): requests and verbs
+# of complaint letters, positions, quantities and descriptions ("请问养殖场", "大型养猪场" name no farm).
+_NOT_NAME = frozenset(
+    line.strip()
+    for line in (Path(__file__).with_name("resources") / "not_name.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Town:
+    """A town or street of the district, with its aliases and villages."""
+
+    name: str
+    aliases: tuple[str, ...]
+    villages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """The district's places, read from ``core/resources/places.yaml``."""
+
+    district: str
+    district_aliases: tuple[str, ...]
+    towns: tuple[Town, ...]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The district's place names (cached)."""
+    data = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8"))["district"]
+    towns = tuple(
+        Town(name=t["name"], aliases=tuple(t.get("aliases") or ()), villages=tuple(t.get("villages") or ()))
+        for t in data.get("towns") or ()
+    )
+    return Gazetteer(district=data["name"], district_aliases=tuple(data.get("aliases") or ()), towns=towns)
+
+
+def find_places(text: str) -> tuple[list[str], list[str]]:
+    """Towns/streets and villages (``town+village``) of the district named in ``text``."""
+    places = gazetteer()
+    in_district = places.district in text or any(alias in text for alias in places.district_aliases)
+    towns: list[str] = []
+    for town in places.towns:
+        named = town.name in text
+        # Short aliases ("石桥", "城东") are ordinary words elsewhere: trust them only inside the district.
+        if named or (in_district and any(alias in text for alias in town.aliases)):
+            towns.append(town.name)
+    villages: list[str] = []
+    for town in places.towns:
+        for village in town.villages:
+            if village not in text:
+                continue
+            # Two-character names ("东村") and names shared by several towns need the town to be named.
+            owners = [t.name for t in places.towns if village in t.villages]
+            if town.name in towns:
+                villages.append(f"{town.name}{village}")
+            elif len(owners) == 1 and len(village) >= 3 and not any(owner in towns for owner in owners):
+                villages.append(f"{town.name}{village}")
+                towns.append(town.name)
+    return list(dict.fromkeys(towns)), list(dict.fromkeys(villages))
+
+
+def find_organisations(text: str) -> list[str]:
+    """Names of farms, slaughterhouses, companies and shops written in ``text`` (generic mentions left out)."""
+    names: list[str] = []
+    for match in _ORG.finditer(text):
+        window = text[max(0, match.start() - _HEAD_WINDOW) : match.start()]
+        head: list[str] = []
+        for token, flag in reversed(_pos_tokenizer().lcut(window)):
+            if len(head) == _HEAD_MAX_TOKENS or not (token in _DESCRIPTORS or _name_like(token, flag)):
+                break
+            head.insert(0, token)
+        # Descriptors ("生猪", "生态") belong to a name only after a distinctive part: "兴旺生猪养殖场".
+        while head and head[0] in _DESCRIPTORS:
+            head.pop(0)
+        name = _strip_places("".join(head))
+        if len(name) >= 2 and name not in _NOT_NAME and not name.isdigit():
+            names.append(name + match.group(0))
+    return list(dict.fromkeys(names))
+
+
+def _name_like(token: str, flag: str) -> bool:
+    # Names are nouns, proper names, abbreviations or auspicious adjectives (兴旺, 宏发); verbs,
+    # pronouns, numbers, positions and times end the name.
+    return (
+        (flag.startswith("n") or flag in _NAME_FLAGS)
+        and token not in _NOT_NAME
+        and not _NON_NAME_TOKEN.fullmatch(token)
+    )
+
+
+_NAME_FLAGS = frozenset({"j", "eng", "a", "an"})
+
+
+@lru_cache(maxsize=1)
+def _pos_tokenizer() -> posseg.POSTokenizer:
+    from nlp.tokenize import get_tokenizer
+
+    return posseg.POSTokenizer(get_tokenizer())
+
+
+_NON_NAME_TOKEN = re.compile(r"[\W_]+|\d+")
+
+
+def _strip_places(head: str) -> str:
+    # "柳河镇前进村兴旺养殖场" names 兴旺; the places are entities of their own.
+    for marker in ("镇", "乡", "街道", "区", "县", "市", "村", "社区", "组"):
+        position = head.rfind(marker)
+        if 0 <= position < len(head) - 2:
+            head = head[position + len(marker) :]
+    return head
+
+
+def extract(*, title: str, text: str) -> dict[str, Any]:
+    """The entities of a post (see the module docstring); phone and ID numbers come out masked."""
+    full = f"{title}\n{text}" if title else text
+    towns, villages = find_places(full)
+    village_names = [name for name in (_village_part(v, towns) for v in villages) if name]
+    return {
+        "places": list(dict.fromkeys(towns + village_names)),
+        "towns": towns,
+        "villages": villages,
+        "organisations": find_organisations(full),
+        "phones": find_phones(full),
+        "id_numbers": find_id_numbers(full),
+    }
+
+
+def _village_part(village: str, towns: list[str]) -> str:
+    for town in towns:
+        if village.startswith(town):
+            return village[len(town) :]
+    return village

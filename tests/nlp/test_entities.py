@@ -1,0 +1,36 @@
+"""Entities: the district's places, named farms and companies, and masked personal numbers."""
+
+from __future__ import annotations
+
+from nlp.entities import extract
+
+
+def test_town_and_village_of_the_district_are_found() -> None:
+    found = extract(title="柳河镇前进村养猪场臭气熏天", text="我们前进村五组离猪场不到一百米。")
+    assert found["towns"] == ["柳河镇"]
+    assert "前进村" in found["places"] and "柳河镇" in found["places"]
+    assert found["villages"] == ["柳河镇前进村"]
+
+
+def test_a_village_name_alone_implies_its_town() -> None:
+    found = extract(title="", text="梨树沟村有人在河边扔死猪。")
+    assert found["towns"] == ["白沙镇"]
+
+
+def test_short_aliases_count_only_inside_the_district() -> None:
+    assert extract(title="", text="石桥边上有人钓鱼。")["towns"] == []
+    assert extract(title="", text="青禾区石桥那边的鸡场苍蝇太多。")["towns"] == ["石桥镇"]
+
+
+def test_named_farms_are_found_and_generic_mentions_are_not() -> None:
+    found = extract(
+        title="举报兴旺生猪养殖场",
+        text="村东头的兴旺生猪养殖场和宏达养殖场都往河里排粪水，请问养殖场归谁管？附近还有一家大型养猪场。",
+    )
+    assert found["organisations"] == ["兴旺生猪养殖场", "宏达养殖场"]
+
+
+def test_phone_and_id_numbers_come_out_masked() -> None:
+    found = extract(title="", text="联系电话13912345678，身份证430102198805061234。")
+    assert found["phones"] == ["139****5678"]
+    assert found["id_numbers"] == ["4301**********1234"]
