@@ -104,6 +104,10 @@ def transition(
     co_handler = action == "comment" and actor.section_id in alert.co_section_ids
     if role in (Role.staff, Role.head) and alert.section_id != actor.section_id and not co_handler:
         raise NotFound(f"预警 {alert.id} 不存在或无权查看")
+    waiting = action == "close" and alert.status == Status.in_progress and alert.pending_response is not None
+    if waiting and role in TRANSITIONS["sign_off"].roles:
+        # A head who closes a case whose response waits for sign-off signs it off first (two audit events).
+        transition(session, alert=alert, actor=actor, action="sign_off", note="办结时一并审核签发")
     current = Status(alert.status)
     if current not in spec.sources:
         allowed = "、".join(STATUS_LABELS[s] for s in sorted(spec.sources))

@@ -5,7 +5,9 @@ case as well as the table, and the flows apply them on top of it (see ``alerts/f
 - ``respond`` on a case whose policy needs sign-off (较大, 重大) by staff keeps the case in progress with the
   response waiting for the section head's ``sign_off``; a head's (or leader's) own response is signed off;
 - ``approve_extension`` / ``refuse_extension`` by a head is refused when the policy names the leader (重大);
-- ``follow_up`` with 不满意 reopens the case (发回重办), a second audit event ``reopen``.
+- ``follow_up`` with 不满意 reopens the case (发回重办), a second audit event ``reopen``;
+- ``close`` by a head (or leader) while a response waits for sign-off signs it off first (audit: ``sign_off``,
+  then ``close``).
 """
 
 from __future__ import annotations

@@ -158,6 +158,16 @@ def test_significant_cases_count_as_responded_only_after_the_head_signs_off(user
     assert events_of(alert_id)[-1] == ("sign_off", "in_progress", "responded")
 
 
+def test_closing_a_case_signs_off_the_waiting_response(users: dict[str, int]) -> None:
+    alert_id = make_alert(severity="较大")
+    drive_to(alert_id, Status.in_progress)
+    act(alert_id, "staff", "respond", response=ResponseInput(content="已核实处理"))
+    with pytest.raises(Conflict):
+        act(alert_id, "admin", "close")
+    act(alert_id, "head", "close")
+    assert events_of(alert_id)[-2:] == [("sign_off", "in_progress", "responded"), ("close", "responded", "closed")]
+
+
 def test_a_heads_own_response_is_signed_off_at_once(users: dict[str, int]) -> None:
     alert_id = make_alert(severity="重大")
     drive_to(alert_id, Status.in_progress)
