@@ -12,7 +12,7 @@ from alerts.models import Alert, AlertEvent
 from core.models import User
 from core.timeutil import utcnow
 
-EventListener = Callable[[Session, AlertEvent], None]
+EventListener = Callable[[Session, AlertEvent], object]
 _listeners: list[EventListener] = []
 
 
@@ -20,6 +20,11 @@ def on_event(listener: EventListener) -> EventListener:
     """Register ``listener`` to run for every recorded event, in the same transaction (e.g. notifications)."""
     _listeners.append(listener)
     return listener
+
+
+def _load_listeners() -> None:
+    # Notifications listen to every event; importing them here means no code path can forget them.
+    import alerts.notify.service  # noqa: F401
 
 
 def record_event(
@@ -48,6 +53,7 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    _load_listeners()
     if notify:
         for listener in _listeners:
             listener(session, event)

@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.routes import alerts, auth, health, roster, rules, sections, sla, stats
+from api.routes import alerts, auth, health, notifications, roster, rules, sections, sla, stats
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -80,6 +80,7 @@ def create_app() -> FastAPI:
         roster.router,
         rules.router,
         sla.router,
+        notifications.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

@@ -35,6 +35,7 @@ def configure_celery(settings: Settings | None = None) -> Celery:
         "beat_schedule": {
             "relay-outbox": {"task": "core.relay_outbox", "schedule": 5.0},
             "crawl-due-sources": {"task": "crawlers.crawl_due_sources", "schedule": 60.0},
+            "alerts-sweep": {"task": "alerts.sweep", "schedule": settings.sweep_interval_seconds},
         },
     }
     if settings.broker_url:
