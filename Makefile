@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint typecheck services services-stop bench clean
+.PHONY: install run test lint typecheck services services-stop bench clean vendor
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -36,6 +36,9 @@ services:  ## Install and start PostgreSQL, Redis, Elasticsearch and Chromium on
 
 services-stop:
 	@scripts/services.sh stop
+
+vendor:  ## Rebuild the browser bundle in web/static/vendor from npm (needs Node.js; the output is committed)
+	web/assets/vendor.sh
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ import typer
 from sqlalchemy import select
 
 import alerts.cli
+import core.search.cli
 import crawlers.cli
 import nlp.cli
 from core.cli import fail, setup_logging
@@ -27,6 +28,7 @@ db_app = typer.Typer(help="Database schema and default data.", no_args_is_help=T
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+core.search.cli.register(app)
 crawlers.cli.register(app)
 alerts.cli.register(app)
 nlp.cli.register(app)
@@ -261,20 +263,48 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
 
 
 @app.command()
-def worker(concurrency: int = 2) -> None:
-    """Run a job worker (Celery)."""
-    from core.tasks import celery_app
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="jobs run at once (processes)")] = 2,
+    queues: Annotated[
+        str | None, typer.Option(help="comma-separated queues to serve: default, crawl, notify, maintenance (all)")
+    ] = None,
+    loglevel: str = "INFO",
+) -> None:
+    """Run a job worker (Celery); scale out by running more of them, on any machine."""
+    from core.tasks import QUEUES, celery_app
 
-    celery_app.worker_main(["worker", "--loglevel", "INFO", "--concurrency", str(concurrency)])
+    argv = ["worker", "--loglevel", loglevel, "--concurrency", str(concurrency)]
+    if queues:
+        unknown = sorted(set(queues.split(",")) - set(QUEUES))
+        if unknown:
+            raise typer.BadParameter(f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(QUEUES)}")
+        argv += ["--queues", queues]
+    celery_app.worker_main(argv)
 
 
 @app.command()
-def beat() -> None:
-    """Run the scheduler (Celery beat)."""
+def beat(loglevel: str = "INFO") -> None:
+    """Run the scheduler (Celery beat); exactly one per installation."""
     from core.tasks import celery_app
 
     schedule = get_settings().resolved_data_dir / "beat-schedule"
-    celery_app.start(["beat", "--loglevel", "INFO", "--schedule", str(schedule)])
+    celery_app.start(["beat", "--loglevel", loglevel, "--schedule", str(schedule)])
+
+
+@app.command()
+def check() -> None:
+    """Check the database, the job queue and the search engine; exit 1 naming any that does not answer."""
+    import json
+
+    from core.health import check_services
+
+    report = check_services()
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    for name, state in report["services"].items():
+        if not state["ok"]:
+            typer.secho(f"错误：{name} 服务 {state['engine']}（{state['address']}）不可用：{state['error']}", err=True)
+    if report["status"] != "ok":
+        raise typer.Exit(code=1)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
-from api.routes import alerts, auth, health, notifications, roster, rules, sections, sla, stats
+from api.routes import alerts, auth, health, notifications, roster, rules, search, sections, sla, stats
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -66,17 +68,36 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    # A database that does not answer is an outage, not a bug: say which service is missing.
+    from core.config import get_settings
+
+    engine = "SQLite" if get_settings().is_sqlite else "PostgreSQL"
+    log.error("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+    return JSONResponse(
+        {
+            "detail": f"数据库 {engine} 暂时不可用，请稍后再试",
+            "code": ServiceUnavailable.code,
+            "details": {"service": engine.lower()},
+        },
+        status_code=503,
+    )
+
+
 def create_app() -> FastAPI:
     """Build the application."""
     app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.add_exception_handler(MuqingError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DatabaseOperationalError, _database_down)
+    app.add_exception_handler(InterfaceError, _database_down)
     for router in (
         health.router,
         auth.router,
         alerts.router,
         stats.router,
         sections.router,
+        search.router,
         roster.router,
         rules.router,
         sla.router,

@@ -6,6 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,15 @@ class Settings(BaseSettings):
     broker_url: str | None = Field(
         default=None, description="Celery broker; empty means the embedded file-system queue in data_dir"
     )
+    broker_key_prefix: str = Field(
+        default="", description="prefix of every Redis key the job queue uses, so installations can share a Redis"
+    )
+    broker_visibility_timeout: int = Field(
+        default=3600, description="seconds before Redis hands a job that no worker acknowledged to another worker"
+    )
+    outbox_lease_seconds: int = Field(
+        default=900, description="seconds after which a sent outbox event whose job never finished is sent again"
+    )
     tasks_eager: bool = Field(default=False, description="run jobs inline (tests and one-off commands)")
     secret_key: str = PLACEHOLDER_SECRET
     token_minutes: int = 12 * 60
@@ -35,6 +45,11 @@ class Settings(BaseSettings):
     sources_file: Path | None = None
     search_backend: Literal["fts5", "elasticsearch"] = "fts5"
     elasticsearch_url: str | None = None
+    elasticsearch_index_prefix: str = Field(
+        default="muqing-", description="prefix of every index, alias and template name, so clusters can be shared"
+    )
+    elasticsearch_replicas: int = 0
+    elasticsearch_timeout: float = 10.0
     office_hours: str = "08:30-12:00,13:30-17:30"
     log_level: str = "INFO"
     public_url: str | None = Field(default=None, description="base URL of the web UI, for links in notifications")
@@ -55,6 +70,8 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("MUQING_SECRET_KEY must be set to a real secret in production")
+        if self.search_backend == "elasticsearch" and not self.elasticsearch_url:
+            raise ValueError("MUQING_ELASTICSEARCH_URL must be set when MUQING_SEARCH_BACKEND=elasticsearch")
         return self
 
     @property
@@ -86,6 +103,15 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True when the database is SQLite."""
         return self.sqlalchemy_url.startswith("sqlite")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without credentials or query, fit for logs and error messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 @lru_cache

@@ -176,7 +176,12 @@ class CrawlRun(Base):
 
 
 class OutboxEvent(Base):
-    """Work for another system, written in the same transaction as the change that caused it."""
+    """Work for another system, written in the same transaction as the change that caused it.
+
+    ``dispatched_at`` is when it was last sent to the job queue; ``completed_at`` is set when its job
+    finished. An event sent but not completed within the lease is sent again (the job may have been lost
+    with a Redis restart or a killed worker); jobs are idempotent, so a second run changes nothing.
+    """
 
     __tablename__ = "outbox_event"
     __table_args__ = (Index("ix_outbox_pending", "dispatched_at", "id"),)
@@ -186,5 +191,20 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SearchOutbox(Base):
+    """The search index's outbox: a post whose search document changed, written in the same transaction.
+
+    Rows are deleted once the document is in the index, so an index outage only delays indexing. No
+    foreign key: a deleted post's row must outlive it, to delete its document.
+    """
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

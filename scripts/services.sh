@@ -609,6 +609,10 @@ chromium_path() {
     return 1
 }
 
+chinese_font_installed() {
+    command -v fc-list >/dev/null 2>&1 && [[ -n $(fc-list :lang=zh family 2>/dev/null) ]]
+}
+
 chromium_start() {
     local path
     path=$(chromium_path) || die "chromium: not found after installation"
@@ -654,6 +658,8 @@ install_missing() {
         chromium)
             chromium_path >/dev/null || pkgs+=(chromium)
             command -v chromedriver >/dev/null 2>&1 || pkgs+=(chromium-driver)
+            # Screenshots of the Chinese UI need a CJK font; Chromium renders boxes without one.
+            chinese_font_installed || pkgs+=(fonts-noto-cjk)
             ;;
         esac
     done

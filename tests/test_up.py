@@ -58,8 +58,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        # The first start trains the classifier, which takes minutes on a busy two-core machine.
-        wait_for(lambda: httpx.get(f"{base}/api/health").status_code == 200, 360, "the API to answer")
+        # The first start trains the classifier: minutes on a busy 2-core machine.
+        wait_for(lambda: httpx.get(f"{base}/api/health").status_code == 200, 300, "the API to answer")
         yield base, process, data_dir
     finally:
         if process.poll() is None:

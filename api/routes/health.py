@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.deps import SessionDep
 from core.errors import ServiceUnavailable
+from core.health import check_services
 
 router = APIRouter(tags=["health"])
 
@@ -19,3 +23,13 @@ def health(session: SessionDep) -> dict[str, str]:
     except Exception as exc:
         raise ServiceUnavailable(f"数据库不可用：{type(exc).__name__}") from exc
     return {"status": "ok", "database": "ok"}
+
+
+@router.get("/health/services", response_model=None)
+def services() -> JSONResponse:
+    """Database, job queue and search engine: which answer, and the work waiting in the outboxes.
+
+    503 when any is down; each service is named with its address (without credentials) and its error.
+    """
+    report: dict[str, Any] = check_services()
+    return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)

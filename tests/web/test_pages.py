@@ -59,3 +59,16 @@ def test_other_sections_alert_is_not_reachable_by_url(client: TestClient, people
     response = client.get(f"/alerts/{alert_id}")
     assert response.status_code == 404
     assert "村旁养猪场" not in response.text
+
+
+def test_search_finds_posts_with_highlights_and_their_alert(client: TestClient, people: None) -> None:
+    alert_id = make_alert(title="双塘镇养鸡场鸡粪乱堆")
+    make_alert(title="菜市场猪肉没有检疫章", category="product_safety")
+    sign_in(client, "duty")
+    page = client.get("/search", params={"q": "养鸡场 鸡粪"})
+    assert page.status_code == 200
+    assert "共找到 1 条帖子" in page.text
+    assert "<mark>养鸡场</mark>" in page.text and f'href="/alerts/{alert_id}"' in page.text
+    assert "菜市场" not in page.text
+    escaped = client.get("/search", params={"q": "<script>"})
+    assert "<script>" not in escaped.text.split("<main", 1)[1].split("</main>", 1)[0]

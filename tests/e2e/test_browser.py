@@ -1,0 +1,151 @@
+"""The web UI in a real Chromium: every role's pages at desktop and phone size, a case from the pipeline to
+closed with the duty console updating live, and section isolation by URL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Person, Server
+
+pytestmark = pytest.mark.browser
+
+ROLES = ("duty", "leader", "admin", "production-staff", "production-head")
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()).strip("-") or "home"
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+@pytest.mark.parametrize("username", ROLES)
+def test_each_role_walks_its_navigation(browser: Any, server: Server, username: str, phone: bool) -> None:
+    person = Person(browser, server, username, phone=phone).sign_in()
+    page = person.page
+    links = page.locator("nav.nav a")
+    targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert targets, "no navigation for this role"
+    for href in targets:
+        assert href
+        response = person.open(href)
+        assert response is not None and response.status == 200, f"{href} answered {response and response.status}"
+        assert page.locator("h1").first.is_visible()
+        assert page.locator("nav.nav a[aria-current=page]").count() == 1
+        person.shot(f"{username}-{_slug(href)}")
+    # The first case the role can see, opened from its list.
+    person.open("/alerts")
+    first = page.locator("table.list a[href^='/alerts/']").first
+    first.click()
+    page.wait_for_url(re.compile(r"/alerts/\d+$"))
+    assert page.get_by_role("heading", name="办理记录").is_visible()
+    person.shot(f"{username}-alert")
+    person.close()
+
+
+def test_login_page_and_wrong_password(browser: Any, server: Server) -> None:
+    for phone in (False, True):
+        person = Person(browser, server, "duty", phone=phone)
+        page = person.page
+        person.open("/console")
+        assert "/login" in page.url
+        person.shot("login")
+        page.get_by_label("用户名").fill("duty")
+        page.get_by_label("密码").fill("wrong")
+        page.get_by_role("button", name="登录").click()
+        assert page.get_by_role("alert").inner_text() == "用户名或密码错误"
+        person.close()
+
+
+def _store_post_through_pipeline(title: str, content: str) -> None:
+    """Store a post; the outbox runs the real analysis and alert raising (inline in this process)."""
+    from core.db import session_scope
+    from core.service import store_post
+
+    with session_scope() as session:
+        store_post(session, url=f"https://bbs.example.cn/t/live-{title}", title=title, content=content)
+
+
+def test_a_case_from_the_pipeline_to_closed(browser: Any, server: Server) -> None:
+    duty = Person(browser, server, "duty").sign_in()
+    page = duty.page
+    duty.open("/console")
+    page.locator("#live-status.on").wait_for()
+    page.evaluate("window.__sameDocument = true")
+
+    title = "石桥镇张湾村养猪场粪水直排河道"
+    _store_post_through_pipeline(
+        title, "石桥镇张湾村一家养猪场把粪水直接排进河里，臭气熏天，村民多次反映一直没人管，请有关部门尽快处理！"
+    )
+    card = page.locator("#col-new article.case", has_text=title)
+    card.wait_for(timeout=20000)
+    assert page.evaluate("window.__sameDocument") is True, "the console reloaded instead of updating live"
+    assert page.locator("#new-alerts", has_text=title).is_visible()
+    duty.shot("duty-console-live")
+    href = card.locator("h3 a").get_attribute("href")
+    assert href
+    alert_path = href
+
+    # Duty: sign for, then assign to the production section.
+    card.get_by_role("button", name="签收").click()
+    page.locator("#col-acknowledged article.case", has_text=title).wait_for()
+    duty.open(alert_path)
+    page.get_by_label("转办至科室").select_option(label="畜牧生产科")
+    page.get_by_role("button", name="转办", exact=True).click()
+    assert page.get_by_role("status").inner_text() == "已转办"
+    duty.close()
+
+    # Section staff: take it up and respond.
+    staff = Person(browser, server, "production-staff", phone=True).sign_in()
+    spage = staff.page
+    staff.open("/workbench")
+    scard = spage.locator("#q-incoming article.case", has_text=title)
+    scard.get_by_role("button", name="开始办理").click()
+    spage.locator("#q-working article.case", has_text=title).get_by_role("link", name="登记回应").click()
+    spage.get_by_label("回应内容").fill("经现场核查，该养猪场已停止排放并清理河道，镇政府将持续监督整改。")
+    spage.get_by_label("发布渠道").select_option(label="留言板回复")
+    spage.get_by_role("button", name="提交回应").click()
+    assert spage.get_by_role("status").inner_text() == "已回应"
+    staff.shot("production-staff-alert-responded")
+    staff.close()
+
+    # Section head: sign off and close from the sign-off queue.
+    head = Person(browser, server, "production-head").sign_in()
+    hpage = head.page
+    head.open("/workbench")
+    hpage.locator("#q-signoff article.case", has_text=title).get_by_role("link", name="审核办结").click()
+    hpage.get_by_role("button", name="审核办结").click()
+    assert hpage.get_by_role("status").inner_text() == "已办结"
+    timeline = hpage.locator("ol.timeline").inner_text()
+    for step in ("生成预警", "签收", "转办", "开始办理", "回应", "办结"):
+        assert step in timeline
+    head.shot("production-head-alert-closed")
+    head.close()
+
+    # Leadership: the dashboard counts the closed case for the production section.
+    leader = Person(browser, server, "leader").sign_in()
+    leader.open("/dashboard?period=week")
+    row = leader.page.locator("table.figures tbody tr", has_text="畜牧生产科")
+    closed_cell = row.locator("td[data-label='已办结']")
+    assert int(closed_cell.inner_text()) >= 1
+    leader.close()
+
+
+def test_a_section_user_cannot_open_another_sections_case(browser: Any, server: Server) -> None:
+    from sqlalchemy import select
+
+    from alerts.models import Alert
+    from core.db import session_scope
+
+    with session_scope() as session:
+        alert = session.scalars(select(Alert).where(Alert.title.like("柳河镇%"))).one()
+        alert_id, title = alert.id, alert.title
+    person = Person(browser, server, "quality-staff").sign_in()
+    response = person.open(f"/alerts/{alert_id}")
+    assert response is not None and response.status == 404
+    assert "不存在或无权查看" in person.page.inner_text("main")
+    assert title not in person.page.content()
+    person.open("/alerts")
+    assert title not in person.page.inner_text("main")
+    person.close()

@@ -1,0 +1,46 @@
+"""Every script and style a page uses is served by us; the vendored chart bundle carries its licences."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.web.helpers import sign_in
+
+STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
+TEMPLATES = STATIC.parent / "templates"
+
+
+def test_the_chart_bundle_is_the_one_its_version_file_names() -> None:
+    vendor = STATIC / "vendor" / "echarts"
+    version = (vendor / "VERSION").read_text(encoding="utf-8").splitlines()
+    assert version[0].startswith("Apache ECharts ")
+    assert hashlib.sha256((vendor / "echarts.min.js").read_bytes()).hexdigest() == version[1]
+    assert "Apache License" in (vendor / "LICENSE").read_text(encoding="utf-8")
+    for name in ("NOTICE", "LICENSE-zrender", "LICENSE-tslib", "LICENSE-d3"):
+        assert (vendor / name).stat().st_size > 0
+
+
+def test_no_page_loads_anything_from_another_host() -> None:
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        for url in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', text):
+            assert url.startswith(("/", "{{")), f"{template.name} loads {url}"
+    for asset in list(STATIC.glob("*.css")) + list(STATIC.glob("*.js")):
+        text = asset.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text and "@import" not in text, asset.name
+
+
+def test_the_dashboard_serves_its_charts_itself(client: TestClient, people: None) -> None:
+    sign_in(client, "leader")
+    page = client.get("/dashboard")
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert any("vendor/echarts/echarts.min.js" in s for s in scripts)
+    for script in scripts:
+        response = client.get(script)
+        assert response.status_code == 200 and "javascript" in response.headers["content-type"]
+    compressed = client.get(scripts[-1], headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers.get("content-encoding") == "gzip"

@@ -1,0 +1,244 @@
+"""Figures for the dashboard and the reports, assembled from the domains' own queries and statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+import core
+from alerts.lifecycle import Status
+from alerts.models import Alert
+from alerts.stats import Timeliness, timeliness_by_section
+from core.models import Analysis, Post, Section, Source
+from core.timeutil import local_zone, to_local, utcnow
+from core.types import CATEGORY_LABELS
+
+PLACES_FILE = Path(core.__file__).parent / "resources" / "places.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A half-open span of local days [start, end) with a name for titles."""
+
+    start: date
+    end: date
+    label: str
+
+    @property
+    def start_at(self) -> datetime:
+        """The first instant, aware."""
+        return datetime.combine(self.start, time(0), tzinfo=local_zone())
+
+    @property
+    def end_at(self) -> datetime:
+        """The instant after the last day, aware."""
+        return datetime.combine(self.end, time(0), tzinfo=local_zone())
+
+
+def today() -> date:
+    """Today in the users' zone."""
+    local = to_local(utcnow())
+    assert local is not None
+    return local.date()
+
+
+def week_of(day: date) -> Period:
+    """The Monday-to-Sunday week containing ``day``."""
+    start = day - timedelta(days=day.weekday())
+    end = start + timedelta(days=7)
+    iso = start.isocalendar()
+    return Period(start, end, f"{iso.year}年第{iso.week}周（{start:%m月%d日}—{end - timedelta(days=1):%m月%d日}）")
+
+
+def month_of(day: date) -> Period:
+    """The calendar month containing ``day``."""
+    start = day.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return Period(start, end, f"{start.year}年{start.month}月")
+
+
+def period_from(kind: str, anchor: date | None = None) -> Period:
+    """A named period: this week, this month, or the last 30 days."""
+    anchor = anchor or today()
+    if kind == "week":
+        return week_of(anchor)
+    if kind == "month":
+        return month_of(anchor)
+    start = anchor - timedelta(days=29)
+    return Period(start, anchor + timedelta(days=1), f"近30天（{start:%m月%d日}—{anchor:%m月%d日}）")
+
+
+@dataclass(slots=True)
+class SectionFigures:
+    """Timeliness of one section, as the dashboard and reports show it."""
+
+    name: str
+    section_id: int | None
+    figures: Timeliness
+    overdue: int = 0
+
+
+def timeliness(session: Session, *, period: Period, section_id: int | None = None) -> list[SectionFigures]:
+    """Per section, the on-time figures of cases opened in the period (all sections, or one)."""
+    rows = []
+    for section, figures in timeliness_by_section(session, start=period.start_at, end=period.end_at):
+        if section_id is not None and (section is None or section.id != section_id):
+            continue
+        rows.append(SectionFigures(section.name if section else "未分派", section.id if section else None, figures))
+    return rows
+
+
+def total(rows: list[SectionFigures]) -> Timeliness:
+    """The sum of several sections' figures."""
+    combined = Timeliness()
+    for row in rows:
+        for name in combined.__slots__:
+            setattr(combined, name, getattr(combined, name) + getattr(row.figures, name))
+    return combined
+
+
+def _alerts_in(session: Session, *, start: datetime, end: datetime, section_id: int | None) -> list[Alert]:
+    query = (
+        select(Alert)
+        .where(Alert.opened_at >= start, Alert.opened_at < end)
+        .options(selectinload(Alert.section))
+        .order_by(Alert.opened_at)
+    )
+    if section_id is not None:
+        query = query.where(Alert.section_id == section_id)
+    return list(session.scalars(query))
+
+
+@dataclass(slots=True)
+class Trend:
+    """Cases opened, closed and closed on time per week."""
+
+    weeks: list[str] = field(default_factory=list)
+    opened: list[int] = field(default_factory=list)
+    closed: list[int] = field(default_factory=list)
+    on_time: list[int] = field(default_factory=list)
+
+
+def weekly_trend(session: Session, *, weeks: int = 12, section_id: int | None = None) -> Trend:
+    """The last ``weeks`` weeks (this one included) of opened and closed cases."""
+    first = week_of(today() - timedelta(weeks=weeks - 1)).start
+    start = datetime.combine(first, time(0), tzinfo=local_zone())
+    alerts = _alerts_in(session, start=start, end=utcnow() + timedelta(days=1), section_id=section_id)
+    trend = Trend()
+    index: dict[date, int] = {}
+    for week in range(weeks):
+        monday = first + timedelta(weeks=week)
+        index[monday] = week
+        trend.weeks.append(f"{monday:%m-%d}")
+        trend.opened.append(0)
+        trend.closed.append(0)
+        trend.on_time.append(0)
+    for alert in alerts:
+        opened = to_local(alert.opened_at)
+        assert opened is not None
+        found = index.get(week_of(opened.date()).start)
+        if found is None:
+            continue
+        n = found
+        trend.opened[n] += 1
+        if alert.closed_at is not None:
+            trend.closed[n] += 1
+            trend.on_time[n] += int(alert.close_due is None or alert.closed_at <= alert.close_due)
+    return trend
+
+
+def category_counts(session: Session, *, period: Period, section_id: int | None = None) -> list[tuple[str, str, int]]:
+    """Cases per category in the period: (code, label, count), most first."""
+    counts = Counter(
+        a.category for a in _alerts_in(session, start=period.start_at, end=period.end_at, section_id=section_id)
+    )
+    return [(code, CATEGORY_LABELS.get(code, code), n) for code, n in counts.most_common()]
+
+
+def alerts_in_period(session: Session, *, period: Period, section_id: int | None = None) -> list[Alert]:
+    """The cases opened in the period."""
+    return _alerts_in(session, start=period.start_at, end=period.end_at, section_id=section_id)
+
+
+@cache
+def towns() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The district's towns and streets with the names people write for them."""
+    data: dict[str, Any] = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8"))
+    result = []
+    for town in data["district"]["towns"]:
+        names = (town["name"], *town.get("aliases", []))
+        result.append((str(town["name"]), tuple(str(n) for n in names)))
+    return tuple(result)
+
+
+def posts_per_town(session: Session, *, period: Period) -> list[tuple[str, int, int]]:
+    """Per town: relevant posts in the period and how many of them needed a response."""
+    posts = session.execute(
+        select(Post.title, Post.content, Analysis.entities, Analysis.needs_response, Analysis.relevant)
+        .join(Analysis, Analysis.post_id == Post.id)
+        .where(Post.created_at >= period.start_at, Post.created_at < period.end_at)
+    ).all()
+    counts: Counter[str] = Counter()
+    flagged: Counter[str] = Counter()
+    for title, content, entities, needs_response, relevant in posts:
+        if not relevant:
+            continue
+        named = set((entities or {}).get("places", []) or [])
+        text = f"{title}\n{content}"
+        for town, names in towns():
+            if town in named or any(name in text for name in names):
+                counts[town] += 1
+                flagged[town] += bool(needs_response)
+    return [(town, counts[town], flagged[town]) for town, _ in towns()]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """A source's state as duty staff need to see it."""
+
+    source: Source
+    blind: bool
+    reason: str
+
+
+BLIND_AFTER_INTERVALS = 3
+
+
+def source_health(session: Session) -> list[SourceHealth]:
+    """Every source with a blind warning when it has produced nothing or only errors for several intervals."""
+    now = utcnow()
+    result = []
+    for source in session.scalars(select(Source).order_by(Source.name)):
+        window = timedelta(minutes=source.interval_minutes * BLIND_AFTER_INTERVALS)
+        if not source.enabled:
+            blind, reason = False, "已停用"
+        elif source.consecutive_failures >= BLIND_AFTER_INTERVALS:
+            blind, reason = True, f"连续 {source.consecutive_failures} 次采集失败"
+        elif source.last_success_at is None:
+            started = source.created_at
+            blind = now - started > window
+            reason = "从未采集成功" if blind else "等待首次采集"
+        elif now - source.last_success_at > window:
+            blind, reason = True, f"已超过 {BLIND_AFTER_INTERVALS} 个采集周期没有成功采集"
+        else:
+            blind, reason = False, "正常"
+        result.append(SourceHealth(source, blind, reason))
+    return result
+
+
+def sections(session: Session) -> list[Section]:
+    """All sections by id."""
+    return list(session.scalars(select(Section).order_by(Section.id)))
+
+
+def done_status(alert: Alert) -> bool:
+    """True for a case no longer open."""
+    return alert.status in (Status.closed, Status.dismissed)

@@ -1,0 +1,135 @@
+"""The duty console: every open case by stage with countdowns, updated live over server-sent events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from alerts.lifecycle import allowed_actions
+from api.deps import SessionDep
+from core.db import session_factory
+from core.errors import AuthenticationFailed
+from core.models import User
+from core.timeutil import utcnow
+from core.types import Role
+from web import queries, service
+from web.security import SESSION_COOKIE, LoginRequired, require_roles
+from web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+CONSOLE_ROLES = (Role.duty, Role.admin, Role.leader)
+ConsoleUser = Annotated[User, require_roles(*CONSOLE_ROLES)]
+POLL_SECONDS = 2.0
+HEARTBEAT_SECONDS = 15.0
+COLUMNS = (
+    ("new", "待签收", ("new",)),
+    ("acknowledged", "已签收待转办", ("acknowledged",)),
+    ("working", "科室办理中", ("assigned", "in_progress")),
+    ("responded", "已回应待办结", ("responded",)),
+)
+
+
+def _board(session: SessionDep, user: User) -> dict[str, object]:
+    columns = []
+    for key, label, statuses in COLUMNS:
+        items = queries.open_alerts(session, user=user, statuses=statuses, limit=100)
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "items": [(a, queries.next_due(a), allowed_actions(status=a.status, role=user.role)) for a in items],
+            }
+        )
+    latest = queries.latest_change(session, user=user)
+    return {
+        "columns": columns,
+        "sections": queries.active_sections(session),
+        "overdue": len(queries.overdue_alerts(session, user=user)),
+        "since": (latest or utcnow()).isoformat(),
+        "max_id": queries.max_alert_id(session, user=user),
+        "duty": queries.on_duty(session),
+    }
+
+
+@router.get("/console")
+def console(request: Request, session: SessionDep, user: ConsoleUser) -> HTMLResponse:
+    """The whole console page."""
+    return render(request, "console.html", _board(session, user), user=user, active="console")
+
+
+@router.get("/console/board")
+def console_board(request: Request, session: SessionDep, user: ConsoleUser) -> HTMLResponse:
+    """Only the board, for the page script to swap in after a live update."""
+    return render(request, "partials/console_board.html", _board(session, user), user=user)
+
+
+def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, object]], list[int], datetime, int]:
+    """New cases (for notifications) and changed case ids since the last poll, in a short transaction."""
+    with session_factory()() as session:
+        row = service.read_session(session, token=token, touch=False)
+        user = row.user
+        changed = queries.recent_changes(session, user=user, since=since)
+        new = [
+            {"id": a.id, "title": a.title, "severity": a.severity, "section": a.section.name if a.section else ""}
+            for a in changed
+            if a.id > max_id
+        ]
+        latest = max([since, *(a.updated_at for a in changed)])
+        return new, [a.id for a in changed], latest, max([max_id, *(a.id for a in changed)])
+
+
+def _event(name: str, data: object) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.get("/console/stream")
+async def console_stream(request: Request, since: str = "", max_id: int = 0) -> StreamingResponse:
+    """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+
+    def check() -> None:
+        with session_factory()() as session:
+            row = service.read_session(session, token=token, touch=False)
+            if row.user.role not in CONSOLE_ROLES:
+                raise LoginRequired
+
+    try:
+        await run_in_threadpool(check)
+    except AuthenticationFailed as exc:
+        raise LoginRequired(exc.message) from exc
+    try:
+        start = datetime.fromisoformat(since) if since else utcnow()
+    except ValueError:
+        start = utcnow()
+
+    async def events() -> AsyncIterator[str]:
+        last, top, quiet = start, max_id, 0.0
+        yield "retry: 3000\n\n"
+        while not await request.is_disconnected():
+            try:
+                new, changed, last, top = await run_in_threadpool(_poll, token, last, top)
+            except AuthenticationFailed:
+                yield _event("expired", {"message": "登录已过期，请重新登录"})
+                return
+            for item in new:
+                yield _event("alert", item)
+            if changed:
+                yield _event("change", {"ids": changed})
+                quiet = 0.0
+            else:
+                quiet += POLL_SECONDS
+                if quiet >= HEARTBEAT_SECONDS:
+                    yield ": keep-alive\n\n"
+                    quiet = 0.0
+            await asyncio.sleep(POLL_SECONDS)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)

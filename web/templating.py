@@ -1,0 +1,231 @@
+"""Jinja2 environment, filters and the one render helper every page uses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from alerts.lifecycle import STATUS_LABELS, TRANSITIONS
+from alerts.schemas import RESPONSE_CHANNELS
+from core.models import User
+from core.timeutil import to_local, utcnow
+from core.types import CATEGORY_LABELS, Role
+from web.security import csrf_token, set_csrf_cookie_if_new
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+
+ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "leader": "中心领导", "head": "科室负责人", "staff": "科室经办人"}
+SEVERITIES = ("重大", "较大", "一般")
+ACTION_LABELS = {
+    **{name: spec.label for name, spec in TRANSITIONS.items()},
+    "raise": "生成预警",
+    "deadline_error": "时限计算失败",
+}
+
+
+# Messages shown after a form succeeded (?done=<key>); fixed texts, so a link cannot put words on the page.
+FLASH = {
+    **{name: f"已{spec.label}" for name, spec in TRANSITIONS.items()},
+    "saved": "已保存",
+    "created": "已创建",
+    "deleted": "已删除",
+    "password": "密码已重置，该用户需重新登录",
+    "escalate": "已督办",
+    "imported": "已导入",
+    "raised": "已生成预警",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """One entry of the main navigation."""
+
+    href: str
+    label: str
+    key: str
+
+
+NAV: dict[str, tuple[NavItem, ...]] = {
+    Role.duty: (
+        NavItem("/console", "值班台", "console"),
+        NavItem("/alerts", "预警", "alerts"),
+        NavItem("/search", "检索", "search"),
+        NavItem("/dashboard", "看板", "dashboard"),
+        NavItem("/reports", "通报", "reports"),
+    ),
+    Role.leader: (
+        NavItem("/dashboard", "看板", "dashboard"),
+        NavItem("/alerts", "预警", "alerts"),
+        NavItem("/console", "值班台", "console"),
+        NavItem("/search", "检索", "search"),
+        NavItem("/reports", "通报", "reports"),
+    ),
+    Role.admin: (
+        NavItem("/console", "值班台", "console"),
+        NavItem("/alerts", "预警", "alerts"),
+        NavItem("/dashboard", "看板", "dashboard"),
+        NavItem("/search", "检索", "search"),
+        NavItem("/reports", "通报", "reports"),
+        NavItem("/admin", "管理", "admin"),
+    ),
+    Role.head: (
+        NavItem("/workbench", "工作台", "workbench"),
+        NavItem("/alerts", "本科室预警", "alerts"),
+        NavItem("/search", "检索", "search"),
+        NavItem("/reports", "通报", "reports"),
+    ),
+    Role.staff: (
+        NavItem("/workbench", "工作台", "workbench"),
+        NavItem("/alerts", "本科室预警", "alerts"),
+        NavItem("/search", "检索", "search"),
+        NavItem("/reports", "通报", "reports"),
+    ),
+}
+
+HOME = {Role.duty: "/console", Role.leader: "/dashboard", Role.admin: "/console", Role.head: "/workbench"}
+
+
+def home_of(user: User) -> str:
+    """The first page a role sees after signing in."""
+    return HOME.get(Role(user.role), "/workbench")
+
+
+@cache
+def _asset_version(path: str) -> str:
+    return hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:10]
+
+
+def static_url(path: str) -> str:
+    """A static asset's URL with a content version, so it can be cached for good."""
+    return f"/static/{path}?v={_asset_version(path)}"
+
+
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC time shown in the users' zone."""
+    local = to_local(value)
+    return local.strftime(fmt) if local else "—"
+
+
+def short_time(value: datetime | None) -> str:
+    """Month, day and time in the users' zone (the year when it is not this year)."""
+    local = to_local(value)
+    if local is None:
+        return "—"
+    now = to_local(utcnow())
+    assert now is not None
+    return local.strftime("%m-%d %H:%M" if local.year == now.year else "%Y-%m-%d %H:%M")
+
+
+def iso_local(value: datetime | None) -> str:
+    """ISO 8601 with the local offset, for <time datetime> and scripts."""
+    local = to_local(value)
+    return local.isoformat(timespec="seconds") if local else ""
+
+
+def duration_text(seconds: float) -> str:
+    """A duration in words: 2天3小时, 3小时20分, 15分钟."""
+    seconds = abs(seconds)
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{mins}分" if mins else f"{hours}小时"
+    return f"{max(mins, 1)}分钟"
+
+
+def countdown(due: datetime | None, done_at: datetime | None = None) -> Markup:
+    """A deadline as a <time> the page script keeps counting (剩余 / 已超期), or when it was met."""
+    if due is None:
+        return Markup('<span class="due none">无时限</span>')
+    if done_at is not None:
+        late = done_at > due
+        label = f"超时 {duration_text((done_at - due).total_seconds())} 完成" if late else "按时完成"
+        css = "late" if late else "met"
+        return Markup('<span class="due {}" title="时限 {}">{}</span>').format(css, local_time(due), label)
+    left = (due - utcnow()).total_seconds()
+    if left < 0:
+        css, text = "overdue", f"已超期 {duration_text(left)}"
+    elif left < 2 * 3600:
+        css, text = "soon", f"剩 {duration_text(left)}"
+    else:
+        css, text = "ok", f"剩 {duration_text(left)}"
+    return Markup('<time class="due {}" data-due="{}" datetime="{}" title="时限 {}">{}</time>').format(
+        css, iso_local(due), iso_local(due), local_time(due), text
+    )
+
+
+def percent(value: float | None) -> str:
+    """A rate as a whole percentage, or a dash when there is nothing to rate."""
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def hours(value: float | None) -> str:
+    """Hours with one decimal, or a dash."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+def json_script(value: Any, element_id: str) -> Markup:
+    """Data for a page script, in a non-executable JSON block (safe inside HTML)."""
+    text = json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup('<script type="application/json" id="{}">{}</script>').format(element_id, Markup(text))
+
+
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(
+    STATUS_LABELS=STATUS_LABELS,
+    CATEGORY_LABELS=CATEGORY_LABELS,
+    ROLE_LABELS=ROLE_LABELS,
+    ACTION_LABELS=ACTION_LABELS,
+    TRANSITIONS=TRANSITIONS,
+    RESPONSE_CHANNELS=RESPONSE_CHANNELS,
+    SEVERITIES=SEVERITIES,
+    static_url=static_url,
+    countdown=countdown,
+    json_script=json_script,
+)
+templates.env.filters.update(
+    lookup=lambda key, mapping: mapping.get(key, key),
+    local=local_time,
+    short=short_time,
+    iso=iso_local,
+    percent=percent,
+    hours=hours,
+    duration=duration_text,
+)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    user: User | SimpleNamespace | None = None,
+    status_code: int = 200,
+    active: str = "",
+) -> HTMLResponse:
+    """Render a page with the signed-in user, their navigation and the CSRF token."""
+    context = dict(context or {})
+    context.update(
+        user=user,
+        nav=NAV.get(Role(user.role), ()) if user else (),
+        active=active,
+        csrf=csrf_token(request),
+        flash=FLASH.get(request.query_params.get("done", ""), ""),
+    )
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    set_csrf_cookie_if_new(request, response)
+    return response
