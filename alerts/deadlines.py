@@ -102,3 +102,12 @@ def extension_limit(policy: SlaPolicy, requested: dict[str, Any] | None) -> Limi
         return Limit.parse({"amount": requested["amount"], "unit": requested.get("unit") or "working_days"})
     default = policy.limits.get("extension")
     return Limit.parse(default) if default else None
+
+
+def change_severity(session: Session, *, alert: Alert, severity: str) -> dict[str, Any]:
+    """Set a new severity and recompute the deadlines not yet met; returns the audit data."""
+    before = snapshot(alert)
+    old = alert.severity
+    alert.severity = severity
+    apply_deadlines(session, alert=alert, keep_met=True)
+    return {"from": old, "to": severity, "deadlines_before": before, "deadlines": snapshot(alert)}

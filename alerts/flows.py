@@ -15,7 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
-from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, apply_deadlines, extend, extension_limit, snapshot
+from alerts.deadlines import (
+    DUE_FIELDS,
+    MET_FIELDS,
+    alert_policy,
+    apply_deadlines,
+    change_severity,
+    extend,
+    extension_limit,
+    snapshot,
+)
 from alerts.intake import heat_of, open_alert, raise_alert
 from alerts.lifecycle import (
     FIELD_LABELS,
@@ -283,7 +292,7 @@ def _restart(session: Session, alert: Alert, now: datetime) -> dict[str, Any]:
     alert.responded_at = None
     alert.closed_at = None
     alert.reopen_count += 1
-    apply_deadlines(session, alert=alert, start=now)
+    apply_deadlines(session, alert=alert, start=now, keep_met=True)
     return {"deadlines_before": before, "deadlines": snapshot(alert)}
 
 
@@ -313,15 +322,6 @@ def _set_severity(session: Session, alert: Alert, actor: User, given: ActionInpu
     if new == alert.severity:
         raise Conflict(f"预警级别已是「{new}」")
     return Step(None, given.note, change_severity(session, alert=alert, severity=new))
-
-
-def change_severity(session: Session, *, alert: Alert, severity: str) -> dict[str, Any]:
-    """Set a new severity and recompute the deadlines not yet met; returns the audit data."""
-    before = snapshot(alert)
-    old = alert.severity
-    alert.severity = severity
-    apply_deadlines(session, alert=alert, keep_met=True)
-    return {"from": old, "to": severity, "deadlines_before": before, "deadlines": snapshot(alert)}
 
 
 def _request_extension(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
 from alerts.deadlines import apply_deadlines
-from alerts.grouping import find_group, join_group
+from alerts.grouping import check_growth, find_group, heat_of, join_group
 from alerts.lifecycle import INFO_REQUEST, SEVERITIES, Status
 from alerts.models import Alert, AlertCoSection, AlertPost
 from alerts.roster import on_duty
@@ -22,14 +22,6 @@ from core.timeutil import utcnow
 from core.types import Category
 
 KINDS = {"complaint": "舆情诉求", "info_request": "依申请公开"}
-
-
-def heat_of(posts: list[Post]) -> float:
-    """How hot a matter is: one per post plus its spread (reposts weigh most)."""
-    total = 0.0
-    for post in posts:
-        total += 1 + (post.reposts or 0) / 10 + (post.comments or 0) / 20 + (post.likes or 0) / 100
-    return round(total, 2)
 
 
 def _routing_input(post: Post, *, category: str, severity: str, kind: str, places: list[str]) -> RoutingInput:
@@ -127,6 +119,7 @@ def raise_alert(session: Session, *, post_id: int) -> Alert | None:
         places=list(analysis.entities.get("places", [])),
         data={"analysis_id": analysis.id, "score": analysis.score},
     )
+    check_growth(session, alert=alert)
     session.flush()
     return alert
 

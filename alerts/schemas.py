@@ -282,24 +282,3 @@ class TransitionSpecOut(BaseModel):
     target: str | None
     roles: list[str]
     required: list[str]
-
-
-class TimelinessRow(BaseModel):
-    """On-time figures of one section."""
-
-    section: SectionRef | None
-    alerts: int
-    acknowledged: int
-    closed: int
-    ack_on_time_rate: float | None
-    close_on_time_rate: float | None
-    mean_hours_to_ack: float | None
-    mean_hours_to_close: float | None
-
-
-class TimelinessReport(BaseModel):
-    """Timeliness per section for a period."""
-
-    start: LocalDatetime | None
-    end: LocalDatetime | None
-    sections: list[TimelinessRow]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
 from alerts.deadlines import alert_policy
+from alerts.grouping import check_growth
 from alerts.lifecycle import LIVE_STATUSES, OPEN_STATUSES, Status
 from alerts.models import Alert, SlaPolicy
 from alerts.notify.models import ReminderSent
@@ -124,6 +125,8 @@ def sweep(session: Session, *, now: datetime | None = None) -> int:
     for alert in session.scalars(
         select(Alert).where(Alert.status.in_([s.value for s in LIVE_STATUSES])).order_by(Alert.id)
     ):
+        if alert.kind == "complaint" and alert.status in {s.value for s in OPEN_STATUSES}:
+            check_growth(session, alert=alert, now=now)
         try:
             policy = alert_policy(session, alert=alert)
         except ConfigurationError:
