@@ -124,7 +124,9 @@ def render(kind: str, *, alert: Alert, event: AlertEvent) -> Rendered:
     if url.startswith("http"):
         markdown_lines += ["", f"[查看详情]({url})"]
     data = {"alert": alert_data(alert), "action": event.action, "event_id": event.id, "note": event.note}
-    data.update({k: v for k, v in (event.data or {}).items() if k in ("deadline", "stage", "due", "to", "from")})
+    data.update(
+        {k: v for k, v in (event.data or {}).items() if k in ("deadline", "stage", "due", "to", "from", "post_id")}
+    )
     return Rendered(
         title=mask_text(title),
         text=mask_text("\n".join(text_lines)),
