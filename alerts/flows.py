@@ -111,7 +111,9 @@ def transition(
     co_handler = action == "comment" and actor.section_id in alert.co_section_ids
     if role in (Role.staff, Role.head) and alert.section_id != actor.section_id and not co_handler:
         raise NotFound(f"预警 {alert.id} 不存在或无权查看")
-    waiting = action == "close" and alert.status == Status.in_progress and alert.pending_response is not None
+    waiting = action == "close" and alert.status == Status.responded and alert.pending_response is not None
+    if waiting and role not in TRANSITIONS["sign_off"].roles and role in spec.roles:
+        raise Conflict("回应尚未经科室负责人审核签发，不能办结")
     if waiting and role in TRANSITIONS["sign_off"].roles:
         # A head who closes a case whose response waits for sign-off signs it off first (two audit events).
         transition(session, alert=alert, actor=actor, action="sign_off", note="办结时一并审核签发")
@@ -243,8 +245,8 @@ def _respond(session: Session, alert: Alert, actor: User, given: ActionInput, no
     data: dict[str, Any] = {"channel": response.channel, "response_id": row.id}
     if held:
         data["awaiting_sign_off"] = True
-        return Step(None, given.note, data)
-    alert.responded_at = now
+    else:
+        alert.responded_at = now
     return Step(Status.responded, given.note, data)
 
 
@@ -264,7 +266,7 @@ def _sign_off(session: Session, alert: Alert, actor: User, given: ActionInput, n
         raise Conflict("没有等待审核签发的回应")
     pending.status, pending.signed_off_by, pending.signed_off_at = "published", actor, now
     alert.responded_at = now
-    return Step(_target("sign_off"), given.note, {"response_id": pending.id})
+    return Step(None, given.note, {"response_id": pending.id})
 
 
 def _reject_response(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
@@ -272,7 +274,7 @@ def _reject_response(session: Session, alert: Alert, actor: User, given: ActionI
     if pending is None:
         raise Conflict("没有等待审核签发的回应")
     pending.status = "rejected"
-    return Step(None, given.note, {"response_id": pending.id})
+    return Step(_target("reject_response"), given.note, {"response_id": pending.id})
 
 
 def _close(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:

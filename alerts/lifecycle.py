@@ -2,12 +2,14 @@
 
 ``target`` None means the action leaves the state as it is (督办, 延期, 回访 …). A few moves depend on the
 case as well as the table, and the flows apply them on top of it (see ``alerts/flows.py``):
-- ``respond`` on a case whose policy needs sign-off (较大, 重大) by staff keeps the case in progress with the
-  response waiting for the section head's ``sign_off``; a head's (or leader's) own response is signed off;
+- ``respond`` on a case whose policy needs sign-off (较大, 重大) by staff records the response as waiting for
+  the section head's ``sign_off``: the case shows as responded but counts as responded (``responded_at``,
+  the figures) only from the sign-off; ``reject_response`` sends it back to in progress; a head's (or
+  leader's) own response is signed off at once;
 - ``approve_extension`` / ``refuse_extension`` by a head is refused when the policy names the leader (重大);
 - ``follow_up`` with 不满意 reopens the case (发回重办), a second audit event ``reopen``;
 - ``close`` by a head (or leader) while a response waits for sign-off signs it off first (audit: ``sign_off``,
-  then ``close``).
+  then ``close``); an admin cannot close such a case.
 """
 
 from __future__ import annotations
@@ -87,8 +89,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t("assign", "转办", {S.acknowledged, S.assigned, S.in_progress}, S.assigned, COORDINATORS),
         _t("start", "开始办理", {S.assigned}, S.in_progress, SECTION_ROLES),
         _t("respond", "回应", {S.in_progress}, S.responded, SECTION_ROLES, "response"),
-        _t("sign_off", "审核签发", {S.in_progress}, S.responded, APPROVERS),
-        _t("reject_response", "退回修改", {S.in_progress}, None, APPROVERS, "note"),
+        _t("sign_off", "审核签发", {S.responded}, None, APPROVERS),
+        _t("reject_response", "退回修改", {S.responded}, S.in_progress, APPROVERS, "note"),
         _t("close", "办结", {S.responded}, S.closed, {Role.head, Role.leader, Role.admin}),
         _t("dismiss", "无需回应", {S.new, S.acknowledged}, S.dismissed, COORDINATORS, "note"),
         _t("send_back", "退回", HANDLING, S.acknowledged, SECTION_ROLES, "note"),

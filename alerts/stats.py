@@ -1,13 +1,13 @@
 """Timeliness figures for leadership, read from the audit log, per section, category or period.
 
 For each case opened in the period (merged cases are left out):
-- signed for at: its first ``acknowledge`` event; responded at: the last move from in progress to responded
-  (a response, or its sign-off) if the case still stands responded or closed; closed at: its last ``close``
-  event if it is closed. Each is compared with the deadline in force (after extensions).
+- signed for at: its first ``acknowledge`` event; responded at: the last published response (one needing
+  no sign-off, or the sign-off of one) if the case still stands responded or closed; closed at: its last
+  ``close`` event if it is closed. Each is compared with the deadline in force (after extensions).
 - an on-time rate counts the cases where the act was done, or its deadline has passed without it:
   on time / (done + overdue and not done). Dismissed cases count only in ``alerts`` and ``dismissed``.
 - hours are calendar hours from opening; the 90th percentile is the nearest-rank one.
-- overdue: open cases (not responded, closed, dismissed) with a deadline passed and its act not done.
+- overdue: live cases (not closed, dismissed or merged) with a deadline passed and its act not done.
 - sent-back rate: cases sent back (退回) at least once among cases ever assigned (转办).
 - satisfaction rate: among cases with a follow-up (回访), those whose latest is 满意 or 基本满意;
   ``reopened`` counts cases sent back for redoing (发回重办) after an unhappy follow-up.
@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.lifecycle import OPEN_STATUSES, Status
+from alerts.lifecycle import LIVE_STATUSES, Status
 from alerts.models import Alert, AlertEvent
 from core.models import Section
 from core.timeutil import to_local, utcnow
@@ -143,7 +143,7 @@ class Timeliness:
             hours = (facts.closed_at - alert.opened_at).total_seconds() / 3600
             self.hours_to_close += hours
             self.close_hours.append(hours)
-        if alert.status in {s.value for s in OPEN_STATUSES} and facts.overdue(alert, now):
+        if alert.status in {s.value for s in LIVE_STATUSES} and facts.overdue(alert, now):
             self.overdue += 1
         self.assigned += facts.assigned
         self.sent_back += facts.sent_back
@@ -173,8 +173,12 @@ class CaseFacts:
         for event in events:
             if event.action == "acknowledge" and facts.acknowledged_at is None:
                 facts.acknowledged_at = event.at
-            elif event.to_status == Status.responded and event.from_status == Status.in_progress:
+            elif event.action == "sign_off" or (
+                event.action == "respond" and not (event.data or {}).get("awaiting_sign_off")
+            ):
                 facts.responded_at = event.at
+            elif event.action == "reject_response":
+                facts.responded_at = None
             elif event.action == "close":
                 facts.closed_at = event.at
             elif event.action == "assign":

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 DEADLINES: tuple[tuple[str, str, str, frozenset[Status]], ...] = (
     ("ack", "ack_due", "acknowledged_at", frozenset({Status.new})),
-    ("response", "response_due", "responded_at", OPEN_STATUSES),
+    # A response waiting for sign-off leaves the case responded but the deadline unmet.
+    ("response", "response_due", "responded_at", LIVE_STATUSES),
     ("close", "close_due", "closed_at", LIVE_STATUSES),
 )
 

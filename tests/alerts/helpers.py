@@ -49,7 +49,10 @@ def events_of(alert_id: int) -> list[tuple[str, str | None, str | None]]:
 def respond(alert_id: int) -> None:
     """Staff responds; where the policy wants sign-off, the head signs it off."""
     act(alert_id, "staff", "respond", response=ResponseInput(content="已回复群众"))
-    if status_of(alert_id) == Status.in_progress:
+    with session_scope() as session:
+        alert = session.get(Alert, alert_id)
+        pending = alert is not None and alert.pending_response is not None
+    if pending:
         act(alert_id, "head", "sign_off")
 
 

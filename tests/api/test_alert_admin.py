@@ -177,7 +177,7 @@ def test_settings_and_the_lifecycle_table(client: TestClient, login: Login, peop
     assert saved.status_code == 200 and saved.json()["raise_at_posts"] == 5 and saved.json()["window_hours"] == 168
     assert client.put("/api/alert-settings/grouping", headers=admin, json={"colour": 1}).status_code == 422
     table = {row["action"]: row for row in client.get("/api/alerts/lifecycle", headers=duty).json()}
-    assert table["sign_off"]["roles"] == ["head", "leader"] and table["sign_off"]["target"] == "responded"
+    assert table["sign_off"]["roles"] == ["head", "leader"] and table["sign_off"]["target"] is None
     assert table["escalate"]["target"] is None and table["follow_up"]["required"] == ["satisfaction"]
 
 

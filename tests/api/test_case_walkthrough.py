@@ -33,7 +33,8 @@ def test_each_role_walks_a_significant_case_and_the_receiver_hears_every_step(
         act(staff, {"action": "start"})
         act(leader, {"action": "escalate", "note": "群众反映强烈，请当日回应"})
         held = act(staff, {"action": "respond", "response": {"content": "已责令停止排放", "channel": "website"}})
-        assert held["status"] == "in_progress" and held["responses"][0]["status"] == "pending_sign_off"
+        assert held["status"] == "responded" and held["responses"][0]["status"] == "pending_sign_off"
+        assert held["responded_at"] is None
         assert "sign_off" not in held["allowed_actions"]  # staff cannot sign off
         act(staff, {"action": "sign_off"}, status=403)
         signed = act(head, {"action": "sign_off", "note": "同意发布"})
