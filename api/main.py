@@ -11,7 +11,20 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
-from api.routes import alerts, auth, health, notifications, roster, rules, search, sections, sla, stats
+from api.routes import (
+    alerts,
+    auth,
+    feedback,
+    health,
+    models,
+    notifications,
+    roster,
+    rules,
+    search,
+    sections,
+    sla,
+    stats,
+)
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -102,6 +115,8 @@ def create_app() -> FastAPI:
         rules.router,
         sla.router,
         notifications.router,
+        feedback.router,
+        models.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

@@ -21,6 +21,7 @@ from kombu import Queue
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
+from core import fsqueue
 from core.config import Settings, get_settings, redact_url
 from core.db import dispose_engines
 from core.errors import ServiceUnavailable
@@ -98,6 +99,8 @@ def configure_celery(settings: Settings | None = None) -> Celery:
                 "schedule": settings.sweep_interval_seconds,
                 "options": housekeeping,
             },
+            # Retrains only when staff corrections arrived since the last retraining (a no-op otherwise).
+            "retrain-from-feedback": {"task": "nlp.retrain", "schedule": 6 * 3600.0},
         },
     }
     if settings.broker_url:
@@ -117,7 +120,7 @@ def configure_celery(settings: Settings | None = None) -> Celery:
     else:
         queue_dir = settings.resolved_data_dir / "queue"
         (queue_dir / "processed").mkdir(parents=True, exist_ok=True)
-        conf["broker_url"] = "filesystem://"
+        conf["broker_url"] = f"{fsqueue.SCHEME}://"
         conf["broker_transport_options"] = {
             "data_folder_in": str(queue_dir),
             "data_folder_out": str(queue_dir),

@@ -1,4 +1,4 @@
-"""analyze(text): the one entry point for classifying a text with the active model."""
+"""analyze(title, text): the one entry point for classifying a post with the active model."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class AnalysisResult:
     score: float
     reasons: list[dict[str, Any]]
     model_version: str
+    p_relevant: float = 0.0
     entities: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -29,9 +30,12 @@ class AnalysisResult:
 
 
 def analyze(*, title: str, text: str) -> AnalysisResult:
-    """Classify one post (title and text) with the active model."""
+    """Classify one post (title and text) with the active model.
+
+    Reasons never hold numbers (the models do not show them) and entities hold phone and ID numbers masked.
+    """
     model_version, model = get_model()
-    prediction = model.predict(f"{title}\n{text}" if title else text)
+    prediction = model.predict(title, text)
     return AnalysisResult(
         relevant=prediction.relevant,
         category=prediction.category,
@@ -41,5 +45,6 @@ def analyze(*, title: str, text: str) -> AnalysisResult:
         score=prediction.score,
         reasons=prediction.reasons,
         model_version=model_version,
+        p_relevant=prediction.p_relevant,
         entities=extract(title=title, text=text),
     )

@@ -1,56 +1,184 @@
-"""Model commands: ``muqing classify``, ``muqing train``."""
+"""Model commands: ``muqing classify``, ``muqing train``, ``muqing eval``, ``muqing models``."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import IO, Annotated, Any
 
 import typer
 
 from core.cli import setup_logging
+
+models_app = typer.Typer(help="Classifier versions: list, activate, retrain.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add the model commands to the ``muqing`` command."""
     app.command()(classify)
     app.command()(train)
+    app.command(name="eval")(evaluate_command)
+    app.add_typer(models_app, name="models")
+
+
+def _read_post(raw: bytes) -> dict[str, Any]:
+    line = raw.decode("utf-8").lstrip("\ufeff")
+    row = json.loads(line)
+    if not isinstance(row, dict):
+        raise ValueError("expected a JSON object")
+    title, text = row.get("title"), row.get("text")
+    if title is not None and not isinstance(title, str):
+        raise ValueError('"title" must be a string')
+    if text is not None and not isinstance(text, str):
+        raise ValueError('"text" must be a string')
+    if not (text or "").strip() and not (title or "").strip():
+        raise ValueError('"text" is missing or empty')
+    return {"id": row.get("id"), "title": title or "", "text": text or ""}
 
 
 def classify(
-    input_file: Annotated[typer.FileText, typer.Option("--input", "-i", help="JSON lines; default stdin")] = sys.stdin,  # type: ignore[assignment]
+    input_file: Annotated[Path | None, typer.Option("--input", "-i", help="JSON lines file; default stdin")] = None,
 ) -> None:
-    """Classify JSON lines {"id","title","text"} from stdin; print one JSON line of analysis per input line."""
+    """Classify JSON lines {"id","title","text"}; print one JSON line of analysis per good input line.
+
+    A line that cannot be read is reported on stderr with its line number; the other lines go on.
+    """
     from nlp.analyze import analyze
 
+    source: IO[bytes] = input_file.open("rb") if input_file else sys.stdin.buffer
+    out = sys.stdout.buffer
     failures = 0
-    for number, line in enumerate(input_file, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("expected a JSON object")
-            text = row.get("text")
-            title = row.get("title") or ""
-            if not isinstance(text, str) or not isinstance(title, str):
-                raise ValueError('"text" (and "title" if given) must be strings')
-        except ValueError as exc:
-            failures += 1
-            typer.echo(f"line {number}: {exc}", err=True)
-            continue
-        result = analyze(title=title, text=text)
-        out = {"id": row.get("id"), **result.as_dict()}
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    try:
+        for number, raw in enumerate(source, start=1):
+            if not raw.strip():
+                continue
+            try:
+                post = _read_post(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                failures += 1
+                sys.stderr.write(f"line {number}: {exc}\n")
+                sys.stderr.flush()
+                continue
+            result = analyze(title=post["title"], text=post["text"])
+            out.write((json.dumps({"id": post["id"], **result.as_dict()}, ensure_ascii=False) + "\n").encode("utf-8"))
+    finally:
+        out.flush()
+        if input_file:
+            source.close()
     if failures:
-        typer.echo(f"{failures} line(s) could not be read", err=True)
+        sys.stderr.write(f"{failures} line(s) could not be read\n")
 
 
-def train() -> None:
-    """Train a model on the seed corpus and make it active."""
-    from nlp.registry import train_from_corpus
+def train(
+    feedback: Annotated[bool, typer.Option(help="include staff corrections from the database")] = True,
+    force_activate: Annotated[
+        bool, typer.Option("--force-activate", help="activate even if worse than the active model")
+    ] = False,
+) -> None:
+    """Train a model on the seed corpus (and staff corrections); activate it unless it is worse than the active one."""
+    from nlp.registry import active_version, compare_and_activate, train_from_corpus
 
     setup_logging()
-    info = train_from_corpus()
-    typer.echo(f"trained and activated model {info.version} on {info.meta['examples']} examples")
+    extra = _feedback_examples() if feedback else []
+    info = train_from_corpus(extra=extra, activate=False, note="muqing train")
+    if active_version() is None or force_activate:
+        from nlp.registry import activate_version
+
+        activate_version(info.version)
+        typer.echo(f"trained and activated model {info.version} on {info.meta['examples']} examples")
+    else:
+        comparison = compare_and_activate(info, extra=extra)
+        state = "activated" if comparison["activated"] else "kept the active model"
+        typer.echo(
+            f"trained model {info.version} on {info.meta['examples']} examples"
+            f" ({info.meta['feedback_examples']} from staff feedback): score {comparison['candidate_figures']['score']}"
+            f" vs {comparison['active_figures']['score']} for {comparison['active']}; {state}"
+        )
+    metrics = info.meta.get("metrics") or {}
+    if metrics:
+        from nlp.evaluation import format_report
+
+        typer.echo("figures on the held-out evaluation set:")
+        typer.echo(format_report(metrics))
+
+
+def _feedback_examples() -> list[Any]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.db import session_scope
+    from core.migrate import ensure_schema
+    from nlp.service import feedback_examples
+
+    try:
+        ensure_schema()
+        with session_scope() as session:
+            return feedback_examples(session)
+    except SQLAlchemyError as exc:
+        typer.echo(f"staff feedback not read (database unavailable: {exc.__class__.__name__})", err=True)
+        return []
+
+
+def evaluate_command(
+    data: Annotated[Path, typer.Option("--data", help='JSON lines {"id","title","text","category"}')],
+    version: Annotated[str | None, typer.Option(help="model version (default: the active one)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+) -> None:
+    """Evaluate a model on labelled posts: relevance precision/recall/F1, per-class figures, confusion matrix."""
+    from nlp.evaluation import evaluate, format_report, read_labelled
+    from nlp.registry import get_model, load_version
+
+    try:
+        posts = read_labelled(data)
+    except (OSError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if version:
+        model = load_version(version)
+    else:
+        version, model = get_model()
+    figures = evaluate(posts, model.predict)
+    if as_json:
+        typer.echo(json.dumps({"version": version, **figures}, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"model {version}")
+        typer.echo(format_report(figures))
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """List stored model versions, the active one marked with *."""
+    from nlp.registry import active_version, list_versions
+
+    active = active_version()
+    for info in list_versions():
+        metrics = info.meta.get("metrics") or {}
+        score = metrics.get("score", "-")
+        typer.echo(
+            f"{'*' if info.version == active else ' '} {info.version}  score {score}  {info.meta.get('note', '')}"
+        )
+
+
+@models_app.command("activate")
+def models_activate(version: str) -> None:
+    """Make VERSION the active model (every process switches on its next analysis)."""
+    from core.errors import MuqingError
+    from nlp.registry import activate_version
+
+    try:
+        activate_version(version)
+    except MuqingError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"model {version} is active")
+
+
+@models_app.command("retrain")
+def models_retrain(force: Annotated[bool, typer.Option(help="retrain even without new corrections")] = False) -> None:
+    """Retrain from staff corrections now; activate only if not worse than the active model."""
+    from core.migrate import ensure_schema
+    from nlp.flows import retrain
+
+    setup_logging()
+    ensure_schema()
+    typer.echo(json.dumps(retrain(force=force), ensure_ascii=False, indent=2))

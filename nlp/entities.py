@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jieba import posseg
 
 from core.privacy import find_id_numbers, find_phones
+from nlp.tokenize import tag
 
 PLACES_FILE = Path(__file__).resolve().parent.parent / "core" / "resources" / "places.yaml"
 
@@ -143,6 +143,7 @@ class Gazetteer:
     district: str
     district_aliases: tuple[str, ...]
     towns: tuple[Town, ...]
+    any_name: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -153,12 +154,17 @@ def gazetteer() -> Gazetteer:
         Town(name=t["name"], aliases=tuple(t.get("aliases") or ()), villages=tuple(t.get("villages") or ()))
         for t in data.get("towns") or ()
     )
-    return Gazetteer(district=data["name"], district_aliases=tuple(data.get("aliases") or ()), towns=towns)
+    aliases = tuple(data.get("aliases") or ())
+    names = {data["name"], *aliases, *(n for t in towns for n in (t.name, *t.aliases, *t.villages))}
+    any_name = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    return Gazetteer(district=data["name"], district_aliases=aliases, towns=towns, any_name=any_name)
 
 
 def find_places(text: str) -> tuple[list[str], list[str]]:
     """Towns/streets and villages (``town+village``) of the district named in ``text``."""
     places = gazetteer()
+    if not places.any_name.search(text):
+        return [], []
     in_district = places.district in text or any(alias in text for alias in places.district_aliases)
     towns: list[str] = []
     for town in places.towns:
@@ -187,7 +193,7 @@ def find_organisations(text: str) -> list[str]:
     for match in _ORG.finditer(text):
         window = text[max(0, match.start() - _HEAD_WINDOW) : match.start()]
         head: list[str] = []
-        for token, flag in reversed(_pos_tokenizer().lcut(window)):
+        for token, flag in reversed(tag(window)):
             if len(head) == _HEAD_MAX_TOKENS or not (token in _DESCRIPTORS or _name_like(token, flag)):
                 break
             head.insert(0, token)
@@ -195,6 +201,9 @@ def find_organisations(text: str) -> list[str]:
         while head and head[0] in _DESCRIPTORS:
             head.pop(0)
         name = _strip_places("".join(head))
+        # A head that is only a place ("柳河镇养猪场") names no particular farm; places are entities of their own.
+        if name.endswith(_PLACE_MARKERS):
+            continue
         if len(name) >= 2 and name not in _NOT_NAME and not name.isdigit():
             names.append(name + match.group(0))
     return list(dict.fromkeys(names))
@@ -211,21 +220,15 @@ def _name_like(token: str, flag: str) -> bool:
 
 
 _NAME_FLAGS = frozenset({"j", "eng", "a", "an"})
-
-
-@lru_cache(maxsize=1)
-def _pos_tokenizer() -> posseg.POSTokenizer:
-    from nlp.tokenize import get_tokenizer
-
-    return posseg.POSTokenizer(get_tokenizer())
-
-
 _NON_NAME_TOKEN = re.compile(r"[\W_]+|\d+")
+
+
+_PLACE_MARKERS = ("镇", "乡", "街道", "区", "县", "市", "村", "社区", "组")
 
 
 def _strip_places(head: str) -> str:
     # "柳河镇前进村兴旺养殖场" names 兴旺; the places are entities of their own.
-    for marker in ("镇", "乡", "街道", "区", "县", "市", "村", "社区", "组"):
+    for marker in _PLACE_MARKERS:
         position = head.rfind(marker)
         if 0 <= position < len(head) - 2:
             head = head[position + len(marker) :]

@@ -6,7 +6,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import AuthenticationFailed, Conflict, InvalidInput, MuqingError, NotFound, PermissionDenied
+from core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    MuqingError,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+)
 from web.templating import render
 
 ERROR_STATUS: dict[type[MuqingError], int] = {
@@ -15,6 +23,7 @@ ERROR_STATUS: dict[type[MuqingError], int] = {
     Conflict: 409,
     InvalidInput: 400,
     AuthenticationFailed: 400,
+    ServiceUnavailable: 503,
 }
 
 HTTP_MESSAGES = {404: "页面不存在", 405: "不支持这种请求方式", 403: "无权访问"}

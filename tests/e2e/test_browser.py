@@ -149,3 +149,35 @@ def test_a_section_user_cannot_open_another_sections_case(browser: Any, server: 
     person.open("/alerts")
     assert title not in person.page.inner_text("main")
     person.close()
+
+
+def test_keyboard_only_sign_in_and_sign_for(browser: Any, server: Server) -> None:
+    person = Person(browser, server, "duty")
+    page = person.page
+    person.open("/login")
+    assert page.evaluate("document.activeElement.id") == "username"
+    page.keyboard.type("duty")
+    page.keyboard.press("Tab")
+    page.keyboard.type("muqing-e2e-pass")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/console"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+    assert page.locator("a.skip").is_visible()
+    # Tab from the top of the page to the first 签收 button; every stop shows a focus ring.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "(() => { const e = document.activeElement;"
+            " return [e.tagName, e.textContent.trim(), getComputedStyle(e).outlineStyle]; })()"
+        )
+        assert focused[2] != "none", f"{focused[0]} {focused[1]!r} has no visible focus"
+        if focused[0] == "BUTTON" and focused[1] == "签收":
+            break
+    else:
+        raise AssertionError("no 签收 button reached by keyboard")
+    title = page.evaluate("document.activeElement.closest('article').querySelector('h3').textContent.trim()")
+    page.keyboard.press("Enter")
+    page.locator("#col-acknowledged article.case", has_text=title).wait_for()
+    assert page.locator(".flash").inner_text() == "已签收"
+    person.close()

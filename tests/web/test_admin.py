@@ -142,3 +142,30 @@ def _user_id(username: str) -> int:
 
     with session_scope() as session:
         return session.scalars(select(User.id).where(User.username == username)).one()
+
+
+def test_a_correction_from_the_alert_page_reaches_the_feedback_queue(client: TestClient, people: None) -> None:
+    from tests.factories import make_alert
+
+    make_user("admin", "admin")
+    alert_id = make_alert(title="双塘镇养鸡场鸡粪乱堆", category="pollution")
+    sign_in(client, "production-staff")
+    page = client.get(f"/alerts/{alert_id}")
+    post_id = int(page.text.split('action="/posts/')[1].split("/")[0])
+    response = client.post(
+        f"/posts/{post_id}/feedback",
+        data={
+            "kind": "wrong_category",
+            "category": "epidemic",
+            "note": "鸡群死亡，应为疫病",
+            "back": f"/alerts/{alert_id}",
+            "csrf": csrf_of(page.text),
+        },
+    )
+    assert response.status_code == 200 and "已记录纠错" in response.text
+    client.cookies.clear()
+    sign_in(client, "admin")
+    queue = client.get("/admin/feedback")
+    assert "类别错误" in queue.text and "动物疫病防控" in queue.text and "鸡群死亡，应为疫病" in queue.text
+    assert "待学习" in queue.text
+    assert client.get("/admin/models").status_code == 200

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,7 +14,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Section, User
 from core.service import create_user, set_password
 from core.types import Role
-from nlp.registry import activate_version, active_version, models_dir
+from nlp.registry import activate_version, active_version, comparisons, list_versions
 from web import figures, service
 from web.pages import done
 from web.routes.admin_rules import router as rules_router
@@ -224,23 +223,15 @@ def sources_page(request: Request, session: SessionDep, user: AdminUser) -> HTML
     )
 
 
-def _model_versions() -> list[dict[str, object]]:
-    versions = []
-    for path in sorted(models_dir().iterdir(), reverse=True):
-        meta_file = path / "meta.json"
-        if path.is_dir() and meta_file.exists():
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            versions.append({"version": path.name, **meta})
-    return versions
-
-
 @router.get("/admin/models")
 def models_page(request: Request, user: AdminUser) -> HTMLResponse:
-    """Classifier versions, which one is active, and their metrics."""
+    """Classifier versions with their figures on the evaluation set, and the kept comparisons."""
+    active = active_version()
+    versions = [{**info.meta, "version": info.version, "active": info.version == active} for info in list_versions()]
     return render(
         request,
         "admin/models.html",
-        {"versions": _model_versions(), "active_version": active_version(), "tab": "models"},
+        {"versions": versions, "comparisons": comparisons(limit=10), "tab": "models"},
         user=user,
         active="admin",
     )
@@ -249,7 +240,7 @@ def models_page(request: Request, user: AdminUser) -> HTMLResponse:
 @router.post("/admin/models/activate", dependencies=[CsrfChecked])
 def activate_model(user: AdminUser, version: Annotated[str, Form(max_length=80)]) -> RedirectResponse:
     """Make a stored version the active classifier (every process switches without restart)."""
-    if version not in {str(v["version"]) for v in _model_versions()}:
+    if version not in {info.version for info in list_versions()}:
         raise NotFound(f"模型版本 {version} 不存在")
     activate_version(version)
     return done("/admin/models", "saved")

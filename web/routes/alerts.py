@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -119,9 +119,24 @@ def alert_action(
     response: Annotated[str, Form(max_length=20000)] = "",
     channel: Annotated[str, Form(max_length=40)] = "website",
     link: Annotated[str, Form(max_length=2048)] = "",
+    severity: Annotated[str, Form(max_length=20)] = "",
+    satisfaction: Annotated[str, Form(max_length=20)] = "",
+    method: Annotated[str, Form(max_length=20)] = "",
+    target_alert_id: Annotated[str, Form(max_length=20)] = "",
     back: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Apply a lifecycle action, then go back to where the user came from (the alert page by default)."""
+    # Only the fields the form filled in are passed on, so each action gets exactly what it asked for.
+    extra: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("severity", severity.strip()),
+            ("satisfaction", satisfaction.strip()),
+            ("method", method.strip()),
+            ("target_alert_id", int(target_alert_id) if target_alert_id.strip().isdigit() else None),
+        )
+        if value
+    }
     try:
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
         transition(
@@ -134,6 +149,7 @@ def alert_action(
             response=ResponseInput(content=response, channel=channel, link=link.strip() or None)
             if response.strip()
             else None,
+            **extra,
         )
         session.commit()
     except MuqingError as exc:

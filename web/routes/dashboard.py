@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from alerts.lifecycle import TRANSITIONS
 from api.deps import SessionDep
 from core.models import User
 from core.types import Role
@@ -61,6 +62,8 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
             "overdue": [(a, queries.next_due(a)) for a in overdue],
             "sources": figures.source_health(session),
             "chart_data": chart_data,
+            # 督办 is an action of the lifecycle table once the alert workflow offers it.
+            "can_escalate": "escalate" in TRANSITIONS and user.role in TRANSITIONS["escalate"].roles,
         },
         user=user,
         active="dashboard",

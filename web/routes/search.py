@@ -1,4 +1,4 @@
-"""Search over posts with filters and highlighted snippets."""
+"""Search over posts: full text with filters, highlights and counts, on the configured search engine."""
 
 from __future__ import annotations
 
@@ -8,45 +8,36 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from markupsafe import Markup, escape
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from markupsafe import Markup
+from sqlalchemy import select
 
-from alerts.models import AlertPost
 from api.deps import SessionDep
-from core.models import Analysis, Post, Source
+from core.errors import InvalidInput
+from core.models import Section, Source
+from core.search.base import SearchQuery
+from core.search.schemas import search_out
+from core.search.service import search
 from core.timeutil import local_zone
 from core.types import CATEGORY_LABELS
 from web.security import WebUser
-from web.templating import render
+from web.templating import SEVERITIES, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-SNIPPET = 120
+SENTIMENTS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+FILTERS = ("source", "category", "severity", "sentiment", "section")
 
 
-def highlight(text: str, terms: list[str], *, width: int = SNIPPET) -> Markup:
-    """A snippet around the first hit with every term marked (escaped, so the text cannot inject markup)."""
-    text = " ".join(text.split())
-    first = min([i for i in (text.find(t) for t in terms) if i >= 0] or [0])
-    start = max(0, first - width // 3)
-    snippet = text[start : start + width]
-    out = escape(snippet)
-    for term in sorted(set(terms), key=len, reverse=True):
-        safe = str(escape(term))
-        out = Markup(str(out).replace(safe, f"<mark>{safe}</mark>"))
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if start + width < len(text) else ""
-    return Markup(prefix) + out + Markup(suffix)
-
-
-def _day(value: str, *, end: bool = False) -> datetime | None:
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
+def _day(value: str, field: str, *, end: bool = False) -> datetime | None:
+    """A local day as the start of that day (or of the next one, for an end)."""
+    if not value:
         return None
-    return datetime.combine(parsed + timedelta(days=1 if end else 0), time(0), tzinfo=local_zone())
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput("日期格式应为 2025-10-01", details={"field": field}) from exc
+    return datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=local_zone())
 
 
 @router.get("/search")
@@ -55,74 +46,55 @@ def search_page(
     session: SessionDep,
     user: WebUser,
     q: Annotated[str, Query(max_length=200)] = "",
-    source: str = "",
-    category: str = "",
-    needs: str = "",
-    start: str = "",
-    end: str = "",
+    source: Annotated[str, Query(max_length=100)] = "",
+    category: Annotated[str, Query(max_length=40)] = "",
+    severity: Annotated[str, Query(max_length=20)] = "",
+    sentiment: Annotated[str, Query(max_length=20)] = "",
+    section: Annotated[str, Query(max_length=40)] = "",
+    start: Annotated[str, Query(max_length=10)] = "",
+    end: Annotated[str, Query(max_length=10)] = "",
+    sort: Annotated[str, Query(max_length=10)] = "relevance",
     page: Annotated[int, Query(ge=1, le=500)] = 1,
 ) -> HTMLResponse:
-    """Posts matching every word of the query, newest first, with filters and counts by category."""
-    terms = [t for t in q.split() if t][:8]
-    query: Select[Post] = select(Post)
-    latest = select(func.max(Analysis.id)).where(Analysis.post_id == Post.id).correlate(Post).scalar_subquery()
-    query = query.outerjoin(Analysis, Analysis.id == latest)
-    for term in terms:
-        query = query.where(
-            or_(Post.title.contains(term, autoescape=True), Post.content.contains(term, autoescape=True))
-        )
-    if source.isdigit():
-        query = query.where(Post.source_id == int(source))
-    if category in CATEGORY_LABELS:
-        query = query.where(Analysis.category == category)
-    if needs == "1":
-        query = query.where(Analysis.needs_response.is_(True))
-    if start and (since := _day(start)):
-        query = query.where(Post.published_at >= since)
-    if end and (until := _day(end, end=True)):
-        query = query.where(Post.published_at < until)
-    searched = bool(terms or source or category or needs or start or end)
-    results: list[tuple[Post, Markup, int | None]] = []
-    total = 0
-    by_category: list[tuple[str, int]] = []
+    """Posts where every word of the query occurs, with filters, highlights and counts per facet."""
+    chosen = {"source": source, "category": category, "severity": severity, "sentiment": sentiment, "section": section}
+    filters = {"q": q, **chosen, "start": start, "end": end, "sort": sort if sort == "time" else ""}
+    searched = any(filters.values())
+    result = None
     if searched:
-        sub = query.subquery()
-        total = session.scalar(select(func.count()).select_from(sub)) or 0
-        rows = session.scalars(
-            query.options(selectinload(Post.source), selectinload(Post.analyses))
-            .order_by(Post.published_at.desc().nulls_last(), Post.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        ).all()
-        links = {
-            post_id: alert_id
-            for post_id, alert_id in session.execute(
-                select(AlertPost.post_id, AlertPost.alert_id).where(AlertPost.post_id.in_([p.id for p in rows]))
-            ).tuples()
-        }
-        results = [(p, highlight(p.content or p.title, terms), links.get(p.id)) for p in rows]
-        categories = query.with_only_columns(Analysis.category.label("category")).subquery()
-        category_counts = session.execute(
-            select(categories.c.category, func.count()).group_by(categories.c.category).order_by(func.count().desc())
-        ).tuples()
-        by_category = [(str(c), int(n)) for c, n in category_counts if c]
-    filters = {"q": q, "source": source, "category": category, "needs": needs, "start": start, "end": end}
+        query = SearchQuery(
+            text=q,
+            filters={name: (value,) for name, value in chosen.items() if value},
+            start=_day(start, "start"),
+            end=_day(end, "end", end=True),
+            sort="time" if sort == "time" else "relevance",
+            offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+            aggregations=True,
+        )
+        result = search_out(session, result=search(query=query), query=query, page=page, size=PAGE_SIZE)
+    base = {k: v for k, v in filters.items() if v}
+    sources = session.scalars(select(Source).order_by(Source.name)).all()
     return render(
         request,
         "search.html",
         {
             "q": q,
-            "terms": terms,
             "filters": filters,
-            "query": urlencode({k: v for k, v in filters.items() if v}),
-            "results": results,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "query": urlencode(base),
+            "with_filter": lambda name, value: urlencode({**{k: v for k, v in base.items() if k != name}, name: value}),
+            "without": lambda name: urlencode({k: v for k, v in base.items() if k != name}),
+            "result": result,
             "searched": searched,
-            "by_category": by_category,
-            "sources": session.scalars(select(Source).order_by(Source.name)).all(),
-            "highlight_title": lambda text: highlight(text, terms, width=200),
+            "page": page,
+            "pages": max(1, -(-(result.total if result else 0) // PAGE_SIZE)),
+            "html": Markup,
+            "sources": sources,
+            "source_titles": {s.name: s.title or s.name for s in sources},
+            "sections": session.scalars(select(Section).order_by(Section.id)).all(),
+            "sentiments": SENTIMENTS,
+            "severities": SEVERITIES,
+            "categories": CATEGORY_LABELS,
         },
         user=user,
         active="search",

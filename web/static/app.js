@@ -146,3 +146,18 @@
 document.querySelectorAll("[data-print]").forEach(function (button) {
   button.addEventListener("click", function () { window.print(); });
 });
+
+// A link to an action (#act-dismiss, #act-escalate …) opens its folded form and puts the cursor in it.
+(function () {
+  "use strict";
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    if (target.tagName === "DETAILS") target.open = true;
+    var field = target.querySelector("textarea, input:not([type=hidden]), select");
+    if (field) field.focus();
+  }
+  openTarget();
+  window.addEventListener("hashchange", openTarget);
+})();

@@ -1,7 +1,7 @@
 """alert workflow: roster, extensions, follow-ups, attachments, holiday years
 
 Revision ID: a01
-Revises: w01
+Revises: n01
 Create Date: 2026-11-27 06:54:33.059993
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import core.types
 
 revision = "a01"
-down_revision = "w01"
+down_revision = "n01"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,71 @@
+"""`muqing classify` and `muqing eval` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REQUIRED = {"id", "relevant", "category", "needs_response", "severity", "sentiment", "score", "reasons"}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def muqing(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-c", "from cli import app; app()", *args],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ},
+        cwd=ROOT,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_classify_answers_each_good_line_and_reports_bad_ones(trained_model: str) -> None:
+    lines = [
+        json.dumps(
+            {"id": "a", "title": "石桥镇养鸡场鸡粪乱堆", "text": "养鸡场的鸡粪堆在路边，臭气熏天。"}, ensure_ascii=False
+        ),
+        "{not json",
+        json.dumps({"id": 7, "text": "金牛广场的红绿灯太短了"}, ensure_ascii=False),
+        json.dumps(["a list"]),
+        json.dumps({"id": "no-text", "title": 5}),
+        json.dumps({"id": "b", "title": "", "text": "村里有人凌晨在家杀猪，不经检疫就卖肉。"}, ensure_ascii=False),
+    ]
+    done = muqing("classify", stdin=("\n".join(lines) + "\n").encode())
+    assert done.returncode == 0
+    out = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [row["id"] for row in out] == ["a", 7, "b"]
+    for row in out:
+        assert set(row) >= REQUIRED
+        assert row["severity"] in ("一般", "较大", "重大") and row["sentiment"] in ("negative", "neutral", "positive")
+    assert out[0]["relevant"] and out[0]["category"] == "pollution"
+    assert not out[1]["relevant"] and out[1]["category"] == "other"
+    errors = done.stderr.decode()
+    for number in (2, 4, 5):
+        assert f"line {number}:" in errors
+
+
+def test_eval_prints_per_class_figures_and_the_confusion_matrix(trained_model: str, tmp_path: Path) -> None:
+    data = tmp_path / "labelled.jsonl"
+    rows = [
+        {
+            "id": 1,
+            "title": "养猪场粪水直排小河",
+            "text": "上游养猪场的粪水直排小河，臭气熏天。",
+            "category": "pollution",
+        },
+        {"id": 2, "title": "举报私屠滥宰", "text": "有人在家里私宰生猪，不经检疫就卖。", "category": "slaughter"},
+        {"id": 3, "title": "小区化粪池堵塞", "text": "小区化粪池堵了，污水外溢。", "category": "other"},
+    ]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    done = muqing("eval", "--data", str(data))
+    assert done.returncode == 0, done.stderr.decode()
+    text = done.stdout.decode()
+    assert "relevance: precision" in text and "confusion" in text and "pollution" in text
+    figures = json.loads(muqing("eval", "--data", str(data), "--json").stdout)
+    assert figures["examples"] == 3 and figures["relevance"]["recall"] == 1.0
+    assert figures["traps"]["flagged"] == 0

@@ -1,0 +1,69 @@
+"""Model versions: metadata is kept, and every process switches to a newly activated version without restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def second_version(trained_model: str) -> Iterator[str]:
+    """A copy of the trained model under another version name (training twice would be slow); restores ACTIVE."""
+    from nlp.registry import activate_version, models_dir
+
+    copy = f"{trained_model}-copy"
+    target = models_dir() / copy
+    if not target.exists():
+        shutil.copytree(models_dir() / trained_model, target)
+        meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+        (target / "meta.json").write_text(json.dumps({**meta, "version": copy}), encoding="utf-8")
+    yield copy
+    activate_version(trained_model)
+
+
+def test_a_version_records_what_it_was_made_from(trained_model: str) -> None:
+    from nlp.registry import read_meta
+
+    meta = read_meta(trained_model)
+    assert len(meta["corpus_sha256"]) == 64
+    assert {"scikit-learn", "numpy", "rjieba"} <= set(meta["libraries"])
+    assert meta["examples"] >= 2000
+    figures = meta["metrics"]
+    assert figures["relevance"]["f1"] > 0.8 and figures["category_accuracy"] > 0.7
+    assert "confusion" in figures and "per_class" in figures
+
+
+def test_activating_another_version_switches_this_process_and_others(second_version: str, trained_model: str) -> None:
+    from nlp.analyze import analyze
+    from nlp.registry import activate_version, get_model
+
+    assert get_model()[0] == trained_model
+    activate_version(second_version)
+    assert analyze(title="养猪场粪水直排", text="养猪场的粪水直排小河。").model_version == second_version
+    line = json.dumps({"id": 1, "title": "养猪场粪水直排", "text": "养猪场的粪水直排小河。"}, ensure_ascii=False)
+    done = subprocess.run(
+        [sys.executable, "-c", "from cli import app; app()", "classify"],
+        input=line.encode(),
+        capture_output=True,
+        env={**os.environ},
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(done.stdout)["model_version"] == second_version
+
+
+def test_an_unknown_version_cannot_be_activated(trained_model: str) -> None:
+    from core.errors import NotFound
+    from nlp.registry import activate_version, active_version
+
+    with pytest.raises(NotFound):
+        activate_version("no-such-version")
+    assert active_version() == trained_model
