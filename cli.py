@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
+import alerts.cli
 import core.search.cli
 import crawlers.cli
 import nlp.cli
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 core.search.cli.register(app)
 crawlers.cli.register(app)
+alerts.cli.register(app)
 nlp.cli.register(app)
 
 log = logging.getLogger("muqing")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,39 +19,134 @@ RESPONSE_CHANNELS: dict[str, str] = {
     "other": "其他",
 }
 
-Action = Literal["acknowledge", "assign", "start", "respond", "close", "dismiss", "send_back", "reopen"]
+Action = Literal[
+    "acknowledge",
+    "assign",
+    "start",
+    "respond",
+    "sign_off",
+    "reject_response",
+    "close",
+    "dismiss",
+    "send_back",
+    "reopen",
+    "escalate",
+    "clear_escalation",
+    "set_severity",
+    "request_extension",
+    "approve_extension",
+    "refuse_extension",
+    "follow_up",
+    "merge",
+    "comment",
+]
+Channel = Literal["website", "wechat", "board_reply", "phone", "in_person", "other"]
+SeverityText = Literal["一般", "较大", "重大"]
+PolicySeverityText = Literal["一般", "较大", "重大", "依申请公开"]
+SatisfactionText = Literal["满意", "基本满意", "不满意"]
 
 
 @dataclass(frozen=True, slots=True)
 class ResponseInput:
-    """A response to the public: what was said, where, and a link."""
+    """A response to the public: what was said, where, a link, contact with the person, attached files."""
 
     content: str
     channel: str = "website"
     link: str | None = None
+    contact: str = ""
+    attachment_ids: tuple[int, ...] = ()
 
 
 class ResponseIn(BaseModel):
     """A response as submitted."""
 
     content: str = Field(min_length=1, max_length=20000)
-    channel: Literal["website", "wechat", "board_reply", "phone", "in_person", "other"] = "website"
+    channel: Channel = "website"
     link: str | None = Field(default=None, max_length=2048)
+    contact: str = Field(default="", max_length=2000, description="contact with the person (联系当事人情况)")
+    attachment_ids: list[int] = Field(default_factory=list, description="ids of files uploaded to this alert")
+
+
+class ExtensionIn(BaseModel):
+    """What extension is asked for; amount and unit default to the policy's extension."""
+
+    deadline: Literal["ack", "response", "close"] = "close"
+    amount: float | None = Field(default=None, gt=0)
+    unit: Literal["minutes", "hours", "working_hours", "working_days"] | None = None
 
 
 class TransitionIn(BaseModel):
-    """A lifecycle action on an alert."""
+    """A lifecycle action on an alert; which fields an action needs is in ``GET /api/alerts/lifecycle``."""
 
     action: Action
     section_id: int | None = None
     note: str | None = Field(default=None, max_length=5000)
     response: ResponseIn | None = None
+    severity: SeverityText | None = None
+    target_alert_id: int | None = None
+    satisfaction: SatisfactionText | None = None
+    method: Literal["phone", "in_person", "online", "sms", "other"] | None = None
+    extension: ExtensionIn | None = None
+    co_section_ids: list[int] | None = None
+    assignee_id: int | None = None
 
     def response_input(self) -> ResponseInput | None:
         """The response as flow input."""
         if self.response is None:
             return None
-        return ResponseInput(content=self.response.content, channel=self.response.channel, link=self.response.link)
+        return ResponseInput(
+            content=self.response.content,
+            channel=self.response.channel,
+            link=self.response.link,
+            contact=self.response.contact,
+            attachment_ids=tuple(self.response.attachment_ids),
+        )
+
+    def flow_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``alerts.flows.transition``."""
+        return {
+            "action": self.action,
+            "section_id": self.section_id,
+            "note": self.note,
+            "response": self.response_input(),
+            "severity": self.severity,
+            "target_alert_id": self.target_alert_id,
+            "satisfaction": self.satisfaction,
+            "method": self.method,
+            "extension": self.extension.model_dump() if self.extension else None,
+            "co_section_ids": self.co_section_ids,
+            "assignee_id": self.assignee_id,
+        }
+
+
+class CaseIn(BaseModel):
+    """A case entered by hand (hotline work order, letter, information request)."""
+
+    kind: Literal["complaint", "info_request"] = "complaint"
+    title: str = Field(min_length=1, max_length=500)
+    content: str = Field(min_length=1, max_length=50000)
+    category: str = "conduct"
+    severity: SeverityText | None = "一般"
+    received_at: datetime | None = None
+    channel: str = Field(default="", max_length=100, description="how it came in: 信函, 网上申请, 当面, 电话 …")
+    requester: dict[str, str] = Field(default_factory=dict, description="name, phone, address … of the requester")
+    section_id: int | None = None
+
+
+class MovePostIn(BaseModel):
+    """Move a post to another alert, or (no target) out into a new alert of its own."""
+
+    to_alert_id: int | None = None
+    note: str = Field(default="", max_length=2000)
+
+
+class UserRef(ORMModel):
+    """A person, briefly."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
 
 
 class AlertItem(ORMModel):
@@ -63,6 +159,7 @@ class AlertItem(ORMModel):
     severity: str
     category: str
     section: SectionRef | None
+    co_section_ids: list[int]
     opened_at: LocalDatetime
     ack_due: LocalDatetime | None
     response_due: LocalDatetime | None
@@ -72,6 +169,12 @@ class AlertItem(ORMModel):
     closed_at: LocalDatetime | None
     escalated: bool
     post_count: int
+    heat: float
+    reopen_count: int
+    satisfaction: str | None
+    duty_user_id: int | None
+    assignee_id: int | None
+    merged_into_id: int | None
 
 
 class AlertList(BaseModel):
@@ -88,10 +191,23 @@ class EventOut(ORMModel):
     at: LocalDatetime
     action: str
     actor: str | None = Field(validation_alias="actor_name")
+    actor_id: int | None
     from_status: str | None
     to_status: str | None
     note: str
     data: dict[str, object]
+
+
+class AttachmentOut(ORMModel):
+    """A file kept with a case."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    response_id: int | None
+    uploaded_at: LocalDatetime
 
 
 class ResponseOut(ORMModel):
@@ -101,36 +217,68 @@ class ResponseOut(ORMModel):
     content: str
     channel: str
     link: str | None
+    contact: str
+    status: str
     author: str | None = Field(validation_alias="author_name")
+    signed_off_by: str | None = Field(validation_alias="signed_off_by_name")
+    signed_off_at: LocalDatetime | None
     created_at: LocalDatetime
+    attachments: list[AttachmentOut]
+
+
+class ExtensionOut(ORMModel):
+    """An extension request and its decision."""
+
+    id: int
+    deadline: str
+    amount: float
+    unit: str
+    reason: str
+    status: str
+    requested_by_id: int | None
+    requested_at: LocalDatetime
+    decided_by_id: int | None
+    decided_at: LocalDatetime | None
+    decision_note: str
+    old_due: LocalDatetime | None
+    new_due: LocalDatetime | None
+
+
+class FollowUpOut(ORMModel):
+    """A follow-up (回访) and the satisfaction recorded."""
+
+    id: int
+    at: LocalDatetime
+    by_id: int | None
+    method: str
+    satisfaction: str
+    note: str
+    reopened: bool
 
 
 class AlertDetail(AlertItem):
-    """An alert with its posts, audit log, responses and routing decision."""
+    """An alert with its posts, audit log, responses, extensions, follow-ups and routing decision."""
 
     routing_reason: str
+    routing_rule_id: int | None
+    sla_policy_id: int | None
+    clock_started_at: LocalDatetime | None
+    details: dict[str, object]
     posts: list[PostOut]
     events: list[EventOut]
     responses: list[ResponseOut]
+    extensions: list[ExtensionOut]
+    follow_ups: list[FollowUpOut]
+    attachments: list[AttachmentOut]
     allowed_actions: list[str]
 
 
-class TimelinessRow(BaseModel):
-    """On-time figures of one section."""
+class TransitionSpecOut(BaseModel):
+    """One row of the lifecycle table."""
 
-    section: SectionRef | None
-    alerts: int
-    acknowledged: int
-    closed: int
-    ack_on_time_rate: float | None
-    close_on_time_rate: float | None
-    mean_hours_to_ack: float | None
-    mean_hours_to_close: float | None
-
-
-class TimelinessReport(BaseModel):
-    """Timeliness per section for a period."""
-
-    start: LocalDatetime | None
-    end: LocalDatetime | None
-    sections: list[TimelinessRow]
+    action: str
+    label: str
+    sources: list[str]
+    target: str | None
+    roles: list[str]
+    required: list[str]

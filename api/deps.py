@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
@@ -47,7 +47,7 @@ def current_user(session: SessionDep, token: TokenDep) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_roles(*roles: Role) -> object:
+def require_roles(*roles: Role) -> Any:
     """A dependency that lets only ``roles`` through."""
 
     def check(user: CurrentUser) -> User:

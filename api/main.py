@@ -11,7 +11,22 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
-from api.routes import alerts, auth, feedback, health, models, posts, search, sections, sources, stats
+from api.routes import (
+    alerts,
+    auth,
+    feedback,
+    health,
+    models,
+    notifications,
+    posts,
+    roster,
+    rules,
+    search,
+    sections,
+    sla,
+    sources,
+    stats,
+)
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -98,6 +113,10 @@ def create_app() -> FastAPI:
         stats.router,
         sections.router,
         search.router,
+        roster.router,
+        rules.router,
+        sla.router,
+        notifications.router,
         feedback.router,
         models.router,
         posts.router,

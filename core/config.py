@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     elasticsearch_timeout: float = 10.0
     office_hours: str = "08:30-12:00,13:30-17:30"
     log_level: str = "INFO"
+    public_url: str | None = Field(default=None, description="base URL of the web UI, for links in notifications")
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    smtp_host: str | None = Field(default=None, description="SMTP server for e-mail notifications; empty: no e-mail")
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "muqing@localhost"
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    notify_timeout_seconds: float = 10.0
+    notify_retry_base_seconds: float = Field(default=30.0, description="first retry delay; doubles per attempt")
+    notify_retry_max_seconds: float = 3600.0
+    notify_max_attempts: int = 8
+    sweep_interval_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -97,6 +97,11 @@ def configure_celery(settings: Settings | None = None) -> Celery:
             "relay-outbox": {"task": "core.relay_outbox", "schedule": 5.0, "options": housekeeping},
             "sync-search": {"task": "core.sync_search", "schedule": 5.0, "options": housekeeping},
             "crawl-due-sources": {"task": "crawlers.crawl_due_sources", "schedule": 60.0, "options": housekeeping},
+            "alerts-sweep": {
+                "task": "alerts.sweep",
+                "schedule": settings.sweep_interval_seconds,
+                "options": housekeeping,
+            },
             # Retrains only when staff corrections arrived since the last retraining (a no-op otherwise).
             "retrain-from-feedback": {"task": "nlp.retrain", "schedule": 6 * 3600.0},
         },

@@ -127,7 +127,12 @@ def db(request: pytest.FixtureRequest, session_dir: Path, _migrated_urls: dict[s
     url = _database_url(request.param, session_dir, _migrated_urls)
     os.environ["MUQING_DATABASE_URL"] = url
     reload_settings()
-    import alerts.models  # noqa: F401 - registers the alert tables for wiping
+    import importlib
+
+    from core.migrations.env_models import MODEL_MODULES
+
+    for module in MODEL_MODULES:  # registers every domain's tables for wiping
+        importlib.import_module(module)
 
     _wipe(url)
     yield url

@@ -1,17 +1,31 @@
-"""Alerts: list, detail, lifecycle transitions."""
+"""Alerts: list, detail, lifecycle transitions, cases entered by hand, moving posts, attachments."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, UploadFile
+from fastapi.responses import FileResponse
 
 from alerts import service
-from alerts.flows import transition
-from alerts.lifecycle import Status, allowed_actions
-from alerts.schemas import AlertDetail, AlertItem, AlertList, TransitionIn
-from api.deps import CurrentUser, SessionDep
-from core.types import Category, Severity
+from alerts.attachments import attachment_path, store_attachment
+from alerts.flows import move_post, transition
+from alerts.intake import open_case
+from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
+from alerts.schemas import (
+    AlertDetail,
+    AlertItem,
+    AlertList,
+    AttachmentOut,
+    CaseIn,
+    MovePostIn,
+    PolicySeverityText,
+    TransitionIn,
+    TransitionSpecOut,
+)
+from api.deps import CurrentUser, SessionDep, require_roles
+from core.errors import NotFound
+from core.types import Category, Role
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -22,8 +36,12 @@ def list_alerts(
     user: CurrentUser,
     status: Annotated[list[Status] | None, Query()] = None,
     section_id: int | None = None,
-    severity: Severity | None = None,
+    severity: PolicySeverityText | None = None,
     category: Category | None = None,
+    kind: Literal["complaint", "info_request"] | None = None,
+    escalated: bool | None = None,
+    overdue: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertList:
@@ -33,41 +51,105 @@ def list_alerts(
         user=user,
         status=[s.value for s in status or []],
         section_id=section_id,
-        severity=severity.value if severity else None,
+        severity=severity,
         category=category.value if category else None,
+        kind=kind,
+        escalated=escalated,
+        overdue=overdue,
+        q=q,
         limit=limit,
         offset=offset,
     )
     return AlertList(items=[AlertItem.model_validate(a) for a in items], total=total)
 
 
+@router.get("/lifecycle")
+def lifecycle(user: CurrentUser) -> list[TransitionSpecOut]:
+    """The transition table: each action, the states it starts from, where it leads, who may, what it needs."""
+    return [
+        TransitionSpecOut(
+            action=t.action,
+            label=t.label,
+            sources=sorted(s.value for s in t.sources),
+            target=t.target.value if t.target else None,
+            roles=sorted(r.value for r in t.roles),
+            required=list(t.required),
+        )
+        for t in TRANSITIONS.values()
+    ]
+
+
+@router.post("", status_code=201, dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
+def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDetail:
+    """Enter a case by hand: a hotline work order, a letter, or an information request (依申请公开)."""
+    alert = open_case(
+        session,
+        actor=user,
+        kind=body.kind,
+        title=body.title,
+        content=body.content,
+        category=body.category,
+        severity=body.severity,
+        received_at=body.received_at,
+        requester=body.requester,
+        channel=body.channel,
+        section_id=body.section_id,
+    )
+    session.commit()
+    session.expire_all()
+    return _detail(session, user, alert.id)
+
+
 def _detail(session: SessionDep, user: CurrentUser, alert_id: int) -> AlertDetail:
     alert = service.get_alert(session, user=user, alert_id=alert_id)
     fields = {name: getattr(alert, name) for name in AlertDetail.model_fields if name != "allowed_actions"}
     return AlertDetail.model_validate(
-        {**fields, "allowed_actions": allowed_actions(status=alert.status, role=user.role)}
+        {**fields, "allowed_actions": allowed_actions(status=alert.status, role=user.role, alert=alert)}
     )
 
 
 @router.get("/{alert_id}")
 def get_alert(session: SessionDep, user: CurrentUser, alert_id: int) -> AlertDetail:
-    """One alert with its posts, audit log and responses (404 when not visible to the user)."""
+    """One alert with its posts, audit log, responses, extensions and follow-ups (404 when not visible)."""
     return _detail(session, user, alert_id)
 
 
 @router.post("/{alert_id}/transitions")
 def post_transition(session: SessionDep, user: CurrentUser, alert_id: int, body: TransitionIn) -> AlertDetail:
-    """Apply a lifecycle action; illegal moves are refused with 409."""
+    """Apply a lifecycle action; illegal moves are refused with 409, a missing field with 422 naming it."""
     alert = service.get_alert(session, user=user, alert_id=alert_id)
-    transition(
-        session,
-        alert=alert,
-        actor=user,
-        action=body.action,
-        section_id=body.section_id,
-        note=body.note,
-        response=body.response_input(),
-    )
+    transition(session, alert=alert, actor=user, **body.flow_kwargs())
     session.commit()
     session.expire_all()
     return _detail(session, user, alert_id)
+
+
+@router.post("/{alert_id}/posts/{post_id}/move")
+def post_move(session: SessionDep, user: CurrentUser, alert_id: int, post_id: int, body: MovePostIn) -> AlertDetail:
+    """Move a post to another alert (or out into a new one); returns the alert the post is now in."""
+    alert = service.get_alert(session, user=user, alert_id=alert_id)
+    target = move_post(session, alert=alert, post_id=post_id, actor=user, to_alert_id=body.to_alert_id, note=body.note)
+    session.commit()
+    session.expire_all()
+    return _detail(session, user, target.id)
+
+
+@router.post("/{alert_id}/attachments", status_code=201)
+async def upload_attachment(session: SessionDep, user: CurrentUser, alert_id: int, file: UploadFile) -> AttachmentOut:
+    """Upload a file to a case (size and type limited); use its id in a response's ``attachment_ids``."""
+    alert = service.get_alert(session, user=user, alert_id=alert_id)
+    attachment = await store_attachment(
+        session, alert=alert, user=user, filename=file.filename or "", content_type=file.content_type, stream=file
+    )
+    session.commit()
+    return AttachmentOut.model_validate(attachment)
+
+
+@router.get("/{alert_id}/attachments/{attachment_id}")
+def download_attachment(session: SessionDep, user: CurrentUser, alert_id: int, attachment_id: int) -> FileResponse:
+    """Download a case's file."""
+    alert = service.get_alert(session, user=user, alert_id=alert_id)
+    attachment = next((a for a in alert.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(f"附件 {attachment_id} 不存在")
+    return FileResponse(attachment_path(attachment), media_type=attachment.content_type, filename=attachment.filename)

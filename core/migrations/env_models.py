@@ -1,3 +1,10 @@
 """The modules whose tables the migrations manage (imported by env.py and the migration tests)."""
 
-MODEL_MODULES = ("core.models", "nlp.models", "alerts.models", "web.models")
+MODEL_MODULES = (
+    "core.models",
+    "nlp.models",
+    "alerts.models",
+    "alerts.config_models",
+    "alerts.notify.models",
+    "web.models",
+)

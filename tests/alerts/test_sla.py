@@ -104,3 +104,65 @@ def test_bad_limits_are_refused(spec: dict[str, object]) -> None:
 def test_bad_office_hours_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="办公时间"):
         parse_office_hours("17:30-08:30")
+
+
+# Hand-worked cases from the State Council holiday notices for 2025 and 2026.
+# (severity limits as in DESIGN.md; start → expected ack, response, close; None where the policy has none)
+SIGNIFICANT = {
+    "ack": {"amount": 2, "unit": "working_hours"},
+    "response": {"amount": 24, "unit": "hours"},
+    "close": {"amount": 48, "unit": "hours"},
+}
+MAJOR = {
+    "ack": {"amount": 30, "unit": "minutes"},
+    "response": {"amount": 5, "unit": "hours"},
+    "close": {"amount": 24, "unit": "hours"},
+}
+INFO_REQUEST = {"ack": {"amount": 1, "unit": "working_days"}, "close": {"amount": 20, "unit": "working_days"}}
+
+CASES = [
+    # Opened on a holiday: the next working day is 9 Oct.
+    (ORDINARY, "2025-10-03 10:00", ("2025-10-09 17:30", "2025-10-11 17:30", "2025-10-14 17:30")),
+    # Opened on the make-up Saturday: it is the start day, so not counted itself.
+    (ORDINARY, "2025-10-11 10:00", ("2025-10-13 17:30", "2025-10-15 17:30", "2025-10-17 17:30")),
+    # Friday evening before Labour Day 2025 (1–5 May off, Sunday 27 April worked).
+    (ORDINARY, "2025-04-25 18:00", ("2025-04-27 17:30", "2025-04-29 17:30", "2025-05-06 17:30")),
+    # Spring Festival 2026: 15–23 Feb off, Saturdays 14 and 28 Feb worked.
+    (ORDINARY, "2026-02-13 09:00", ("2026-02-14 17:30", "2026-02-25 17:30", "2026-02-27 17:30")),
+    # National Day 2026: 1–7 Oct off, Sunday 20 Sep and Saturday 10 Oct worked.
+    (ORDINARY, "2026-09-30 11:00", ("2026-10-08 17:30", "2026-10-10 17:30", "2026-10-13 17:30")),
+    # Two working hours from 16:00 before the break: 1.5 h that day, 0.5 h on the next working morning.
+    (SIGNIFICANT, "2025-09-30 16:00", ("2025-10-09 09:00", "2025-10-01 16:00", "2025-10-02 16:00")),
+    # After office hours on the make-up Sunday 28 Sep 2025: the clock opens on Monday.
+    (SIGNIFICANT, "2025-09-28 18:00", ("2025-09-29 10:30", "2025-09-29 18:00", "2025-09-30 18:00")),
+    # Starting at lunch: counted from 13:30; exactly the end of the morning window stays at 12:00.
+    (SIGNIFICANT, "2025-09-29 10:00", ("2025-09-29 12:00", "2025-09-30 10:00", "2025-10-01 10:00")),
+    # Major cases run day and night, holidays included.
+    (MAJOR, "2026-02-17 23:40", ("2026-02-18 00:10", "2026-02-18 04:40", "2026-02-18 23:40")),
+    # Information request: 20 working days over the 2025 National Day break.
+    (INFO_REQUEST, "2025-09-26 10:00", ("2025-09-28 17:30", None, "2025-10-30 17:30")),
+]
+
+
+@pytest.mark.parametrize(("limits", "start", "expected"), CASES)
+def test_hand_worked_cases(limits: dict[str, object], start: str, expected: tuple[str | None, ...]) -> None:
+    deadlines = compute_deadlines(calendar=calendar(), limits=limits, start=at(start))  # type: ignore[arg-type]
+    got = (deadlines.ack_due, deadlines.response_due, deadlines.close_due)
+    assert got == tuple(at(value) if value else None for value in expected)
+
+
+def test_office_hours_are_configurable() -> None:
+    late = WorkCalendar(zone=SHANGHAI, office_hours=parse_office_hours("09:00-12:00,14:00-18:00"))
+    deadlines = compute_deadlines(calendar=late, limits=ORDINARY, start=at("2025-09-30 16:00"))
+    assert deadlines.ack_due == at("2025-10-09 18:00")
+    limits = {"ack": {"amount": 2, "unit": "working_hours"}}
+    assert compute_deadlines(calendar=late, limits=limits, start=at("2025-09-29 11:30")).ack_due == at(
+        "2025-09-29 15:30"
+    )
+
+
+def test_extension_on_top_of_a_deadline_uses_the_calendar() -> None:
+    cal = calendar()
+    extended = cal.add(at("2025-09-30 17:30"), Limit.parse({"amount": 20, "unit": "working_days"}), [])
+    # 1–8 Oct off, Saturday 11 Oct worked: 9 Oct is the 1st working day after 30 Sep, 4 Nov the 20th.
+    assert extended == at("2025-11-04 17:30")

@@ -1,0 +1,161 @@
+"""Grouping repeat complaints: a new post on the same matter as an open alert joins it instead of opening one.
+
+"Same matter" is the shared score of ``core.similarity`` (same farm or place and category, or a
+near-duplicate text), compared with the posts of alerts opened within the window. A case that grows —
+``raise_at_posts`` posts, or reposts growing by ``repost_growth`` within ``repost_window_minutes`` — is
+raised to ``raise_to`` (较大 by default). All of it is in the ``grouping`` settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from alerts.audit import record_event
+from alerts.deadlines import change_severity
+from alerts.lifecycle import OPEN_STATUSES
+from alerts.models import Alert, AlertPost
+from alerts.service import get_setting
+from core.models import Analysis, Post
+from core.similarity import Matter, compare, matter_from_rows
+from core.timeutil import isoformat_local, utcnow
+
+RANK = {"一般": 1, "较大": 2, "重大": 3}
+POSTS_COMPARED = 5
+CANDIDATES = 300
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMatch:
+    """The open alert a post belongs with, how sure we are and why."""
+
+    alert: Alert
+    score: float
+    reasons: list[str]
+
+
+def heat_of(posts: list[Post]) -> float:
+    """How hot a matter is: one per post plus its spread (reposts weigh most)."""
+    total = 0.0
+    for post in posts:
+        total += 1 + (post.reposts or 0) / 10 + (post.comments or 0) / 20 + (post.likes or 0) / 100
+    return round(total, 2)
+
+
+def find_group(session: Session, *, post: Post, analysis: Analysis, now: datetime | None = None) -> GroupMatch | None:
+    """The open alert on the same matter as ``post`` with the best score, if any reaches the threshold."""
+    settings = get_setting(session, key="grouping")
+    if not settings.get("enabled", True) or analysis.category in ("", "other"):
+        return None
+    now = now or utcnow()
+    since = now - timedelta(hours=float(settings.get("window_hours", 168)))
+    candidates = session.scalars(
+        select(Alert)
+        .where(
+            Alert.status.in_([s.value for s in OPEN_STATUSES]),
+            Alert.kind == "complaint",
+            # Two sections would own two categories: even a near-duplicate of another category stays apart.
+            Alert.category == analysis.category,
+            Alert.opened_at >= since,
+        )
+        .options(selectinload(Alert.links).selectinload(AlertPost.post).selectinload(Post.analyses))
+        .order_by(Alert.id.desc())
+        .limit(CANDIDATES)
+    )
+    mine = matter_from_rows(post, analysis)
+    threshold = float(settings.get("threshold", 0.6))
+    best: GroupMatch | None = None
+    for alert in candidates:
+        for link in alert.links[:POSTS_COMPARED]:
+            other: Matter = matter_from_rows(link.post, link.post.analysis)
+            match = compare(mine, other, threshold=threshold)
+            if match.same and (best is None or match.score > best.score):
+                best = GroupMatch(alert=alert, score=match.score, reasons=match.reasons)
+    return best
+
+
+def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Analysis) -> Alert:
+    """Add ``post`` to the matched alert, raise its heat and, when it has grown, its severity."""
+    alert = match.alert
+    now = utcnow()
+    why = "；".join(match.reasons) or "同一事项"
+    alert.links.append(AlertPost(post=post, reason=f"同一事项：{why}", added_at=now, score=round(match.score, 3)))
+    session.flush()
+    session.refresh(alert)
+    alert.heat = heat_of(alert.posts)
+    record_event(
+        session,
+        alert=alert,
+        action="join",
+        actor=None,
+        from_status=alert.status,
+        to_status=alert.status,
+        note=f"新帖并入（相似度 {match.score:.2f}）：{why}",
+        data={
+            "post_id": post.id,
+            "score": round(match.score, 3),
+            "reasons": match.reasons,
+            "post_count": alert.post_count,
+        },
+        at=now,
+    )
+    if RANK.get(analysis.severity, 0) > RANK.get(alert.severity, 0):
+        raise_severity(session, alert=alert, to=analysis.severity, why=f"新帖研判为「{analysis.severity}」")
+    check_growth(session, alert=alert, now=now)
+    return alert
+
+
+def raise_severity(session: Session, *, alert: Alert, to: str, why: str) -> bool:
+    """Raise (never lower) a case's severity by the system, recomputing its deadlines; True when it changed."""
+    if alert.kind != "complaint" or RANK.get(to, 0) <= RANK.get(alert.severity, 0):
+        return False
+    data = change_severity(session, alert=alert, severity=to)
+    record_event(
+        session,
+        alert=alert,
+        action="set_severity",
+        actor=None,
+        from_status=alert.status,
+        to_status=alert.status,
+        note=f"{why}，自动调整为「{to}」",
+        data=data,
+    )
+    return True
+
+
+def _repost_history(alert: Alert, total: int, now: datetime, window: timedelta) -> list[list[Any]]:
+    """The repost totals seen within the window, with ``total`` added when it changed (stored on the case)."""
+    stored = list((alert.details or {}).get("reposts", []))
+    older = [entry for entry in stored if datetime.fromisoformat(entry[0]) < now - window]
+    # The last total before the window is the baseline growth is measured from.
+    history = older[-1:] + [entry for entry in stored if datetime.fromisoformat(entry[0]) >= now - window]
+    if not history or history[-1][1] != total:
+        history.append([isoformat_local(now), total])
+    if history != stored:
+        alert.details = {**(alert.details or {}), "reposts": history}
+    return history
+
+
+def check_growth(session: Session, *, alert: Alert, now: datetime | None = None) -> bool:
+    """Raise the severity when the case holds enough posts or its reposts grew fast; True when raised."""
+    if alert.status not in {s.value for s in OPEN_STATUSES}:
+        return False
+    settings = get_setting(session, key="grouping")
+    now = now or utcnow()
+    target = str(settings.get("raise_to", "较大"))
+    posts = alert.posts
+    alert.heat = heat_of(posts)
+    total = sum(post.reposts or 0 for post in posts)
+    window = timedelta(minutes=float(settings.get("repost_window_minutes", 60)))
+    history = _repost_history(alert, total, now, window)
+    if len(posts) >= int(settings.get("raise_at_posts", 3)):
+        return raise_severity(session, alert=alert, to=target, why=f"同一事项已有{len(posts)}条帖子")
+    growth = total - min(entry[1] for entry in history)
+    if growth >= int(settings.get("repost_growth", 100)):
+        minutes = int(window.total_seconds() // 60)
+        return raise_severity(session, alert=alert, to=target, why=f"转发量{minutes}分钟内增加{growth}次")
+    return False

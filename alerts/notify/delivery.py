@@ -1,0 +1,138 @@
+"""Delivering one notification to one channel: claim it, send it outside any transaction, log the result.
+
+Each attempt is claimed atomically first, so two workers never send the same delivery at once; a claim
+left behind by a crashed worker expires. Failures are retried with exponential backoff until
+``MUQING_NOTIFY_MAX_ATTEMPTS``; permanent ones (a wrong robot key, a refused address) stop at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from alerts.notify.channels import SENDERS, Message, SendError
+from alerts.notify.models import Delivery, Notification, NotificationChannel
+from core.config import get_settings
+from core.db import session_scope
+from core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+CLAIM_EXPIRES = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt did: ``sent``, ``retrying`` (with the delay), ``failed`` or ``skipped``."""
+
+    status: str
+    retry_in: float | None = None
+    error: str | None = None
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next attempt after ``attempts`` failures: doubling from the base, capped, ±10 %."""
+    settings = get_settings()
+    delay = min(settings.notify_retry_base_seconds * 2 ** max(attempts - 1, 0), settings.notify_retry_max_seconds)
+    return float(delay * random.uniform(0.9, 1.1))
+
+
+def _claim(delivery_id: int, now: datetime) -> tuple[str, dict[str, Any], Message, int] | None:
+    with session_scope() as session:
+        claimable = or_(
+            Delivery.status.in_(["pending", "retrying"]),
+            (Delivery.status == "sending") & (Delivery.claimed_at < now - CLAIM_EXPIRES),
+        )
+        claimed = session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, claimable)
+            .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(claimed, "rowcount", 0):
+            return None
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        session.refresh(delivery)
+        notification = session.get(Notification, delivery.notification_id)
+        assert notification is not None
+        config: dict[str, Any]
+        if delivery.channel == "email" and delivery.channel_id is None:
+            config = {"to": [delivery.target]}
+        else:
+            channel = session.get(NotificationChannel, delivery.channel_id) if delivery.channel_id else None
+            config = dict(channel.config) if channel is not None and channel.enabled else {}
+        data = dict(notification.data or {})
+        message = Message(
+            delivery_id=delivery.id,
+            kind=notification.kind,
+            title=notification.title,
+            text=notification.body,
+            markdown=str(data.pop("markdown", notification.body)),
+            url=(data.get("alert") or {}).get("url"),
+            data=data,
+        )
+        return delivery.channel, config, message, delivery.attempts
+
+
+def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
+    """One attempt at a delivery (idempotent: a sent or claimed delivery is skipped)."""
+    now = now or utcnow()
+    claimed = _claim(delivery_id, now)
+    if claimed is None:
+        return Outcome("skipped")
+    channel, config, message, attempts = claimed
+    try:
+        if not config:
+            raise SendError("渠道不存在或已停用", permanent=True)
+        SENDERS[channel](config, message)
+    except SendError as exc:
+        return _failed(delivery_id, attempts, str(exc), permanent=exc.permanent)
+    except Exception as exc:  # a bug in a sender: logged with its trace and retried like any failure
+        log.exception("delivery %s via %s failed unexpectedly", delivery_id, channel)
+        return _failed(delivery_id, attempts, f"{type(exc).__name__}: {exc}", permanent=False)
+    with session_scope() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status="sent", sent_at=utcnow(), last_error=None, next_attempt_at=None)
+        )
+    return Outcome("sent")
+
+
+def _failed(delivery_id: int, attempts: int, error: str, *, permanent: bool) -> Outcome:
+    give_up = permanent or attempts >= get_settings().notify_max_attempts
+    delay = None if give_up else backoff(attempts)
+    with session_scope() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(
+                status="failed" if give_up else "retrying",
+                last_error=error[:2000],
+                next_attempt_at=None if delay is None else utcnow() + timedelta(seconds=delay),
+            )
+        )
+    log.warning(
+        "delivery %s attempt %s failed (%s): %s", delivery_id, attempts, "gave up" if give_up else "will retry", error
+    )
+    return Outcome("failed" if give_up else "retrying", retry_in=delay, error=error)
+
+
+def due_retries(*, now: datetime | None = None, grace: timedelta = timedelta(seconds=30)) -> list[int]:
+    """Deliveries whose retry is overdue (their scheduled retry was lost, e.g. a worker restarted)."""
+    now = now or utcnow()
+    with session_scope() as session:
+        return list(
+            session.scalars(
+                select(Delivery.id)
+                .where(Delivery.status == "retrying", Delivery.next_attempt_at < now - grace)
+                .order_by(Delivery.id)
+                .limit(500)
+            )
+        )

@@ -1,0 +1,196 @@
+"""SLA policies (CRUD), deadline explanations, the working-day calendar and admin-entered holiday years."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+
+from alerts import holidays
+from alerts.config_schemas import (
+    DayOut,
+    DeadlineExplainOut,
+    ExplainOut,
+    HolidayDayIn,
+    HolidayYearIn,
+    HolidayYearOut,
+    PolicyIn,
+    PolicyOut,
+)
+from alerts.models import SlaPolicy
+from alerts.schemas import PolicySeverityText
+from alerts.service import get_setting, save_setting, work_calendar
+from alerts.sla import LIMIT_LABELS, Limit
+from api.deps import CurrentUser, SessionDep, require_roles
+from core.errors import Conflict, InvalidInput, NotFound
+from core.timeutil import local_zone
+from core.types import Role
+
+router = APIRouter(tags=["sla"])
+ADMIN = require_roles(Role.admin)
+
+
+@router.get("/sla/policies")
+def list_policies(session: SessionDep, user: CurrentUser) -> list[PolicyOut]:
+    """Every SLA policy."""
+    return [PolicyOut.model_validate(p) for p in session.scalars(select(SlaPolicy).order_by(SlaPolicy.id))]
+
+
+def _policy(session: SessionDep, policy_id: int) -> SlaPolicy:
+    policy = session.get(SlaPolicy, policy_id)
+    if policy is None:
+        raise NotFound(f"时限政策 {policy_id} 不存在")
+    return policy
+
+
+def _apply(session: SessionDep, policy: SlaPolicy, body: PolicyIn) -> None:
+    clash = session.scalar(select(SlaPolicy).where(SlaPolicy.name == body.name))
+    if clash is not None and clash is not policy:
+        raise Conflict(f"已有名为「{body.name}」的时限政策", details={"field": "name"})
+    limits: dict[str, Any] = {}
+    for name, limit in body.limits.items():
+        Limit.parse(limit.model_dump())
+        limits[name] = {
+            "amount": int(limit.amount) if limit.amount == int(limit.amount) else limit.amount,
+            "unit": limit.unit,
+        }
+    if "close" not in limits:
+        raise InvalidInput("时限政策必须设定办结时限", details={"field": "limits.close"})
+    for field, value in body.model_dump(exclude={"limits"}).items():
+        setattr(policy, field, value)
+    policy.limits = limits
+
+
+@router.post("/sla/policies", status_code=201, dependencies=[ADMIN])
+def create_policy(session: SessionDep, body: PolicyIn) -> PolicyOut:
+    """Add a policy (e.g. one for a category or a source kind)."""
+    policy = SlaPolicy()
+    _apply(session, policy, body)
+    session.add(policy)
+    session.commit()
+    return PolicyOut.model_validate(policy)
+
+
+@router.put("/sla/policies/{policy_id}", dependencies=[ADMIN])
+def update_policy(session: SessionDep, policy_id: int, body: PolicyIn) -> PolicyOut:
+    """Change a policy (applies to new cases and to cases whose severity changes)."""
+    policy = _policy(session, policy_id)
+    _apply(session, policy, body)
+    session.commit()
+    return PolicyOut.model_validate(policy)
+
+
+@router.delete("/sla/policies/{policy_id}", status_code=204, dependencies=[ADMIN])
+def delete_policy(session: SessionDep, policy_id: int) -> Response:
+    """Remove a policy (prefer disabling it)."""
+    session.delete(_policy(session, policy_id))
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/sla/explain")
+def explain(
+    session: SessionDep,
+    user: CurrentUser,
+    severity: PolicySeverityText,
+    start: datetime,
+    category: str | None = None,
+    source_kind: str | None = None,
+) -> ExplainOut:
+    """The deadlines of a severity's policy from ``start``, with the days each skipped and why."""
+    start = start if start.tzinfo else start.replace(tzinfo=local_zone())
+    result = holidays.explain(
+        severity=severity, start=start, category=category, source_kind=source_kind, session=session
+    )
+    d = result.deadlines
+    return ExplainOut(
+        severity=severity,
+        policy=result.policy_name,
+        start=start,
+        ack_due=d.ack_due,
+        response_due=d.response_due,
+        close_due=d.close_due,
+        extended_close_due=result.extended_close_due,
+        deadlines=[
+            DeadlineExplainOut(
+                name=e.name,
+                label=LIMIT_LABELS[e.name],
+                limit=e.limit.describe(),
+                due=e.due,
+                notes=[DayOut(date=n.day, workday=n.reason.startswith("计入"), reason=n.reason) for n in e.notes],
+            )
+            for e in d.explanations
+        ],
+    )
+
+
+@router.get("/calendar/days")
+def calendar_days(session: SessionDep, user: CurrentUser, start: date, end: date) -> list[DayOut]:
+    """Each day in [start, end]: working day or not, and why (an uncovered year is a clear error)."""
+    if end < start or (end - start).days > 400:
+        raise InvalidInput("日期范围无效（最多400天）", details={"field": "end"})
+    calendar = work_calendar(session)
+    days = []
+    day = start
+    while day <= end:
+        workday, reason = calendar.describe_day(day)
+        days.append(DayOut(date=day, workday=workday, reason=reason))
+        day += timedelta(days=1)
+    return days
+
+
+@router.get("/calendar/years")
+def calendar_years(session: SessionDep, user: CurrentUser, around: int | None = None) -> list[HolidayYearOut]:
+    """Coverage of the years around this one and every admin-entered year (``missing`` needs the admin)."""
+    rows = holidays.list_years(session, around=around or date.today().year)
+    return [_year_out(session, year) for year, _ in rows]
+
+
+def _year_out(session: SessionDep, year: int) -> HolidayYearOut:
+    source, notice, days = holidays.get_year(session, year=year)
+    return HolidayYearOut(
+        year=year,
+        source=source,
+        notice=notice,
+        days=[HolidayDayIn.model_validate(d) for d in days],
+    )
+
+
+@router.get("/calendar/years/{year}")
+def calendar_year(session: SessionDep, user: CurrentUser, year: int) -> HolidayYearOut:
+    """A year's holidays and make-up working days, and where they come from."""
+    return _year_out(session, year)
+
+
+@router.put("/calendar/years/{year}", dependencies=[ADMIN])
+def save_calendar_year(session: SessionDep, user: CurrentUser, year: int, body: HolidayYearIn) -> HolidayYearOut:
+    """Enter a year's official arrangement (it replaces the library for that year)."""
+    holidays.save_year(session, year=year, days=[d.model_dump() for d in body.days], notice=body.notice, user=user)
+    session.commit()
+    return _year_out(session, year)
+
+
+@router.delete("/calendar/years/{year}", status_code=204, dependencies=[ADMIN])
+def delete_calendar_year(session: SessionDep, year: int) -> Response:
+    """Remove the admin's entry for a year."""
+    holidays.delete_year(session, year=year)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/alert-settings/{key}")
+def read_setting(session: SessionDep, user: CurrentUser, key: str) -> dict[str, Any]:
+    """A group of workflow settings (``grouping``, ``reminders``)."""
+    if key not in ("grouping", "reminders"):
+        raise NotFound(f"设置项 {key} 不存在")
+    return get_setting(session, key=key)
+
+
+@router.put("/alert-settings/{key}", dependencies=[ADMIN])
+def write_setting(session: SessionDep, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Change a group of workflow settings (only the keys it knows)."""
+    value = save_setting(session, key=key, value=body)
+    session.commit()
+    return value
