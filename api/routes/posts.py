@@ -83,7 +83,7 @@ def list_mappings(user: CurrentUser) -> list[MappingOut]:
 
 @router.post(
     "/import",
-    dependencies=[require_roles(Role.admin, Role.duty)],  # type: ignore[list-item]
+    dependencies=[require_roles(Role.admin, Role.duty)],
 )
 def import_upload(
     session: SessionDep,

@@ -71,7 +71,7 @@ def get_source(session: SessionDep, user: CurrentUser, source_id: int) -> Source
 @router.post(
     "/sources/{source_id}/crawl",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[require_roles(Role.admin, Role.duty)],  # type: ignore[list-item]
+    dependencies=[require_roles(Role.admin, Role.duty)],
 )
 def queue_crawl(session: SessionDep, source_id: int) -> CrawlQueued:
     """Queue a crawl of this source now (it runs in its own child process)."""
