@@ -17,12 +17,14 @@ from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
 from web import figures, service
 from web.pages import done
+from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router
 from web.security import CsrfChecked, require_roles
 from web.templating import ROLE_LABELS, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(rules_router)
+router.include_router(roster_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
 MIN_PASSWORD = 8
