@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from crawlers.sources import parse_source
 
 PREVIEW_TIMEOUT_SECONDS = 90
@@ -68,7 +70,11 @@ def preview_source(
     timeout: float = PREVIEW_TIMEOUT_SECONDS,
 ) -> Preview:
     """Fetch and parse up to ``limit`` items from the first page of the source ``config``; store nothing."""
-    spec = first_page_only(config)
+    try:
+        spec = first_page_only(config)
+    except ValidationError as exc:
+        problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in exc.errors()[:5])
+        return Preview(items=[], error=f"来源配置有误，无法试抓：{problems}")
     with tempfile.TemporaryDirectory(prefix="muqing-preview-") as folder:
         out = Path(folder) / "preview.json"
         command = [

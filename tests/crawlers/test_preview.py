@@ -52,3 +52,10 @@ def test_preview_of_a_dead_site_says_why() -> None:
         site.override("/generic/board/index.html", 404)
         result = preview_source(config=_board(site.base_url), limit=3, scrapy_overrides=FAST)
     assert result.items == [] and result.errors.get("not_found", 0) >= 1
+
+
+def test_preview_of_a_malformed_source_says_what_is_wrong() -> None:
+    from crawlers.preview import preview_source
+
+    result = preview_source(config={"name": "broken", "kind": "list_detail"})
+    assert result.items == [] and result.error is not None and "来源配置有误" in result.error
