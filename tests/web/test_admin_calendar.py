@@ -1,4 +1,4 @@
-"""Admin: the duty roster calendar and the holiday years of the working-day calendar."""
+"""Admin: the duty roster calendar, the holiday years of the working-day calendar, try-a-text deadlines."""
 
 from __future__ import annotations
 
@@ -114,3 +114,16 @@ def test_admin_enters_a_year_the_calendar_does_not_cover(client: TestClient, peo
     with session_scope() as session:
         calendar = work_calendar(session)
         assert not calendar.is_workday(date(year, 10, 3)) and calendar.is_workday(date(year, 10, 10))
+
+
+def test_try_a_text_shows_the_deadlines_it_would_get(client: TestClient, people: None, trained_model: str) -> None:
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    response = post_form(
+        client,
+        "/admin/routing/try",
+        {"text": "柳河镇有一家养猪场天天往河里排粪水，臭得不行，请畜牧部门管一管"},
+        page="/admin/routing",
+    )
+    text = response.text  # type: ignore[attr-defined]
+    assert "规则「养殖污染」" in text and "若现在生成预警，时限：签收" in text and "办结" in text
