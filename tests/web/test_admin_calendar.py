@@ -126,4 +126,4 @@ def test_try_a_text_shows_the_deadlines_it_would_get(client: TestClient, people:
         page="/admin/routing",
     )
     text = response.text  # type: ignore[attr-defined]
-    assert "规则「养殖污染」" in text and "若现在生成预警，时限：签收" in text and "办结" in text
+    assert "规则「养殖污染」" in text and "若现在生成预警，时限：</strong>签收 " in text and "；办结 " in text
