@@ -71,7 +71,12 @@ def open_alerts(
     query = (
         visible_alerts(user)
         .where(Alert.status.in_(statuses))
-        .options(selectinload(Alert.section), selectinload(Alert.assignee))
+        .options(
+            selectinload(Alert.section),
+            selectinload(Alert.assignee),
+            selectinload(Alert.responses),
+            selectinload(Alert.extensions),
+        )
         .order_by(due.is_(None), due, Alert.id)
         .limit(limit)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -10,10 +11,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import select
+from starlette.responses import Response
 
+from alerts.models import Alert, AlertPost
+from alerts.service import visible_alerts
 from api.deps import SessionDep
-from core.errors import InvalidInput
-from core.models import Section, Source
+from core.errors import InvalidInput, NotFound
+from core.models import PostSnapshot, Section, Source
+from core.posts import raw_body
 from core.search.base import SearchQuery
 from core.search.schemas import search_out
 from core.search.service import search
@@ -99,3 +104,52 @@ def search_page(
         user=user,
         active="search",
     )
+
+
+EVIDENCE_PREVIEW_CHARS = 200_000
+
+
+def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapshot:
+    snapshot = session.get(PostSnapshot, snapshot_id)
+    if snapshot is None or snapshot.post_id != post_id:
+        raise NotFound(f"存证 {snapshot_id} 不存在")
+    return snapshot
+
+
+@router.get("/posts/{post_id}/evidence/{snapshot_id}")
+def evidence_page(request: Request, session: SessionDep, user: WebUser, post_id: int, snapshot_id: int) -> HTMLResponse:
+    """A stored page of a post (存证): when it was fetched, its hash checked again, and its text (never rendered)."""
+    snapshot = _snapshot(session, post_id, snapshot_id)
+    body = raw_body(snapshot.raw)
+    text = body.decode(snapshot.encoding or "utf-8", errors="replace")
+    # The case link only for those who may open the case.
+    alert_id = session.scalar(
+        visible_alerts(user).with_only_columns(Alert.id).join(AlertPost).where(AlertPost.post_id == post_id)
+    )
+    return render(
+        request,
+        "evidence.html",
+        {
+            "post": snapshot.post,
+            "snapshot": snapshot,
+            "verified": hashlib.sha256(body).hexdigest() == snapshot.sha256,
+            "size": len(body),
+            "text": text[:EVIDENCE_PREVIEW_CHARS],
+            "cut": len(text) > EVIDENCE_PREVIEW_CHARS,
+            "alert_id": alert_id,
+        },
+        user=user,
+        active="search",
+    )
+
+
+@router.get("/posts/{post_id}/evidence/{snapshot_id}/raw")
+def evidence_raw(session: SessionDep, user: WebUser, post_id: int, snapshot_id: int) -> Response:
+    """The stored page's original bytes, as a download (never shown as a page of ours)."""
+    snapshot = _snapshot(session, post_id, snapshot_id)
+    headers = {
+        "Content-Disposition": f'attachment; filename="post-{post_id}-evidence-{snapshot_id}.html"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-SHA256": snapshot.sha256,
+    }
+    return Response(raw_body(snapshot.raw), media_type="application/octet-stream", headers=headers)
