@@ -50,6 +50,7 @@ FLASH = {
     "handover": "已记录交接班",
     "received": "已确认接班",
     "moved": "已移动帖子",
+    "already": "该帖子已在这条预警中",
 }
 
 

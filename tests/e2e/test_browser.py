@@ -181,3 +181,61 @@ def test_keyboard_only_sign_in_and_sign_for(browser: Any, server: Server) -> Non
     page.locator("#col-acknowledged article.case", has_text=title).wait_for()
     assert page.locator(".flash").inner_text() == "已签收"
     person.close()
+
+
+def _case_in_hand(title: str, severity: str) -> str:
+    """A production case already signed for, assigned and taken up (through the real flows)."""
+    from sqlalchemy import select
+
+    from alerts.flows import transition
+    from alerts.models import Alert
+    from core.db import session_scope
+    from core.models import User
+    from tests.factories import make_alert
+
+    alert_id = make_alert(title=title, category="pollution", severity=severity, url="https://bbs.example.cn/t/e2e-file")
+    with session_scope() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        for action, username in (("acknowledge", "duty"), ("assign", "duty"), ("start", "production-staff")):
+            actor = session.scalars(select(User).where(User.username == username)).one()
+            transition(session, alert=alert, actor=actor, action=action, section_id=alert.section_id)
+    return f"/alerts/{alert_id}"
+
+
+def test_staff_responds_with_a_file_and_the_head_signs_it_off(browser: Any, server: Server, tmp_path: Any) -> None:
+    title = "柳河镇东岗村养牛场粪污外溢"
+    alert_path = _case_in_hand(title, "较大")
+    reply = tmp_path / "整改情况说明.pdf"
+    reply.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+    staff = Person(browser, server, "production-staff", phone=True).sign_in()
+    page = staff.page
+    staff.open("/workbench")
+    page.locator("#q-working article.case", has_text=title).get_by_role("link", name="登记回应").click()
+    page.get_by_label("回应内容").fill("经现场核查，养牛场已清运粪污并加固堆粪棚，镇农业服务中心将每周复查。")
+    page.get_by_label("联系当事人情况").fill("已电话告知留言人处理结果")
+    page.get_by_label("附件").set_input_files(str(reply))
+    page.get_by_role("button", name="提交回应").click()
+    assert page.get_by_role("status").inner_text() == "已回应"
+    response = page.locator(".response", has_text="经现场核查")
+    assert "待审核签发" in response.inner_text()
+    assert response.get_by_role("link", name="整改情况说明.pdf").is_visible()
+    staff.shot("production-staff-response-with-file")
+    staff.close()
+
+    head = Person(browser, server, "production-head").sign_in()
+    hpage = head.page
+    head.open("/workbench")
+    head.shot("production-head-workbench-signoff")
+    hpage.locator("#q-signoff article.case", has_text=title).get_by_role("link", name="审核签发").click()
+    with hpage.expect_download() as download:
+        hpage.get_by_role("link", name="整改情况说明.pdf").click()
+    assert download.value.suggested_filename == "整改情况说明.pdf"
+    hpage.get_by_role("button", name="审核签发").click()
+    assert hpage.get_by_role("status").inner_text() == "已审核签发"
+    assert "已发布" in hpage.locator(".response", has_text="经现场核查").inner_text()
+    assert "审核签发" in hpage.locator("ol.timeline").inner_text()
+    assert hpage.url.endswith(alert_path + "?done=sign_off")
+    head.shot("production-head-alert-signed-off")
+    head.close()

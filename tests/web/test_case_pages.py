@@ -281,3 +281,80 @@ def test_a_section_user_cannot_act_on_another_sections_case(client: TestClient, 
         response = client.post(f"/alerts/{alert_id}/action", data={"action": action, "note": "x", "csrf": token})
         assert response.status_code == 404 and "不存在或无权查看" in response.text
     assert get_alert(alert_id).status == "assigned"
+
+
+def test_duty_enters_a_phone_call_as_a_case(client: TestClient, people: None) -> None:
+    sign_in(client, "duty")
+    form = client.get("/alerts/new")
+    assert form.status_code == 200 and "诉求内容" in form.text
+    fields = {
+        "kind": "complaint",
+        "title": "石桥镇养猪场夜间排污（来电）",
+        "content": "来电人反映石桥镇一养猪场夜间向河沟排放粪水。",
+        "category": "pollution",
+        "severity": "一般",
+        "received_at": "2099-01-01T09:30",
+        "channel": "电话",
+        "requester_name": "王先生",
+        "requester_phone": "13800000000",
+        "csrf": csrf_of(form.text),
+    }
+    future = client.post("/alerts/new", data=fields)
+    assert future.status_code == 400 and "收到时间不能晚于现在" in future.text
+    assert "石桥镇养猪场夜间排污（来电）" in future.text, "what was typed stays in the form"
+    created = client.post("/alerts/new", data={**fields, "received_at": ""}, follow_redirects=True)
+    assert created.status_code == 200 and "已创建" in created.text
+    assert "王先生" in created.text and "电话" in created.text and "畜牧生产科" in created.text
+    # Section staff may not enter cases.
+    client.cookies.clear()
+    sign_in(client, "production-staff")
+    assert client.get("/alerts/new").status_code == 403
+
+
+def test_duty_turns_a_searched_post_into_an_alert(client: TestClient, people: None) -> None:
+    post_id = make_post(title="龙泉镇有人私自屠宰生猪", category="slaughter", needs_response=False)
+    sign_in(client, "production-staff")
+    assert "/search/raise" not in client.get("/search", params={"q": "私自屠宰"}).text
+    client.cookies.clear()
+    sign_in(client, "duty")
+    page = client.get("/search", params={"q": "私自屠宰"})
+    assert "转为预警" in page.text
+    token = csrf_of(page.text)
+    raised = client.post(
+        "/search/raise",
+        data={"post_id": str(post_id), "category": "slaughter", "severity": "较大", "csrf": token},
+        follow_redirects=True,
+    )
+    assert raised.status_code == 200 and "已生成预警" in raised.text
+    alert_id = int(str(raised.url).rsplit("/", 1)[-1].split("?")[0])
+    alert = get_alert(alert_id)
+    assert alert.severity == "较大" and alert.status == "new"
+    again = client.post(
+        "/search/raise",
+        data={"post_id": str(post_id), "category": "slaughter", "severity": "一般", "csrf": token},
+        follow_redirects=True,
+    )
+    assert f"/alerts/{alert_id}" in str(again.url) and "该帖子已在这条预警中" in again.text
+
+
+def test_workbench_lists_overdue_first_and_the_heads_queues(client: TestClient, people: None) -> None:
+    from alerts.models import Alert
+    from core.db import session_scope
+    from core.timeutil import utcnow
+
+    late = make_alert(title="甲村养猪场臭味")
+    fresh = make_alert(title="乙村养牛场污水")
+    for alert_id in (late, fresh):
+        _walk(alert_id, ("acknowledge", "duty"), ("assign", "duty"))
+    with session_scope() as session:
+        row = session.get(Alert, late)
+        assert row is not None
+        row.response_due = utcnow() - timedelta(hours=3)
+    sign_in(client, "production-staff")
+    page = client.get("/workbench").text
+    assert page.index("甲村养猪场臭味") < page.index("乙村养牛场污水")
+    assert "已超期" in page and "<strong>1</strong> 超期" in page
+    client.cookies.clear()
+    sign_in(client, "production-head")
+    page = client.get("/workbench").text
+    assert page.index('id="q-signoff"') < page.index('id="q-extension"') < page.index('id="q-incoming"')

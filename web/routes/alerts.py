@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from alerts import service as alert_service
 from alerts.attachments import ALLOWED, attachment_path, store_attachment
 from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
 from alerts.flows import FOLLOW_UP_METHODS, move_post, transition
+from alerts.intake import KINDS, open_case
 from alerts.lifecycle import STATUS_LABELS, allowed_actions
 from alerts.models import Alert
 from alerts.schemas import ResponseInput
@@ -22,6 +24,7 @@ from api.deps import SessionDep
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError, NotFound
 from core.models import User
+from core.timeutil import local_zone
 from core.types import CATEGORY_LABELS, Role
 from web import queries
 from web.pages import done
@@ -32,6 +35,10 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 COORDINATOR_ROLES = (Role.duty, Role.leader, Role.admin)
+# Who may enter a case by hand: the same roles as the API's POST /api/alerts.
+INTAKE_ROLES = (Role.duty, Role.leader, Role.admin, Role.head)
+IntakeUser = Annotated[User, require_roles(*INTAKE_ROLES)]
+INTAKE_CHANNELS = ("电话", "12345 热线", "信函", "当面", "网上申请", "其他")
 MAX_FILES = 10
 EXTENSION_DEADLINES = {"close": "办结时限", "response": "回应时限", "ack": "签收时限"}
 EXTENSION_UNITS = {unit: UNIT_LABELS[unit] for unit in ("working_days", "working_hours", "hours")}
@@ -86,13 +93,116 @@ def alert_list(
     )
 
 
+def _case_form(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    draft: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "case_new.html",
+        {
+            "draft": draft or {},
+            "error": error,
+            "kinds": KINDS,
+            "channels": INTAKE_CHANNELS,
+            "sections": queries.active_sections(session),
+            "now": datetime.now(local_zone()).strftime("%Y-%m-%dT%H:%M"),
+        },
+        user=user,
+        active="alerts",
+        status_code=status_code,
+    )
+
+
+@router.get("/alerts/new")
+def new_case_form(request: Request, session: SessionDep, user: IntakeUser) -> HTMLResponse:
+    """The form for a case entered by hand: a phone call, a letter, a visit, an information request."""
+    return _case_form(request, session, user)
+
+
+@router.post("/alerts/new", response_model=None, dependencies=[CsrfChecked])
+def new_case(
+    request: Request,
+    session: SessionDep,
+    user: IntakeUser,
+    title: Annotated[str, Form(max_length=500)] = "",
+    content: Annotated[str, Form(max_length=50000)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "complaint",
+    category: Annotated[str, Form(max_length=40)] = "",
+    severity: Annotated[str, Form(max_length=20)] = "一般",
+    received_at: Annotated[str, Form(max_length=20)] = "",
+    channel: Annotated[str, Form(max_length=100)] = "",
+    requester_name: Annotated[str, Form(max_length=100)] = "",
+    requester_phone: Annotated[str, Form(max_length=40)] = "",
+    requester_address: Annotated[str, Form(max_length=300)] = "",
+    section_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Open the case through the alerts intake (routed, given deadlines, logged), then show it."""
+    draft = {
+        "title": title,
+        "content": content,
+        "kind": kind,
+        "category": category,
+        "severity": severity,
+        "received_at": received_at,
+        "channel": channel,
+        "requester_name": requester_name,
+        "requester_phone": requester_phone,
+        "requester_address": requester_address,
+        "section_id": section_id,
+    }
+    try:
+        if not title.strip() or not content.strip():
+            raise InvalidInput("请填写标题和诉求内容", details={"field": "title" if not title.strip() else "content"})
+        requester = {
+            key: value.strip()
+            for key, value in (("name", requester_name), ("phone", requester_phone), ("address", requester_address))
+            if value.strip()
+        }
+        # A section head enters cases for the own section; coordinators may name one or let the rules route.
+        section = user.section_id if user.role == Role.head else _int(section_id)
+        alert = open_case(
+            session,
+            actor=user,
+            kind=kind,
+            title=title.strip(),
+            content=content.strip(),
+            category=category,
+            severity=severity if kind != "info_request" else None,
+            received_at=_local_time(received_at),
+            requester=requester,
+            channel=channel.strip(),
+            section_id=section,
+        )
+        session.commit()
+    except MuqingError as exc:
+        session.rollback()
+        return _case_form(request, session, user, draft=draft, error=exc.message, status_code=400)
+    return done(f"/alerts/{alert.id}", "created")
+
+
+def _local_time(value: str) -> datetime | None:
+    """A datetime-local field (Beijing time) as an aware time; empty means now."""
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=local_zone())
+    except ValueError as exc:
+        raise InvalidInput("收到时间格式应为 2025-10-01T09:30", details={"field": "received_at"}) from exc
+
+
 @router.get("/alerts/{alert_id}")
 def alert_page(request: Request, session: SessionDep, user: WebUser, alert_id: int) -> HTMLResponse:
     """One alert: posts, analysis, routing, timeline, responses and the allowed actions."""
     return _alert_page(request, session, user, alert_id, error=None)
 
 
-def _actions_for(session: SessionDep, alert: Alert, user: User) -> list[str]:
+def case_actions(session: SessionDep, alert: Alert, user: User) -> list[str]:
     """The lifecycle table's actions for this role and case, narrowed by the flows' case rules."""
     actions = allowed_actions(status=alert.status, role=user.role, alert=alert)
     if user.role in (Role.staff, Role.head) and alert.section_id != user.section_id:
@@ -127,12 +237,13 @@ def _alert_page(
     alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
     policy = alert_policy(session, alert=alert)
     default_extension = extension_limit(policy, None)
+    actions = case_actions(session, alert, user)
     return render(
         request,
         "alert.html",
         {
             "alert": alert,
-            "actions": _actions_for(session, alert, user),
+            "actions": actions,
             "sections": queries.active_sections(session),
             "co_sections": queries.co_sections(session, alert=alert),
             "error": error,
@@ -149,7 +260,7 @@ def _alert_page(
             "extension_states": EXTENSION_STATES,
             "attachment_types": ATTACHMENT_TYPES,
             "attachment_mb": get_settings().attachment_max_bytes // (1024 * 1024),
-            "staff": _section_people(session, alert) if "assign" in _actions_for(session, alert, user) else [],
+            "staff": _section_people(session) if "assign" in actions else [],
             "can_move": user.role in COORDINATOR_ROLES and alert.status not in ("merged",),
         },
         user=user,
@@ -158,7 +269,7 @@ def _alert_page(
     )
 
 
-def _section_people(session: SessionDep, alert: Alert) -> list[User]:
+def _section_people(session: SessionDep) -> list[User]:
     """Section staff and heads, for naming a handler when assigning."""
     return list(
         session.scalars(
@@ -294,7 +405,7 @@ async def respond_with_files(
         )
     try:
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
-        if "respond" not in _actions_for(session, alert, user) or not response.strip():
+        if "respond" not in case_actions(session, alert, user) or not response.strip():
             # The flow's own refusal (role, state, missing text), before any file is written.
             transition(session, alert=alert, actor=user, action="respond", response=None)
         ids = []

@@ -7,24 +7,27 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import select
 from starlette.responses import Response
 
+from alerts.intake import open_alert
+from alerts.lifecycle import SEVERITIES as LIFECYCLE_SEVERITIES
 from alerts.models import Alert, AlertPost
 from alerts.service import visible_alerts
 from api.deps import SessionDep
 from core.errors import InvalidInput, NotFound
-from core.models import PostSnapshot, Section, Source
+from core.models import Post, PostSnapshot, Section, Source, User
 from core.posts import raw_body
 from core.search.base import SearchQuery
 from core.search.schemas import search_out
 from core.search.service import search
 from core.timeutil import local_zone
-from core.types import CATEGORY_LABELS
-from web.security import WebUser
+from core.types import CATEGORY_LABELS, Role
+from web.pages import done
+from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import SEVERITIES, render
 
 router = APIRouter(include_in_schema=False)
@@ -100,6 +103,7 @@ def search_page(
             "sentiments": SENTIMENTS,
             "severities": SEVERITIES,
             "categories": CATEGORY_LABELS,
+            "can_raise": user.role in RAISE_ROLES,
         },
         user=user,
         active="search",
@@ -107,6 +111,43 @@ def search_page(
 
 
 EVIDENCE_PREVIEW_CHARS = 200_000
+# Turning a post into a case by hand is the duty desk's call, as signing for and assigning are.
+RAISE_ROLES = (Role.duty, Role.leader, Role.admin)
+
+
+@router.post("/search/raise", response_model=None, dependencies=[CsrfChecked])
+def raise_from_post(
+    session: SessionDep,
+    user: Annotated[User, require_roles(*RAISE_ROLES)],
+    post_id: Annotated[int, Form()],
+    category: Annotated[str, Form(max_length=40)] = "",
+    severity: Annotated[str, Form(max_length=20)] = "一般",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """转为预警: open a case for a post the classifier passed over (or open the one it already belongs to)."""
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"帖子 {post_id} 不存在")
+    existing = session.scalar(select(AlertPost.alert_id).where(AlertPost.post_id == post.id))
+    if existing is not None:
+        return done(f"/alerts/{existing}", "already")
+    if category not in CATEGORY_LABELS:
+        raise InvalidInput("请选择类别", details={"field": "category"})
+    if severity not in LIFECYCLE_SEVERITIES:
+        raise InvalidInput(f"级别应为 {'、'.join(LIFECYCLE_SEVERITIES)}", details={"field": "severity"})
+    analysis = post.analysis
+    alert = open_alert(
+        session,
+        post=post,
+        category=category,
+        severity=severity,
+        places=list((analysis.entities if analysis else {}).get("places", [])),
+        actor=user,
+        reason="人工转为预警",
+        data={"manual": True, "note": note.strip()},
+    )
+    session.commit()
+    return done(f"/alerts/{alert.id}", "raised")
 
 
 def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapshot:
