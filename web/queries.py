@@ -123,18 +123,3 @@ def max_alert_id(session: Session, *, user: User) -> int:
     """The newest visible case id (the live stream announces cases above it)."""
     sub = visible_alerts(user).subquery()
     return int(session.scalar(select(func.max(sub.c.id))) or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class OnDuty:
-    """Who is on duty now, the backup, and the last handover note."""
-
-    person: str
-    backup: str
-    shift: str
-    handover: str
-
-
-def on_duty(session: Session) -> OnDuty | None:
-    """The current shift, once the duty roster exists (None until then)."""
-    return None

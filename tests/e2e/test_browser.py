@@ -239,3 +239,27 @@ def test_staff_responds_with_a_file_and_the_head_signs_it_off(browser: Any, serv
     assert hpage.url.endswith(alert_path + "?done=sign_off")
     head.shot("production-head-alert-signed-off")
     head.close()
+
+
+def test_duty_enters_a_phone_call_and_hands_over(browser: Any, server: Server) -> None:
+    for phone in (False, True):
+        duty = Person(browser, server, "duty", phone=phone).sign_in()
+        page = duty.page
+        duty.open("/console")
+        page.get_by_role("link", name="录入来电、来信").click()
+        page.get_by_label("标题").fill("青石村养羊户反映羊只异常死亡（来电）" + ("·手机" if phone else ""))
+        page.get_by_label("诉求内容").fill("来电人称青石村一养羊户近两天死了五只羊，担心是疫病，希望尽快派人查看。")
+        page.get_by_label("类别").select_option(label="动物疫病防控")
+        page.get_by_label("姓名").fill("赵先生")
+        duty.shot("duty-case-new")
+        page.get_by_role("button", name="生成预警").click()
+        assert page.get_by_role("status").inner_text() == "已创建"
+        assert "动物疫病防控科" in page.inner_text(".alert-side")
+        duty.open("/console")
+        page.get_by_text("写交接班记录").click()
+        page.get_by_label("交接事项").fill("青石村死羊来电已录入，请接班后跟进兽医站的现场查看结果。")
+        page.get_by_role("button", name="提交交接班记录").click()
+        assert page.locator(".flash").inner_text() == "已记录交接班"
+        assert "青石村死羊来电已录入" in page.inner_text(".duty-box")
+        duty.shot("duty-console-handover")
+        duty.close()
