@@ -81,6 +81,13 @@ def search_page(
             aggregations=True,
         )
         result = search_out(session, result=search(query=query), query=query, page=page, size=PAGE_SIZE)
+    # Case links only to cases the user may open (a section user sees posts, not other sections' cases).
+    linked = {hit.alert_id for hit in result.hits if hit.alert_id} if result else set()
+    visible = (
+        set(session.scalars(visible_alerts(user).with_only_columns(Alert.id).where(Alert.id.in_(linked))))
+        if linked
+        else set()
+    )
     base = {k: v for k, v in filters.items() if v}
     sources = session.scalars(select(Source).order_by(Source.name)).all()
     return render(
@@ -104,6 +111,7 @@ def search_page(
             "severities": SEVERITIES,
             "categories": CATEGORY_LABELS,
             "can_raise": user.role in RAISE_ROLES,
+            "visible_alerts": visible,
         },
         user=user,
         active="search",
