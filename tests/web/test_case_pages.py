@@ -369,3 +369,21 @@ def test_search_links_only_to_cases_the_user_may_open(client: TestClient, people
     client.cookies.clear()
     sign_in(client, "production-staff")
     assert f'href="/alerts/{alert_id}"' in client.get("/search", params={"q": "养鸡场"}).text
+
+
+def test_alert_list_filters_overdue_and_title(client: TestClient, people: None) -> None:
+    from alerts.models import Alert
+    from core.db import session_scope
+    from core.timeutil import utcnow
+
+    late = make_alert(title="甲村养猪场臭味")
+    make_alert(title="乙村养牛场污水")
+    with session_scope() as session:
+        row = session.get(Alert, late)
+        assert row is not None
+        row.ack_due = utcnow() - timedelta(hours=1)
+    sign_in(client, "duty")
+    overdue = client.get("/alerts", params={"overdue": "1"}).text
+    assert "甲村养猪场臭味" in overdue and "乙村养牛场污水" not in overdue
+    titled = client.get("/alerts", params={"q": "养牛场"}).text
+    assert "乙村养牛场污水" in titled and "甲村养猪场臭味" not in titled

@@ -60,6 +60,10 @@ def alert_list(
     severity: str = "",
     category: str = "",
     section: Annotated[int | None, Query()] = None,
+    kind: Annotated[str, Query(max_length=20)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    overdue: Annotated[str, Query(max_length=1)] = "",
+    escalated: Annotated[str, Query(max_length=1)] = "",
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
 ) -> HTMLResponse:
     """The alerts visible to the user, newest first, with filters."""
@@ -71,10 +75,23 @@ def alert_list(
         severity=severity if severity in SEVERITIES else None,
         category=category if category in CATEGORY_LABELS else None,
         section_id=section if user.role not in (Role.staff, Role.head) else None,
+        kind=kind if kind in KINDS else None,
+        q=q.strip() or None,
+        overdue=True if overdue == "1" else None,
+        escalated=True if escalated == "1" else None,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    filters = {"status": status, "severity": severity, "category": category, "section": section}
+    filters = {
+        "status": status,
+        "severity": severity,
+        "category": category,
+        "section": section,
+        "kind": kind if kind in KINDS else "",
+        "q": q.strip(),
+        "overdue": "1" if overdue == "1" else "",
+        "escalated": "1" if escalated == "1" else "",
+    }
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
@@ -87,6 +104,7 @@ def alert_list(
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "sections": queries.active_sections(session),
+            "kinds": KINDS,
         },
         user=user,
         active="alerts",
