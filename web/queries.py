@@ -23,17 +23,6 @@ def active_sections(session: Session) -> list[Section]:
     return list(session.scalars(select(Section).where(Section.active.is_(True)).order_by(Section.id)))
 
 
-def co_sections(session: Session, *, alert: Alert) -> list[Section]:
-    """The co-handling sections (协办) named when the alert was routed."""
-    ids: list[int] = []
-    for event in alert.events:
-        if event.action == "raise":
-            ids = [int(x) for x in event.data.get("co_section_ids", []) or []]
-    if not ids:
-        return []
-    return list(session.scalars(select(Section).where(Section.id.in_(ids)).order_by(Section.id)))
-
-
 def next_due(alert: Alert) -> datetime | None:
     """The deadline the case is working towards now (sign-for, response, then close)."""
     if alert.status == Status.new:

@@ -387,3 +387,24 @@ def test_alert_list_filters_overdue_and_title(client: TestClient, people: None) 
     assert "甲村养猪场臭味" in overdue and "乙村养牛场污水" not in overdue
     titled = client.get("/alerts", params={"q": "养牛场"}).text
     assert "乙村养牛场污水" in titled and "甲村养猪场臭味" not in titled
+
+
+def test_a_co_handling_section_may_only_log_progress(client: TestClient, people: None) -> None:
+    alert_id = make_alert()
+    sign_in(client, "duty")
+    page = client.get(f"/alerts/{alert_id}")
+    client.post(f"/alerts/{alert_id}/action", data={"action": "acknowledge", "csrf": csrf_of(page.text)})
+    quality = get_user("quality-staff").section_id
+    production = get_alert(alert_id).section_id
+    assigned = _act(
+        client,
+        alert_id,
+        {"action": "assign", "section_id": str(production), "co_section_ids": str(quality)},
+    )
+    assert "协办：畜产品质量安全科" in assigned.text
+    client.cookies.clear()
+    sign_in(client, "quality-staff")
+    page = client.get(f"/alerts/{alert_id}")
+    assert page.status_code == 200 and _forms(page.text) == {"comment"}
+    logged = _act(client, alert_id, {"action": "comment", "note": "已协助抽检，结果合格"})
+    assert "已记录进展" in logged.text and "已协助抽检，结果合格" in logged.text

@@ -263,7 +263,7 @@ def _alert_page(
             "alert": alert,
             "actions": actions,
             "sections": queries.active_sections(session),
-            "co_sections": queries.co_sections(session, alert=alert),
+            "co_sections": [link.section for link in alert.co_sections],
             "error": error,
             "failed_action": failed_action,
             "draft": draft or {},
