@@ -149,7 +149,7 @@ def up(
             train_from_corpus()
         if demo:
             site = subprocess.Popen(
-                [sys.executable, "-m", "crawlers.demo.server", "--port", str(settings.demo_site_port)],
+                [sys.executable, "-m", "crawlers.demo.server", "--port", str(_demo_site_port(port))],
                 stdout=subprocess.PIPE,
                 env=env,
             )
@@ -218,6 +218,22 @@ def up(
         typer.echo("stopping …", err=True)
     finally:
         _stop(children)
+
+
+def _demo_site_port(port: int) -> int:
+    """MUQING_DEMO_SITE_PORT, else the port after the web port when free, so a second run finds the same posts."""
+    import socket
+
+    configured = get_settings().demo_site_port
+    if configured:
+        return configured
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port + 1))
+        except OSError:
+            return 0  # any free port: the posts then get new URLs, and the crawler's text signature links them
+    return port + 1
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -36,6 +36,7 @@ from core.errors import (
     NotFound,
     PermissionDenied,
     ServiceUnavailable,
+    TooManyAttempts,
 )
 from web.routes import mount as mount_web
 
@@ -46,6 +47,7 @@ STATUS_BY_ERROR: dict[type[MuqingError], int] = {
     Conflict: 409,
     PermissionDenied: 403,
     AuthenticationFailed: 401,
+    TooManyAttempts: 429,
     InvalidInput: 422,
     ConfigurationError: 500,
     ServiceUnavailable: 503,

@@ -42,6 +42,12 @@ class AuthenticationFailed(MuqingError):
     code = "unauthenticated"
 
 
+class TooManyAttempts(AuthenticationFailed):
+    """Too many failed sign-ins for this user name or address; wait before trying again."""
+
+    code = "throttled"
+
+
 class InvalidInput(MuqingError):
     """Input that the domain rules refuse (the field is named in details)."""
 

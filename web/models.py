@@ -1,13 +1,16 @@
-"""Web tables: browser sessions (server-side, revocable) and sign-in attempts (for throttling)."""
+"""Web tables: browser sessions (server-side, revocable); sign-in attempts live in core.signin."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models import Base, User
+from core.signin import LoginAttempt
+
+__all__ = ["LoginAttempt", "WebSession"]
 from core.timeutil import utcnow
 
 
@@ -26,19 +29,3 @@ class WebSession(Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
 
     user: Mapped[User] = relationship()
-
-
-class LoginAttempt(Base):
-    """One sign-in attempt, kept long enough to throttle guessing by user name and by address."""
-
-    __tablename__ = "login_attempt"
-    __table_args__ = (
-        Index("ix_login_attempt_username_at", "username", "at"),
-        Index("ix_login_attempt_ip_at", "ip", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
-    ip: Mapped[str] = mapped_column(String(64), default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, SessionDep
 from api.security import create_access_token
 from core.schemas import UserOut
-from core.service import authenticate
+from core.signin import sign_in_user
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -24,9 +24,10 @@ class Token(BaseModel):
 
 
 @router.post("/token")
-def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    """Exchange username and password for a bearer token."""
-    user = authenticate(session, username=form.username, password=form.password)
+def login(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    """Exchange username and password for a bearer token (throttled like the sign-in page)."""
+    ip = request.client.host if request.client else ""
+    user = sign_in_user(session, username=form.username, password=form.password, ip=ip)
     session.commit()
     return Token(access_token=create_access_token(user_id=user.id))
 

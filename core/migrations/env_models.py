@@ -2,6 +2,7 @@
 
 MODEL_MODULES = (
     "core.models",
+    "core.signin",
     "nlp.models",
     "alerts.models",
     "alerts.config_models",

@@ -24,6 +24,18 @@ def test_login_refuses_a_wrong_password(client: TestClient, people: None) -> Non
     assert client.get("/api/alerts").status_code == 401
 
 
+def test_token_guessing_is_throttled_even_with_the_right_password_afterwards(client: TestClient, people: None) -> None:
+    from tests.factories import PASSWORD
+
+    for _ in range(5):
+        assert client.post("/api/auth/token", data={"username": "leader", "password": "guess"}).status_code == 401
+    refused = client.post("/api/auth/token", data={"username": "leader", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled" and "分钟后再试" in refused.json()["detail"]
+    # Another account from the same address is not locked out by one user's guessing.
+    assert client.post("/api/auth/token", data={"username": "duty", "password": PASSWORD}).status_code == 200
+
+
 def test_case_from_sign_for_to_close_counts_as_on_time(client: TestClient, login: Login, people: None) -> None:
     alert_id = make_alert(category="pollution")
     duty, staff, head = login("duty"), login("production-staff"), login("production-head")

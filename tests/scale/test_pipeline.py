@@ -37,15 +37,34 @@ def fresh(running: Running) -> None:
         seed_defaults(session)
 
 
+# Who wrote in: each stored copy of a text gets its own, so the store does not link it to an earlier copy
+# as a repost (which is what it must do with the same text at another URL).
+WRITERS = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎"
+STREETS = "东南西北前后新老上下大小"
+
+
+def _writer(tag: str, number: int) -> str:
+    seed = sum(map(ord, tag)) * 31 + number * 7
+    name = "".join(WRITERS[(seed * k + number) % len(WRITERS)] for k in (3, 5, 11, 13))
+    street = "".join(STREETS[(seed + k * number) % len(STREETS)] for k in (1, 2))
+    return f"来信人{name}，住{street}街{seed % 97 + 1}号，{tag}{number}：\n"
+
+
 def store(posts: tuple[tuple[str, str], ...], tag: str) -> list[int]:
+    """Store each post as a new one (a fresh URL and writer), in its own transaction as a crawl batch would."""
     from core.service import store_post
 
     ids = []
     for number, (title, content) in enumerate(posts):
         with session_scope() as session:
-            ids.append(
-                store_post(session, url=f"https://example.org/{tag}/{number}", title=title, content=content).post.id
+            stored = store_post(
+                session,
+                url=f"https://example.org/{tag}/{number}",
+                title=title,
+                content=_writer(tag, number) + content,
             )
+            assert stored.created, f"{tag}/{number} was taken for a repost of post {stored.post.id}"
+            ids.append(stored.post.id)
     return ids
 
 
