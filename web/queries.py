@@ -23,17 +23,6 @@ def active_sections(session: Session) -> list[Section]:
     return list(session.scalars(select(Section).where(Section.active.is_(True)).order_by(Section.id)))
 
 
-def co_sections(session: Session, *, alert: Alert) -> list[Section]:
-    """The co-handling sections (协办) named when the alert was routed."""
-    ids: list[int] = []
-    for event in alert.events:
-        if event.action == "raise":
-            ids = [int(x) for x in event.data.get("co_section_ids", []) or []]
-    if not ids:
-        return []
-    return list(session.scalars(select(Section).where(Section.id.in_(ids)).order_by(Section.id)))
-
-
 def next_due(alert: Alert) -> datetime | None:
     """The deadline the case is working towards now (sign-for, response, then close)."""
     if alert.status == Status.new:
@@ -71,7 +60,12 @@ def open_alerts(
     query = (
         visible_alerts(user)
         .where(Alert.status.in_(statuses))
-        .options(selectinload(Alert.section), selectinload(Alert.assignee))
+        .options(
+            selectinload(Alert.section),
+            selectinload(Alert.assignee),
+            selectinload(Alert.responses),
+            selectinload(Alert.extensions),
+        )
         .order_by(due.is_(None), due, Alert.id)
         .limit(limit)
     )
@@ -118,18 +112,3 @@ def max_alert_id(session: Session, *, user: User) -> int:
     """The newest visible case id (the live stream announces cases above it)."""
     sub = visible_alerts(user).subquery()
     return int(session.scalar(select(func.max(sub.c.id))) or 0)
-
-
-@dataclass(frozen=True, slots=True)
-class OnDuty:
-    """Who is on duty now, the backup, and the last handover note."""
-
-    person: str
-    backup: str
-    shift: str
-    handover: str
-
-
-def on_duty(session: Session) -> OnDuty | None:
-    """The current shift, once the duty roster exists (None until then)."""
-    return None

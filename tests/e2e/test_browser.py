@@ -181,3 +181,85 @@ def test_keyboard_only_sign_in_and_sign_for(browser: Any, server: Server) -> Non
     page.locator("#col-acknowledged article.case", has_text=title).wait_for()
     assert page.locator(".flash").inner_text() == "已签收"
     person.close()
+
+
+def _case_in_hand(title: str, severity: str) -> str:
+    """A production case already signed for, assigned and taken up (through the real flows)."""
+    from sqlalchemy import select
+
+    from alerts.flows import transition
+    from alerts.models import Alert
+    from core.db import session_scope
+    from core.models import User
+    from tests.factories import make_alert
+
+    alert_id = make_alert(title=title, category="pollution", severity=severity, url="https://bbs.example.cn/t/e2e-file")
+    with session_scope() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        for action, username in (("acknowledge", "duty"), ("assign", "duty"), ("start", "production-staff")):
+            actor = session.scalars(select(User).where(User.username == username)).one()
+            transition(session, alert=alert, actor=actor, action=action, section_id=alert.section_id)
+    return f"/alerts/{alert_id}"
+
+
+def test_staff_responds_with_a_file_and_the_head_signs_it_off(browser: Any, server: Server, tmp_path: Any) -> None:
+    title = "柳河镇东岗村养牛场粪污外溢"
+    alert_path = _case_in_hand(title, "较大")
+    reply = tmp_path / "整改情况说明.pdf"
+    reply.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+    staff = Person(browser, server, "production-staff", phone=True).sign_in()
+    page = staff.page
+    staff.open("/workbench")
+    page.locator("#q-working article.case", has_text=title).get_by_role("link", name="登记回应").click()
+    page.get_by_label("回应内容").fill("经现场核查，养牛场已清运粪污并加固堆粪棚，镇农业服务中心将每周复查。")
+    page.get_by_label("联系当事人情况").fill("已电话告知留言人处理结果")
+    page.get_by_label("附件").set_input_files(str(reply))
+    page.get_by_role("button", name="提交回应").click()
+    assert page.get_by_role("status").inner_text() == "已回应"
+    response = page.locator(".response", has_text="经现场核查")
+    assert "待审核签发" in response.inner_text()
+    assert response.get_by_role("link", name="整改情况说明.pdf").is_visible()
+    staff.shot("production-staff-response-with-file")
+    staff.close()
+
+    head = Person(browser, server, "production-head").sign_in()
+    hpage = head.page
+    head.open("/workbench")
+    head.shot("production-head-workbench-signoff")
+    hpage.locator("#q-signoff article.case", has_text=title).get_by_role("link", name="审核签发").click()
+    with hpage.expect_download() as download:
+        hpage.get_by_role("link", name="整改情况说明.pdf").click()
+    assert download.value.suggested_filename == "整改情况说明.pdf"
+    hpage.get_by_role("button", name="审核签发").click()
+    assert hpage.get_by_role("status").inner_text() == "已审核签发"
+    assert "已发布" in hpage.locator(".response", has_text="经现场核查").inner_text()
+    assert "审核签发" in hpage.locator("ol.timeline").inner_text()
+    assert hpage.url.endswith(alert_path + "?done=sign_off")
+    head.shot("production-head-alert-signed-off")
+    head.close()
+
+
+def test_duty_enters_a_phone_call_and_hands_over(browser: Any, server: Server) -> None:
+    for phone in (False, True):
+        duty = Person(browser, server, "duty", phone=phone).sign_in()
+        page = duty.page
+        duty.open("/console")
+        page.get_by_role("link", name="录入来电、来信").click()
+        page.get_by_label("标题").fill("青石村养羊户反映羊只异常死亡（来电）" + ("·手机" if phone else ""))
+        page.get_by_label("诉求内容").fill("来电人称青石村一养羊户近两天死了五只羊，担心是疫病，希望尽快派人查看。")
+        page.get_by_label("类别").select_option(label="动物疫病防控")
+        page.get_by_label("姓名").fill("赵先生")
+        duty.shot("duty-case-new")
+        page.get_by_role("button", name="生成预警").click()
+        assert page.get_by_role("status").inner_text() == "已创建"
+        assert "动物疫病防控科" in page.inner_text(".alert-side")
+        duty.open("/console")
+        page.get_by_text("写交接班记录").click()
+        page.get_by_label("交接事项").fill("青石村死羊来电已录入，请接班后跟进兽医站的现场查看结果。")
+        page.get_by_role("button", name="提交交接班记录").click()
+        assert page.locator(".flash").inner_text() == "已记录交接班"
+        assert "青石村死羊来电已录入" in page.inner_text(".duty-box")
+        duty.shot("duty-console-handover")
+        duty.close()

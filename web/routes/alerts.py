@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlalchemy import select
 from starlette.responses import Response
 
 from alerts import service as alert_service
-from alerts.flows import transition
+from alerts.attachments import ALLOWED, attachment_path, store_attachment
+from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
+from alerts.flows import FOLLOW_UP_METHODS, move_post, transition
+from alerts.intake import KINDS, open_case
 from alerts.lifecycle import STATUS_LABELS, allowed_actions
+from alerts.models import Alert
 from alerts.schemas import ResponseInput
+from alerts.sla import UNIT_LABELS
 from api.deps import SessionDep
-from core.errors import MuqingError
+from core.config import get_settings
+from core.errors import InvalidInput, MuqingError, NotFound
 from core.models import User
+from core.timeutil import local_zone
 from core.types import CATEGORY_LABELS, Role
 from web import queries
 from web.pages import done
-from web.security import CsrfChecked, WebUser
+from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import SEVERITIES, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
+COORDINATOR_ROLES = (Role.duty, Role.leader, Role.admin)
+# Who may enter a case by hand: the same roles as the API's POST /api/alerts.
+INTAKE_ROLES = (Role.duty, Role.leader, Role.admin, Role.head)
+IntakeUser = Annotated[User, require_roles(*INTAKE_ROLES)]
+INTAKE_CHANNELS = ("电话", "12345 热线", "信函", "当面", "网上申请", "其他")
+MAX_FILES = 10
+EXTENSION_DEADLINES = {"close": "办结时限", "response": "回应时限", "ack": "签收时限"}
+EXTENSION_UNITS = {unit: UNIT_LABELS[unit] for unit in ("working_days", "working_hours", "hours")}
+RESPONSE_STATES = {"published": "已发布", "pending_sign_off": "待审核签发", "rejected": "已退回修改"}
+EXTENSION_STATES = {"pending": "待审批", "approved": "已批准", "refused": "未批准"}
+ATTACHMENT_TYPES = "、".join(sorted({ext.lstrip(".") for ext in ALLOWED}))
 STATUS_GROUPS = {
     "open": ("new", "acknowledged", "assigned", "in_progress"),
     "done": ("responded", "closed", "dismissed"),
@@ -40,6 +60,10 @@ def alert_list(
     severity: str = "",
     category: str = "",
     section: Annotated[int | None, Query()] = None,
+    kind: Annotated[str, Query(max_length=20)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    overdue: Annotated[str, Query(max_length=1)] = "",
+    escalated: Annotated[str, Query(max_length=1)] = "",
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
 ) -> HTMLResponse:
     """The alerts visible to the user, newest first, with filters."""
@@ -51,10 +75,23 @@ def alert_list(
         severity=severity if severity in SEVERITIES else None,
         category=category if category in CATEGORY_LABELS else None,
         section_id=section if user.role not in (Role.staff, Role.head) else None,
+        kind=kind if kind in KINDS else None,
+        q=q.strip() or None,
+        overdue=True if overdue == "1" else None,
+        escalated=True if escalated == "1" else None,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    filters = {"status": status, "severity": severity, "category": category, "section": section}
+    filters = {
+        "status": status,
+        "severity": severity,
+        "category": category,
+        "section": section,
+        "kind": kind if kind in KINDS else "",
+        "q": q.strip(),
+        "overdue": "1" if overdue == "1" else "",
+        "escalated": "1" if escalated == "1" else "",
+    }
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
@@ -67,16 +104,141 @@ def alert_list(
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "sections": queries.active_sections(session),
+            "kinds": KINDS,
         },
         user=user,
         active="alerts",
     )
 
 
+def _case_form(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    draft: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "case_new.html",
+        {
+            "draft": draft or {},
+            "error": error,
+            "kinds": KINDS,
+            "channels": INTAKE_CHANNELS,
+            "sections": queries.active_sections(session),
+            "now": datetime.now(local_zone()).strftime("%Y-%m-%dT%H:%M"),
+        },
+        user=user,
+        active="alerts",
+        status_code=status_code,
+    )
+
+
+@router.get("/alerts/new")
+def new_case_form(request: Request, session: SessionDep, user: IntakeUser) -> HTMLResponse:
+    """The form for a case entered by hand: a phone call, a letter, a visit, an information request."""
+    return _case_form(request, session, user)
+
+
+@router.post("/alerts/new", response_model=None, dependencies=[CsrfChecked])
+def new_case(
+    request: Request,
+    session: SessionDep,
+    user: IntakeUser,
+    title: Annotated[str, Form(max_length=500)] = "",
+    content: Annotated[str, Form(max_length=50000)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "complaint",
+    category: Annotated[str, Form(max_length=40)] = "",
+    severity: Annotated[str, Form(max_length=20)] = "一般",
+    received_at: Annotated[str, Form(max_length=20)] = "",
+    channel: Annotated[str, Form(max_length=100)] = "",
+    requester_name: Annotated[str, Form(max_length=100)] = "",
+    requester_phone: Annotated[str, Form(max_length=40)] = "",
+    requester_address: Annotated[str, Form(max_length=300)] = "",
+    section_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Open the case through the alerts intake (routed, given deadlines, logged), then show it."""
+    draft = {
+        "title": title,
+        "content": content,
+        "kind": kind,
+        "category": category,
+        "severity": severity,
+        "received_at": received_at,
+        "channel": channel,
+        "requester_name": requester_name,
+        "requester_phone": requester_phone,
+        "requester_address": requester_address,
+        "section_id": section_id,
+    }
+    try:
+        if not title.strip() or not content.strip():
+            raise InvalidInput("请填写标题和诉求内容", details={"field": "title" if not title.strip() else "content"})
+        requester = {
+            key: value.strip()
+            for key, value in (("name", requester_name), ("phone", requester_phone), ("address", requester_address))
+            if value.strip()
+        }
+        # A section head enters cases for the own section; coordinators may name one or let the rules route.
+        section = user.section_id if user.role == Role.head else _int(section_id)
+        alert = open_case(
+            session,
+            actor=user,
+            kind=kind,
+            title=title.strip(),
+            content=content.strip(),
+            category=category,
+            severity=severity if kind != "info_request" else None,
+            received_at=_local_time(received_at),
+            requester=requester,
+            channel=channel.strip(),
+            section_id=section,
+        )
+        session.commit()
+    except MuqingError as exc:
+        session.rollback()
+        return _case_form(request, session, user, draft=draft, error=exc.message, status_code=400)
+    return done(f"/alerts/{alert.id}", "created")
+
+
+def _local_time(value: str) -> datetime | None:
+    """A datetime-local field (Beijing time) as an aware time; empty means now."""
+    if not value.strip():
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=local_zone())
+    except ValueError as exc:
+        raise InvalidInput("收到时间格式应为 2025-10-01T09:30", details={"field": "received_at"}) from exc
+
+
 @router.get("/alerts/{alert_id}")
 def alert_page(request: Request, session: SessionDep, user: WebUser, alert_id: int) -> HTMLResponse:
     """One alert: posts, analysis, routing, timeline, responses and the allowed actions."""
     return _alert_page(request, session, user, alert_id, error=None)
+
+
+def case_actions(session: SessionDep, alert: Alert, user: User) -> list[str]:
+    """The lifecycle table's actions for this role and case, narrowed by the flows' case rules."""
+    actions = allowed_actions(status=alert.status, role=user.role, alert=alert)
+    if user.role in (Role.staff, Role.head) and alert.section_id != user.section_id:
+        # A co-handling section (协办) may only log progress.
+        return [a for a in actions if a == "comment"]
+    leader_decides = alert.pending_extension is not None and user.role != Role.leader
+    if leader_decides and alert_policy(session, alert=alert).extension_approver == "leader":
+        actions = [a for a in actions if a not in ("approve_extension", "refuse_extension")]
+    return actions
+
+
+def _extension_deadlines(alert: Alert) -> list[tuple[str, str]]:
+    """The deadlines a request may extend: those the case has and has not met yet."""
+    return [
+        (key, label)
+        for key, label in EXTENSION_DEADLINES.items()
+        if getattr(alert, DUE_FIELDS[key]) is not None and getattr(alert, MET_FIELDS[key]) is None
+    ]
 
 
 def _alert_page(
@@ -88,22 +250,74 @@ def _alert_page(
     error: str | None,
     failed_action: str = "",
     status_code: int = 200,
+    draft: dict[str, str] | None = None,
 ) -> HTMLResponse:
     alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
+    policy = alert_policy(session, alert=alert)
+    default_extension = extension_limit(policy, None)
+    actions = case_actions(session, alert, user)
     return render(
         request,
         "alert.html",
         {
             "alert": alert,
-            "actions": allowed_actions(status=alert.status, role=user.role),
+            "actions": actions,
             "sections": queries.active_sections(session),
-            "co_sections": queries.co_sections(session, alert=alert),
+            "co_sections": [link.section for link in alert.co_sections],
             "error": error,
             "failed_action": failed_action,
+            "draft": draft or {},
+            "policy": policy,
+            "default_extension": default_extension.describe() if default_extension else "",
+            "extension_deadlines": _extension_deadlines(alert),
+            "extension_units": EXTENSION_UNITS,
+            "unit_labels": UNIT_LABELS,
+            "deadline_labels": EXTENSION_DEADLINES,
+            "follow_up_methods": FOLLOW_UP_METHODS,
+            "response_states": RESPONSE_STATES,
+            "extension_states": EXTENSION_STATES,
+            "attachment_types": ATTACHMENT_TYPES,
+            "attachment_mb": get_settings().attachment_max_bytes // (1024 * 1024),
+            "staff": _section_people(session) if "assign" in actions else [],
+            "can_move": user.role in COORDINATOR_ROLES and alert.status not in ("merged",),
         },
         user=user,
         active="alerts",
         status_code=status_code,
+    )
+
+
+def _section_people(session: SessionDep) -> list[User]:
+    """Section staff and heads, for naming a handler when assigning."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.role.in_([Role.staff.value, Role.head.value]))
+            .order_by(User.section_id, User.id)
+        )
+    )
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def _refused(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    alert_id: int,
+    exc: MuqingError,
+    action: str,
+    draft: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The alert page again with the reason the action was refused (404s stay 404s: nothing is revealed)."""
+    session.rollback()
+    status = {"not_found": 404, "conflict": 409, "forbidden": 403}.get(exc.code, 400)
+    if status == 404:
+        raise exc
+    return _alert_page(
+        request, session, user, alert_id, error=exc.message, failed_action=action, status_code=status, draft=draft
     )
 
 
@@ -116,13 +330,19 @@ def alert_action(
     action: Annotated[str, Form(max_length=40)],
     note: Annotated[str, Form(max_length=5000)] = "",
     section_id: Annotated[str, Form(max_length=20)] = "",
+    co_section_ids: Annotated[list[str] | None, Form(max_length=20)] = None,
+    assignee_id: Annotated[str, Form(max_length=20)] = "",
     response: Annotated[str, Form(max_length=20000)] = "",
     channel: Annotated[str, Form(max_length=40)] = "website",
     link: Annotated[str, Form(max_length=2048)] = "",
+    contact: Annotated[str, Form(max_length=2000)] = "",
     severity: Annotated[str, Form(max_length=20)] = "",
     satisfaction: Annotated[str, Form(max_length=20)] = "",
     method: Annotated[str, Form(max_length=20)] = "",
     target_alert_id: Annotated[str, Form(max_length=20)] = "",
+    extension_deadline: Annotated[str, Form(max_length=20)] = "",
+    extension_amount: Annotated[str, Form(max_length=20)] = "",
+    extension_unit: Annotated[str, Form(max_length=20)] = "",
     back: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Apply a lifecycle action, then go back to where the user came from (the alert page by default)."""
@@ -133,32 +353,145 @@ def alert_action(
             ("severity", severity.strip()),
             ("satisfaction", satisfaction.strip()),
             ("method", method.strip()),
-            ("target_alert_id", int(target_alert_id) if target_alert_id.strip().isdigit() else None),
+            ("target_alert_id", _int(target_alert_id)),
+            ("assignee_id", _int(assignee_id)),
+            ("co_section_ids", [int(x) for x in co_section_ids or [] if x.strip().isdigit()] or None),
         )
         if value
     }
+    draft = {"note": note, "response": response, "link": link, "contact": contact}
     try:
+        if action == "request_extension":
+            extra["extension"] = _extension_input(extension_deadline, extension_amount, extension_unit)
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
         transition(
             session,
             alert=alert,
             actor=user,
             action=action,
-            section_id=int(section_id) if section_id.strip().isdigit() else None,
+            section_id=_int(section_id),
             note=note,
-            response=ResponseInput(content=response, channel=channel, link=link.strip() or None)
+            response=ResponseInput(content=response, channel=channel, link=link.strip() or None, contact=contact)
             if response.strip()
             else None,
             **extra,
         )
         session.commit()
     except MuqingError as exc:
-        session.rollback()
-        status = 404 if exc.code == "not_found" else 409 if exc.code == "conflict" else 400
-        if status == 404:
-            raise
-        return _alert_page(
-            request, session, user, alert_id, error=exc.message, failed_action=action, status_code=status
-        )
+        return _refused(request, session, user, alert_id, exc, action, draft)
     target = back if back in ("/console", "/workbench") else f"/alerts/{alert_id}"
     return done(target, action)
+
+
+def _extension_input(deadline: str, amount: str, unit: str) -> dict[str, Any]:
+    """What extension the form asks for; amount and unit left empty mean the policy's default."""
+    if deadline and deadline not in EXTENSION_DEADLINES:
+        raise InvalidInput("请选择要延长的时限", details={"field": "extension_deadline"})
+    wanted: dict[str, Any] = {"deadline": deadline or "close"}
+    if amount.strip():
+        try:
+            value = float(amount)
+        except ValueError as exc:
+            raise InvalidInput("延期时长应为数字", details={"field": "extension_amount"}) from exc
+        if not 0 < value <= 1000:
+            raise InvalidInput("延期时长应大于 0", details={"field": "extension_amount"})
+        if unit not in EXTENSION_UNITS:
+            raise InvalidInput("请选择延期时长的单位", details={"field": "extension_unit"})
+        wanted.update(amount=value, unit=unit)
+    return wanted
+
+
+@router.post("/alerts/{alert_id}/respond", response_model=None, dependencies=[CsrfChecked])
+async def respond_with_files(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    alert_id: int,
+    response: Annotated[str, Form(max_length=20000)] = "",
+    channel: Annotated[str, Form(max_length=40)] = "website",
+    link: Annotated[str, Form(max_length=2048)] = "",
+    contact: Annotated[str, Form(max_length=2000)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """Log a response with its files (multipart): the files are checked and kept, then the response recorded."""
+    draft = {"note": note, "response": response, "link": link, "contact": contact, "channel": channel}
+    chosen = [f for f in files or [] if f.filename]
+    if len(chosen) > MAX_FILES:
+        return _refused(
+            request, session, user, alert_id, InvalidInput(f"一次最多上传 {MAX_FILES} 个附件"), "respond", draft
+        )
+    try:
+        alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
+        if "respond" not in case_actions(session, alert, user) or not response.strip():
+            # The flow's own refusal (role, state, missing text), before any file is written.
+            transition(session, alert=alert, actor=user, action="respond", response=None)
+        ids = []
+        for upload in chosen:
+            try:
+                stored = await store_attachment(
+                    session,
+                    alert=alert,
+                    user=user,
+                    filename=upload.filename or "",
+                    content_type=upload.content_type,
+                    stream=upload,
+                )
+            except InvalidInput as exc:
+                raise InvalidInput(f"附件「{upload.filename}」：{exc.message}", details=exc.details) from exc
+            ids.append(stored.id)
+        transition(
+            session,
+            alert=alert,
+            actor=user,
+            action="respond",
+            note=note,
+            response=ResponseInput(
+                content=response,
+                channel=channel,
+                link=link.strip() or None,
+                contact=contact,
+                attachment_ids=tuple(ids),
+            )
+            if response.strip()
+            else None,
+        )
+        session.commit()
+    except MuqingError as exc:
+        return _refused(request, session, user, alert_id, exc, "respond", draft)
+    return done(f"/alerts/{alert_id}", "respond")
+
+
+@router.get("/alerts/{alert_id}/attachments/{attachment_id}")
+def download_attachment(session: SessionDep, user: WebUser, alert_id: int, attachment_id: int) -> FileResponse:
+    """A case's file, for whoever may see the case."""
+    alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
+    attachment = next((a for a in alert.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(f"附件 {attachment_id} 不存在")
+    return FileResponse(
+        attachment_path(attachment),
+        media_type=attachment.content_type,
+        filename=attachment.filename,
+        content_disposition_type="attachment",
+    )
+
+
+@router.post("/alerts/{alert_id}/posts/{post_id}/move", response_model=None, dependencies=[CsrfChecked])
+def move_alert_post(
+    request: Request,
+    session: SessionDep,
+    user: Annotated[User, require_roles(*COORDINATOR_ROLES)],
+    alert_id: int,
+    post_id: int,
+    to_alert_id: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Move a post to another alert, or out into a new alert of its own (duty officers)."""
+    try:
+        alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
+        target = move_post(session, alert=alert, post_id=post_id, actor=user, to_alert_id=_int(to_alert_id), note=note)
+        session.commit()
+    except MuqingError as exc:
+        return _refused(request, session, user, alert_id, exc, "move")
+    return done(f"/alerts/{target.id}", "moved")

@@ -8,19 +8,23 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
+from alerts import roster
 from alerts.lifecycle import allowed_actions
 from api.deps import SessionDep
 from core.db import session_factory
-from core.errors import AuthenticationFailed
+from core.errors import AuthenticationFailed, MuqingError
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
 from web import queries, service
-from web.security import SESSION_COOKIE, LoginRequired, require_roles
+from web.pages import done
+from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, require_roles
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +49,9 @@ def _board(session: SessionDep, user: User) -> dict[str, object]:
             {
                 "key": key,
                 "label": label,
-                "items": [(a, queries.next_due(a), allowed_actions(status=a.status, role=user.role)) for a in items],
+                "items": [
+                    (a, queries.next_due(a), allowed_actions(status=a.status, role=user.role, alert=a)) for a in items
+                ],
             }
         )
     latest = queries.latest_change(session, user=user)
@@ -55,14 +61,60 @@ def _board(session: SessionDep, user: User) -> dict[str, object]:
         "overdue": len(queries.overdue_alerts(session, user=user)),
         "since": (latest or utcnow()).isoformat(),
         "max_id": queries.max_alert_id(session, user=user),
-        "duty": queries.on_duty(session),
+        "duty": roster.on_duty(session),
+        "handover": next(iter(roster.list_handovers(session, limit=1)), None),
     }
+
+
+def _people(session: SessionDep) -> list[User]:
+    """Who can take over a shift (the roster's own rule: duty officers, leaders, admins)."""
+    roles = [r.value for r in roster.ON_DUTY_ROLES]
+    return list(session.scalars(select(User).where(User.active.is_(True), User.role.in_(roles)).order_by(User.id)))
+
+
+def _console(
+    request: Request, session: SessionDep, user: User, *, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    context = {**_board(session, user), "people": _people(session), "handover_error": error}
+    return render(request, "console.html", context, user=user, active="console", status_code=status_code)
 
 
 @router.get("/console")
 def console(request: Request, session: SessionDep, user: ConsoleUser) -> HTMLResponse:
     """The whole console page."""
-    return render(request, "console.html", _board(session, user), user=user, active="console")
+    return _console(request, session, user)
+
+
+@router.post("/console/handover", response_model=None, dependencies=[CsrfChecked])
+def write_handover(
+    request: Request,
+    session: SessionDep,
+    user: ConsoleUser,
+    note: Annotated[str, Form(max_length=5000)] = "",
+    to_user_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Hand over the shift: the note and the open cases at this moment (交接班记录)."""
+    try:
+        roster.hand_over(
+            session, from_user=user, note=note, to_user_id=int(to_user_id) if to_user_id.strip().isdigit() else None
+        )
+        session.commit()
+    except MuqingError as exc:
+        session.rollback()
+        return _console(request, session, user, error=exc.message, status_code=400)
+    return done("/console", "handover", "#duty-title")
+
+
+@router.post("/console/handover/{handover_id}/receive", response_model=None, dependencies=[CsrfChecked])
+def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, handover_id: int) -> Response:
+    """The incoming officer confirms the handover (接班确认)."""
+    try:
+        roster.receive_handover(session, handover_id=handover_id, user=user)
+        session.commit()
+    except MuqingError as exc:
+        session.rollback()
+        return _console(request, session, user, error=exc.message, status_code=409)
+    return done("/console", "received", "#duty-title")
 
 
 @router.get("/console/board")

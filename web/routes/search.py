@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from sqlalchemy import select
+from starlette.responses import Response
 
+from alerts.intake import open_alert
+from alerts.lifecycle import SEVERITIES as LIFECYCLE_SEVERITIES
+from alerts.models import Alert, AlertPost
+from alerts.service import visible_alerts
 from api.deps import SessionDep
-from core.errors import InvalidInput
-from core.models import Section, Source
+from core.errors import InvalidInput, NotFound
+from core.models import Post, PostSnapshot, Section, Source, User
+from core.posts import raw_body
 from core.search.base import SearchQuery
 from core.search.schemas import search_out
 from core.search.service import search
 from core.timeutil import local_zone
-from core.types import CATEGORY_LABELS
-from web.security import WebUser
+from core.types import CATEGORY_LABELS, Role
+from web.pages import done
+from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import SEVERITIES, render
 
 router = APIRouter(include_in_schema=False)
@@ -73,6 +81,13 @@ def search_page(
             aggregations=True,
         )
         result = search_out(session, result=search(query=query), query=query, page=page, size=PAGE_SIZE)
+    # Case links only to cases the user may open (a section user sees posts, not other sections' cases).
+    linked = {hit.alert_id for hit in result.hits if hit.alert_id} if result else set()
+    visible = (
+        set(session.scalars(visible_alerts(user).with_only_columns(Alert.id).where(Alert.id.in_(linked))))
+        if linked
+        else set()
+    )
     base = {k: v for k, v in filters.items() if v}
     sources = session.scalars(select(Source).order_by(Source.name)).all()
     return render(
@@ -95,7 +110,95 @@ def search_page(
             "sentiments": SENTIMENTS,
             "severities": SEVERITIES,
             "categories": CATEGORY_LABELS,
+            "can_raise": user.role in RAISE_ROLES,
+            "visible_alerts": visible,
         },
         user=user,
         active="search",
     )
+
+
+EVIDENCE_PREVIEW_CHARS = 200_000
+# Turning a post into a case by hand is the duty desk's call, as signing for and assigning are.
+RAISE_ROLES = (Role.duty, Role.leader, Role.admin)
+
+
+@router.post("/search/raise", response_model=None, dependencies=[CsrfChecked])
+def raise_from_post(
+    session: SessionDep,
+    user: Annotated[User, require_roles(*RAISE_ROLES)],
+    post_id: Annotated[int, Form()],
+    category: Annotated[str, Form(max_length=40)] = "",
+    severity: Annotated[str, Form(max_length=20)] = "一般",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """转为预警: open a case for a post the classifier passed over (or open the one it already belongs to)."""
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"帖子 {post_id} 不存在")
+    existing = session.scalar(select(AlertPost.alert_id).where(AlertPost.post_id == post.id))
+    if existing is not None:
+        return done(f"/alerts/{existing}", "already")
+    if category not in CATEGORY_LABELS:
+        raise InvalidInput("请选择类别", details={"field": "category"})
+    if severity not in LIFECYCLE_SEVERITIES:
+        raise InvalidInput(f"级别应为 {'、'.join(LIFECYCLE_SEVERITIES)}", details={"field": "severity"})
+    analysis = post.analysis
+    alert = open_alert(
+        session,
+        post=post,
+        category=category,
+        severity=severity,
+        places=list((analysis.entities if analysis else {}).get("places", [])),
+        actor=user,
+        reason="人工转为预警",
+        data={"manual": True, "note": note.strip()},
+    )
+    session.commit()
+    return done(f"/alerts/{alert.id}", "raised")
+
+
+def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapshot:
+    snapshot = session.get(PostSnapshot, snapshot_id)
+    if snapshot is None or snapshot.post_id != post_id:
+        raise NotFound(f"存证 {snapshot_id} 不存在")
+    return snapshot
+
+
+@router.get("/posts/{post_id}/evidence/{snapshot_id}")
+def evidence_page(request: Request, session: SessionDep, user: WebUser, post_id: int, snapshot_id: int) -> HTMLResponse:
+    """A stored page of a post (存证): when it was fetched, its hash checked again, and its text (never rendered)."""
+    snapshot = _snapshot(session, post_id, snapshot_id)
+    body = raw_body(snapshot.raw)
+    text = body.decode(snapshot.encoding or "utf-8", errors="replace")
+    # The case link only for those who may open the case.
+    alert_id = session.scalar(
+        visible_alerts(user).with_only_columns(Alert.id).join(AlertPost).where(AlertPost.post_id == post_id)
+    )
+    return render(
+        request,
+        "evidence.html",
+        {
+            "post": snapshot.post,
+            "snapshot": snapshot,
+            "verified": hashlib.sha256(body).hexdigest() == snapshot.sha256,
+            "size": len(body),
+            "text": text[:EVIDENCE_PREVIEW_CHARS],
+            "cut": len(text) > EVIDENCE_PREVIEW_CHARS,
+            "alert_id": alert_id,
+        },
+        user=user,
+        active="search",
+    )
+
+
+@router.get("/posts/{post_id}/evidence/{snapshot_id}/raw")
+def evidence_raw(session: SessionDep, user: WebUser, post_id: int, snapshot_id: int) -> Response:
+    """The stored page's original bytes, as a download (never shown as a page of ours)."""
+    snapshot = _snapshot(session, post_id, snapshot_id)
+    headers = {
+        "Content-Disposition": f'attachment; filename="post-{post_id}-evidence-{snapshot_id}.html"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-SHA256": snapshot.sha256,
+    }
+    return Response(raw_body(snapshot.raw), media_type="application/octet-stream", headers=headers)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import selectinload
 
-from alerts.lifecycle import allowed_actions
 from alerts.models import Alert
 from alerts.service import visible_alerts
 from api.deps import SessionDep
@@ -17,6 +16,7 @@ from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
 from web import queries
+from web.routes.alerts import case_actions
 from web.security import require_roles
 from web.templating import render
 
@@ -33,10 +33,7 @@ def workbench(request: Request, session: SessionDep, user: SectionUser) -> HTMLR
 
     def queue(*statuses: str) -> list[tuple[Alert, object, list[str], bool]]:
         items = queries.open_alerts(session, user=user, statuses=statuses)
-        return [
-            (a, queries.next_due(a), allowed_actions(status=a.status, role=user.role), queries.is_overdue(a, now))
-            for a in items
-        ]
+        return [(a, queries.next_due(a), case_actions(session, a, user), queries.is_overdue(a, now)) for a in items]
 
     closed = list(
         session.scalars(
@@ -54,6 +51,9 @@ def workbench(request: Request, session: SessionDep, user: SectionUser) -> HTMLR
     ]
     if user.role == Role.head:
         queues.insert(0, queues.pop(2))
+        # Extension requests the head decides (those the leader decides are not the head's to act on).
+        asked = [item for item in (*queues[1][2], *queues[2][2]) if "approve_extension" in item[2]]
+        queues.insert(1, ("extension", "延期待审批", asked))
     overdue = sum(1 for _, _, items in queues for *_, late in items if late)
     return render(
         request,
