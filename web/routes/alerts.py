@@ -459,6 +459,9 @@ async def respond_with_files(
         )
         session.commit()
     except MuqingError as exc:
+        if chosen and exc.code != "not_found":
+            # Browsers never refill a file field: say so, so nobody submits without the files by mistake.
+            exc.message += "（未保存，请重新选择附件后提交）"
         return _refused(request, session, user, alert_id, exc, "respond", draft)
     return done(f"/alerts/{alert_id}", "respond")
 
