@@ -248,7 +248,7 @@ def test_extension_requested_by_staff_and_approved_by_the_head(client: TestClien
     sign_in(client, "production-head")
     assert "延期待审批" in client.get("/workbench").text
     approved = _act(client, alert_id, {"action": "approve_extension"})
-    assert "已批准延期" in approved.text
+    assert "已批准延期" in approved.text and "办结时限延至" in approved.text
     after = get_alert(alert_id).close_due
     assert before is not None and after is not None and after > before
 
@@ -401,7 +401,7 @@ def test_a_co_handling_section_may_only_log_progress(client: TestClient, people:
         alert_id,
         {"action": "assign", "section_id": str(production), "co_section_ids": str(quality)},
     )
-    assert "协办：畜产品质量安全科" in assigned.text
+    assert "协办：畜产品质量安全科" in assigned.text and "至畜牧生产科，协办：畜产品质量安全科" in assigned.text
     client.cookies.clear()
     sign_in(client, "quality-staff")
     page = client.get(f"/alerts/{alert_id}")
