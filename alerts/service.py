@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -36,7 +37,13 @@ POLICY_FLAGS = (
 
 def load_defaults(path: Path = DEFAULTS_FILE) -> dict[str, Any]:
     """The default organisation, routing rules, SLA policies and settings as data."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # Parsed once per file version: every raised alert reads settings, and parsing costs ~100 ms.
+    return copy.deepcopy(_parsed_defaults(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_defaults(path: Path, mtime_ns: int) -> dict[str, Any]:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict):
         raise ConfigurationError(f"{path.name}: 应为 YAML 映射")
     return data

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
-from functools import lru_cache
 
 import numpy as np
 
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 MASK64 = (1 << 64) - 1
-_BITS = np.arange(64, dtype=np.uint64)
 
 
 def normalise(text: str) -> str:
@@ -19,9 +16,34 @@ def normalise(text: str) -> str:
     return _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-@lru_cache(maxsize=1 << 18)
-def _shingle_hash(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
+# Odd multipliers that spread each character of a shingle over the whole word, and splitmix64's finaliser.
+_POSITION_KEYS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD],
+    dtype=np.uint64,
+)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+
+
+def _shingle_hashes(chars: str, width: int) -> np.ndarray:
+    """A 64-bit hash of every ``width``-character shingle, computed for the whole text at once."""
+    points = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = max(1, len(points) - width + 1)
+    if len(points) < width:
+        points = np.concatenate([points, np.zeros(width - len(points), dtype=np.uint64)])
+    mixed = np.zeros(count, dtype=np.uint64)
+    for offset in range(width):
+        # Wrapping uint64 arithmetic is the point here, not an overflow to guard against.
+        mixed ^= (points[offset : offset + count] + np.uint64(offset + 1)) * _POSITION_KEYS[
+            offset % len(_POSITION_KEYS)
+        ]
+        mixed = (mixed << np.uint64(7)) | (mixed >> np.uint64(57))
+    mixed ^= mixed >> np.uint64(30)
+    mixed *= _MIX_1
+    mixed ^= mixed >> np.uint64(27)
+    mixed *= _MIX_2
+    mixed ^= mixed >> np.uint64(31)
+    return mixed
 
 
 def simhash(text: str, *, width: int = 3) -> int:
@@ -33,13 +55,11 @@ def simhash_normalised(chars: str, *, width: int = 3) -> int:
     """``simhash`` of text already passed through ``normalise`` (saves normalising twice)."""
     if not chars:
         return 0
-    count = max(1, len(chars) - width + 1)
-    shingles = [chars[i : i + width] for i in range(count)]
-    hashes = np.fromiter(map(_shingle_hash, shingles), dtype=np.uint64, count=count)
-    # Vectorised per-bit vote: +1 where a shingle hash has the bit, -1 where it has not.
-    ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0, dtype=np.int64)
-    positive = (2 * ones - count) > 0
-    return int((positive.astype(np.uint64) << _BITS).sum(dtype=np.uint64))
+    hashes = _shingle_hashes(chars, width)
+    # Per-bit vote over all shingles: a bit is set when more than half of the shingle hashes have it.
+    bits = np.unpackbits(hashes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    positive = 2 * bits.sum(axis=0, dtype=np.int64) > len(hashes)
+    return int.from_bytes(np.packbits(positive, bitorder="little").tobytes(), "little")
 
 
 def as_signed(value: int) -> int:

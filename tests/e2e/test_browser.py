@@ -191,12 +191,20 @@ def _case_in_hand(title: str, severity: str) -> str:
     from alerts.models import Alert
     from core.db import session_scope
     from core.models import User
+    from core.posts import EvidenceIn, keep_evidence
+    from core.timeutil import utcnow
     from tests.factories import make_alert
 
     alert_id = make_alert(title=title, category="pollution", severity=severity, url="https://bbs.example.cn/t/e2e-file")
     with session_scope() as session:
         alert = session.get(Alert, alert_id)
         assert alert is not None
+        # The original was crawled (evidence kept) and later deleted by its author.
+        post = alert.posts[0]
+        post.reads, post.comments, post.reposts = 2310, 48, 17
+        post.deleted_at = utcnow()
+        page = f"<html><head><title>{title}</title></head><body><p>{title}，附近村民苦不堪言。</p></body></html>"
+        keep_evidence(session, post=post, evidence=EvidenceIn(body=page.encode(), url=post.url, status=200))
         for action, username in (("acknowledge", "duty"), ("assign", "duty"), ("start", "production-staff")):
             actor = session.scalars(select(User).where(User.username == username)).one()
             transition(session, alert=alert, actor=actor, action=action, section_id=alert.section_id)
@@ -232,6 +240,11 @@ def test_staff_responds_with_a_file_and_the_head_signs_it_off(browser: Any, serv
     with hpage.expect_download() as download:
         hpage.get_by_role("link", name="整改情况说明.pdf").click()
     assert download.value.suggested_filename == "整改情况说明.pdf"
+    assert "原帖已删除" in hpage.inner_text("main") and "转发 17" in hpage.inner_text("main")
+    hpage.get_by_role("link", name=re.compile("保存的原页面")).click()
+    assert "内容与保存时一致" in hpage.inner_text("main")
+    head.shot("production-head-evidence")
+    hpage.go_back()
     hpage.get_by_role("button", name="审核签发").click()
     assert hpage.get_by_role("status").inner_text() == "已审核签发"
     assert "已发布" in hpage.locator(".response", has_text="经现场核查").inner_text()

@@ -23,7 +23,7 @@ from alerts.sla import UNIT_LABELS
 from api.deps import SessionDep
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError, NotFound
-from core.models import User
+from core.models import Section, User
 from core.timeutil import local_zone
 from core.types import CATEGORY_LABELS, Role
 from web import queries
@@ -264,6 +264,7 @@ def _alert_page(
             "actions": actions,
             "sections": queries.active_sections(session),
             "co_sections": [link.section for link in alert.co_sections],
+            "section_names": {section.id: section.name for section in session.scalars(select(Section))},
             "error": error,
             "failed_action": failed_action,
             "draft": draft or {},
@@ -458,6 +459,9 @@ async def respond_with_files(
         )
         session.commit()
     except MuqingError as exc:
+        if chosen and exc.code != "not_found":
+            # Browsers never refill a file field: say so, so nobody submits without the files by mistake.
+            exc.message += "（未保存，请重新选择附件后提交）"
         return _refused(request, session, user, alert_id, exc, "respond", draft)
     return done(f"/alerts/{alert_id}", "respond")
 

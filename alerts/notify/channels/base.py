@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,13 +44,19 @@ def fit_bytes(text: str, limit: int, *, suffix: str = TRUNCATED) -> str:
     return cut + suffix
 
 
+@functools.cache
+def _client() -> httpx.Client:
+    """One client per process: building a TLS context per delivery costs more than the delivery."""
+    return httpx.Client(limits=httpx.Limits(max_connections=20, max_keepalive_connections=10))
+
+
 def post_json(
     url: str, payload: Any, *, headers: dict[str, str] | None = None, body: bytes | None = None
 ) -> httpx.Response:
     """POST JSON with the configured timeout; network trouble and 5xx/429 are retryable, other 4xx are not."""
     data = body if body is not None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
     try:
-        response = httpx.post(
+        response = _client().post(
             url,
             content=data,
             headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
