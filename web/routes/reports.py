@@ -17,10 +17,9 @@ from web.reports.data import KINDS, Report, build_report
 from web.reports.export import (
     CASE_HEADER,
     CATEGORY_HEADER,
-    TIMELINESS_HEADER,
     case_rows,
     category_rows,
-    timeliness_rows,
+    timeliness_tables,
     to_docx,
     to_xlsx,
 )
@@ -74,8 +73,7 @@ def reports_page(
             "kinds": KINDS,
             "query": query,
             "sections": queries.active_sections(session),
-            "timeliness": timeliness_rows(report),
-            "timeliness_header": TIMELINESS_HEADER,
+            "timeliness_tables": timeliness_tables(report),
             "category_rows": category_rows(report),
             "category_header": CATEGORY_HEADER,
             "case_header": CASE_HEADER,
