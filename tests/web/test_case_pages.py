@@ -446,3 +446,16 @@ def test_an_information_request_entered_by_a_head_runs_on_its_own_clock(client: 
     )
     assert created.status_code == 200 and "依申请公开" in created.text and "畜牧生产科" in created.text
     assert "set_severity" not in _forms(created.text)
+
+
+def test_a_case_sent_back_by_the_section_shows_on_the_console(client: TestClient, people: None) -> None:
+    alert_id = make_alert(title="甲村养猪场臭味")
+    _walk(alert_id, ("acknowledge", "duty"), ("assign", "duty"))
+    sign_in(client, "production-staff")
+    sent = _act(client, alert_id, {"action": "send_back", "note": "该场位于邻区，不属本区管辖"})
+    assert "已退回" in sent.text and get_alert(alert_id).status == "acknowledged"
+    client.cookies.clear()
+    sign_in(client, "duty")
+    console = client.get("/console").text
+    assert "科室退回" in console
+    assert "该场位于邻区，不属本区管辖" in client.get(f"/alerts/{alert_id}").text

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -402,8 +403,18 @@ def _extension_input(deadline: str, amount: str, unit: str) -> dict[str, Any]:
     return wanted
 
 
+class _FileReader:
+    """An uploaded file read in the request's worker thread, so database waits never hold up the event loop."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+
+    async def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+
 @router.post("/alerts/{alert_id}/respond", response_model=None, dependencies=[CsrfChecked])
-async def respond_with_files(
+def respond_with_files(
     request: Request,
     session: SessionDep,
     user: WebUser,
@@ -430,13 +441,15 @@ async def respond_with_files(
         ids = []
         for upload in chosen:
             try:
-                stored = await store_attachment(
-                    session,
-                    alert=alert,
-                    user=user,
-                    filename=upload.filename or "",
-                    content_type=upload.content_type,
-                    stream=upload,
+                stored = asyncio.run(
+                    store_attachment(
+                        session,
+                        alert=alert,
+                        user=user,
+                        filename=upload.filename or "",
+                        content_type=upload.content_type,
+                        stream=_FileReader(upload.file),
+                    )
                 )
             except InvalidInput as exc:
                 raise InvalidInput(f"附件「{upload.filename}」：{exc.message}", details=exc.details) from exc
