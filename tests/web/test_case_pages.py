@@ -183,6 +183,7 @@ def test_staff_responds_with_a_file_and_the_head_signs_it_off(client: TestClient
     bad = client.post(f"/alerts/{alert_id}/respond", data=fields, files=[("files", exe)])
     assert bad.status_code == 400
     assert "附件「回复.exe」：不支持的文件类型「.exe」" in bad.text
+    assert "请重新选择附件" in bad.text
     assert "经核查，已联合执法查处。" in bad.text, "what was typed stays in the form"
     fake = client.post(
         f"/alerts/{alert_id}/respond", data=fields, files=[("files", ("回复.pdf", b"not a pdf", "application/pdf"))]
@@ -408,3 +409,53 @@ def test_a_co_handling_section_may_only_log_progress(client: TestClient, people:
     assert page.status_code == 200 and _forms(page.text) == {"comment"}
     logged = _act(client, alert_id, {"action": "comment", "note": "已协助抽检，结果合格"})
     assert "已记录进展" in logged.text and "已协助抽检，结果合格" in logged.text
+
+
+def test_a_major_cases_extension_is_for_the_leader_to_decide(client: TestClient, people: None) -> None:
+    alert_id = make_alert(title="石桥镇路边发现多头死猪", category="epidemic", severity="重大")
+    from tests.factories import make_user
+
+    make_user("epidemic-staff", "staff", "epidemic")
+    make_user("epidemic-head", "head", "epidemic")
+    _walk(alert_id, ("acknowledge", "duty"), ("assign", "duty"), ("start", "epidemic-staff"))
+    sign_in(client, "epidemic-staff")
+    _act(client, alert_id, {"action": "request_extension", "note": "等待省实验室检测结果"})
+    client.cookies.clear()
+    sign_in(client, "epidemic-head")
+    page = client.get(f"/alerts/{alert_id}").text
+    assert "approve_extension" not in _forms(page) and "重大预警的延期由中心领导审批" in page
+    client.cookies.clear()
+    sign_in(client, "leader")
+    assert {"approve_extension", "refuse_extension"} <= _forms(client.get(f"/alerts/{alert_id}").text)
+
+
+def test_an_information_request_entered_by_a_head_runs_on_its_own_clock(client: TestClient, people: None) -> None:
+    sign_in(client, "production-head")
+    form = client.get("/alerts/new")
+    created = client.post(
+        "/alerts/new",
+        data={
+            "kind": "info_request",
+            "title": "申请公开本区生猪养殖补贴发放名单",
+            "content": "依据政府信息公开条例，申请公开2025年生猪养殖补贴发放名单。",
+            "category": "policy",
+            "channel": "信函",
+            "csrf": csrf_of(form.text),
+        },
+        follow_redirects=True,
+    )
+    assert created.status_code == 200 and "依申请公开" in created.text and "畜牧生产科" in created.text
+    assert "set_severity" not in _forms(created.text)
+
+
+def test_a_case_sent_back_by_the_section_shows_on_the_console(client: TestClient, people: None) -> None:
+    alert_id = make_alert(title="甲村养猪场臭味")
+    _walk(alert_id, ("acknowledge", "duty"), ("assign", "duty"))
+    sign_in(client, "production-staff")
+    sent = _act(client, alert_id, {"action": "send_back", "note": "该场位于邻区，不属本区管辖"})
+    assert "已退回" in sent.text and get_alert(alert_id).status == "acknowledged"
+    client.cookies.clear()
+    sign_in(client, "duty")
+    console = client.get("/console").text
+    assert "科室退回" in console
+    assert "该场位于邻区，不属本区管辖" in client.get(f"/alerts/{alert_id}").text
