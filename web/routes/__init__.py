@@ -21,9 +21,37 @@ def _is_page(request: Request) -> bool:
 def mount(app: FastAPI) -> None:
     """Add the pages, our static files, compression and the page error handlers to ``app``."""
     from web.pages import render_error
-    from web.routes import admin, alerts, auth, console, dashboard, feedback, intake, reports, search, workbench
+    from web.routes import (
+        admin,
+        alert_files,
+        alerts,
+        auth,
+        cases,
+        console,
+        dashboard,
+        feedback,
+        intake,
+        reports,
+        search,
+        workbench,
+    )
 
-    for module in (auth, console, alerts, workbench, dashboard, reports, search, feedback, intake, admin):
+    # cases before alerts: /alerts/new is a page, not an alert id.
+    modules = (
+        auth,
+        console,
+        cases,
+        alerts,
+        alert_files,
+        workbench,
+        dashboard,
+        reports,
+        search,
+        feedback,
+        intake,
+        admin,
+    )
+    for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.middleware("http")(security_headers)

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import datetime
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
 from alerts import service as alert_service
-from alerts.attachments import ALLOWED, attachment_path, store_attachment
+from alerts.attachments import ALLOWED
 from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
 from alerts.flows import FOLLOW_UP_METHODS, move_post, transition
-from alerts.intake import KINDS, open_case
+from alerts.intake import KINDS
 from alerts.lifecycle import STATUS_LABELS, allowed_actions
 from alerts.models import Alert
 from alerts.schemas import ResponseInput
 from alerts.sla import UNIT_LABELS
 from api.deps import SessionDep
 from core.config import get_settings
-from core.errors import InvalidInput, MuqingError, NotFound
+from core.errors import InvalidInput, MuqingError
 from core.models import Section, User
-from core.timeutil import local_zone
 from core.types import CATEGORY_LABELS, Role
 from web import queries
 from web.pages import done
@@ -36,11 +33,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
 COORDINATOR_ROLES = (Role.duty, Role.leader, Role.admin)
-# Who may enter a case by hand: the same roles as the API's POST /api/alerts.
-INTAKE_ROLES = (Role.duty, Role.leader, Role.admin, Role.head)
-IntakeUser = Annotated[User, require_roles(*INTAKE_ROLES)]
-INTAKE_CHANNELS = ("电话", "12345 热线", "信函", "当面", "网上申请", "其他")
-MAX_FILES = 10
 EXTENSION_DEADLINES = {"close": "办结时限", "response": "回应时限", "ack": "签收时限"}
 EXTENSION_UNITS = {unit: UNIT_LABELS[unit] for unit in ("working_days", "working_hours", "hours")}
 RESPONSE_STATES = {"published": "已发布", "pending_sign_off": "待审核签发", "rejected": "已退回修改"}
@@ -110,109 +102,6 @@ def alert_list(
         user=user,
         active="alerts",
     )
-
-
-def _case_form(
-    request: Request,
-    session: SessionDep,
-    user: User,
-    *,
-    draft: dict[str, str] | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    return render(
-        request,
-        "case_new.html",
-        {
-            "draft": draft or {},
-            "error": error,
-            "kinds": KINDS,
-            "channels": INTAKE_CHANNELS,
-            "sections": queries.active_sections(session),
-            "now": datetime.now(local_zone()).strftime("%Y-%m-%dT%H:%M"),
-        },
-        user=user,
-        active="alerts",
-        status_code=status_code,
-    )
-
-
-@router.get("/alerts/new")
-def new_case_form(request: Request, session: SessionDep, user: IntakeUser) -> HTMLResponse:
-    """The form for a case entered by hand: a phone call, a letter, a visit, an information request."""
-    return _case_form(request, session, user)
-
-
-@router.post("/alerts/new", response_model=None, dependencies=[CsrfChecked])
-def new_case(
-    request: Request,
-    session: SessionDep,
-    user: IntakeUser,
-    title: Annotated[str, Form(max_length=500)] = "",
-    content: Annotated[str, Form(max_length=50000)] = "",
-    kind: Annotated[str, Form(max_length=20)] = "complaint",
-    category: Annotated[str, Form(max_length=40)] = "",
-    severity: Annotated[str, Form(max_length=20)] = "一般",
-    received_at: Annotated[str, Form(max_length=20)] = "",
-    channel: Annotated[str, Form(max_length=100)] = "",
-    requester_name: Annotated[str, Form(max_length=100)] = "",
-    requester_phone: Annotated[str, Form(max_length=40)] = "",
-    requester_address: Annotated[str, Form(max_length=300)] = "",
-    section_id: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
-    """Open the case through the alerts intake (routed, given deadlines, logged), then show it."""
-    draft = {
-        "title": title,
-        "content": content,
-        "kind": kind,
-        "category": category,
-        "severity": severity,
-        "received_at": received_at,
-        "channel": channel,
-        "requester_name": requester_name,
-        "requester_phone": requester_phone,
-        "requester_address": requester_address,
-        "section_id": section_id,
-    }
-    try:
-        if not title.strip() or not content.strip():
-            raise InvalidInput("请填写标题和诉求内容", details={"field": "title" if not title.strip() else "content"})
-        requester = {
-            key: value.strip()
-            for key, value in (("name", requester_name), ("phone", requester_phone), ("address", requester_address))
-            if value.strip()
-        }
-        # A section head enters cases for the own section; coordinators may name one or let the rules route.
-        section = user.section_id if user.role == Role.head else _int(section_id)
-        alert = open_case(
-            session,
-            actor=user,
-            kind=kind,
-            title=title.strip(),
-            content=content.strip(),
-            category=category,
-            severity=severity if kind != "info_request" else None,
-            received_at=_local_time(received_at),
-            requester=requester,
-            channel=channel.strip(),
-            section_id=section,
-        )
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _case_form(request, session, user, draft=draft, error=exc.message, status_code=400)
-    return done(f"/alerts/{alert.id}", "created")
-
-
-def _local_time(value: str) -> datetime | None:
-    """A datetime-local field (Beijing time) as an aware time; empty means now."""
-    if not value.strip():
-        return None
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=local_zone())
-    except ValueError as exc:
-        raise InvalidInput("收到时间格式应为 2025-10-01T09:30", details={"field": "received_at"}) from exc
 
 
 @router.get("/alerts/{alert_id}")
@@ -300,11 +189,11 @@ def _section_people(session: SessionDep) -> list[User]:
     )
 
 
-def _int(value: str) -> int | None:
+def form_int(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
 
 
-def _refused(
+def refused(
     request: Request,
     session: SessionDep,
     user: User,
@@ -355,8 +244,8 @@ def alert_action(
             ("severity", severity.strip()),
             ("satisfaction", satisfaction.strip()),
             ("method", method.strip()),
-            ("target_alert_id", _int(target_alert_id)),
-            ("assignee_id", _int(assignee_id)),
+            ("target_alert_id", form_int(target_alert_id)),
+            ("assignee_id", form_int(assignee_id)),
             ("co_section_ids", [int(x) for x in co_section_ids or [] if x.strip().isdigit()] or None),
         )
         if value
@@ -371,7 +260,7 @@ def alert_action(
             alert=alert,
             actor=user,
             action=action,
-            section_id=_int(section_id),
+            section_id=form_int(section_id),
             note=note,
             response=ResponseInput(content=response, channel=channel, link=link.strip() or None, contact=contact)
             if response.strip()
@@ -380,7 +269,7 @@ def alert_action(
         )
         session.commit()
     except MuqingError as exc:
-        return _refused(request, session, user, alert_id, exc, action, draft)
+        return refused(request, session, user, alert_id, exc, action, draft)
     target = back if back in ("/console", "/workbench") else f"/alerts/{alert_id}"
     return done(target, action)
 
@@ -403,97 +292,6 @@ def _extension_input(deadline: str, amount: str, unit: str) -> dict[str, Any]:
     return wanted
 
 
-class _FileReader:
-    """An uploaded file read in the request's worker thread, so database waits never hold up the event loop."""
-
-    def __init__(self, file: BinaryIO) -> None:
-        self.file = file
-
-    async def read(self, size: int = -1) -> bytes:
-        return self.file.read(size)
-
-
-@router.post("/alerts/{alert_id}/respond", response_model=None, dependencies=[CsrfChecked])
-def respond_with_files(
-    request: Request,
-    session: SessionDep,
-    user: WebUser,
-    alert_id: int,
-    response: Annotated[str, Form(max_length=20000)] = "",
-    channel: Annotated[str, Form(max_length=40)] = "website",
-    link: Annotated[str, Form(max_length=2048)] = "",
-    contact: Annotated[str, Form(max_length=2000)] = "",
-    note: Annotated[str, Form(max_length=5000)] = "",
-    files: Annotated[list[UploadFile] | None, File()] = None,
-) -> Response:
-    """Log a response with its files (multipart): the files are checked and kept, then the response recorded."""
-    draft = {"note": note, "response": response, "link": link, "contact": contact, "channel": channel}
-    chosen = [f for f in files or [] if f.filename]
-    if len(chosen) > MAX_FILES:
-        return _refused(
-            request, session, user, alert_id, InvalidInput(f"一次最多上传 {MAX_FILES} 个附件"), "respond", draft
-        )
-    try:
-        alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
-        if "respond" not in case_actions(session, alert, user) or not response.strip():
-            # The flow's own refusal (role, state, missing text), before any file is written.
-            transition(session, alert=alert, actor=user, action="respond", response=None)
-        ids = []
-        for upload in chosen:
-            try:
-                stored = asyncio.run(
-                    store_attachment(
-                        session,
-                        alert=alert,
-                        user=user,
-                        filename=upload.filename or "",
-                        content_type=upload.content_type,
-                        stream=_FileReader(upload.file),
-                    )
-                )
-            except InvalidInput as exc:
-                raise InvalidInput(f"附件「{upload.filename}」：{exc.message}", details=exc.details) from exc
-            ids.append(stored.id)
-        transition(
-            session,
-            alert=alert,
-            actor=user,
-            action="respond",
-            note=note,
-            response=ResponseInput(
-                content=response,
-                channel=channel,
-                link=link.strip() or None,
-                contact=contact,
-                attachment_ids=tuple(ids),
-            )
-            if response.strip()
-            else None,
-        )
-        session.commit()
-    except MuqingError as exc:
-        if chosen and exc.code != "not_found":
-            # Browsers never refill a file field: say so, so nobody submits without the files by mistake.
-            exc.message += "（未保存，请重新选择附件后提交）"
-        return _refused(request, session, user, alert_id, exc, "respond", draft)
-    return done(f"/alerts/{alert_id}", "respond")
-
-
-@router.get("/alerts/{alert_id}/attachments/{attachment_id}")
-def download_attachment(session: SessionDep, user: WebUser, alert_id: int, attachment_id: int) -> FileResponse:
-    """A case's file, for whoever may see the case."""
-    alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
-    attachment = next((a for a in alert.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        raise NotFound(f"附件 {attachment_id} 不存在")
-    return FileResponse(
-        attachment_path(attachment),
-        media_type=attachment.content_type,
-        filename=attachment.filename,
-        content_disposition_type="attachment",
-    )
-
-
 @router.post("/alerts/{alert_id}/posts/{post_id}/move", response_model=None, dependencies=[CsrfChecked])
 def move_alert_post(
     request: Request,
@@ -507,8 +305,10 @@ def move_alert_post(
     """Move a post to another alert, or out into a new alert of its own (duty officers)."""
     try:
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
-        target = move_post(session, alert=alert, post_id=post_id, actor=user, to_alert_id=_int(to_alert_id), note=note)
+        target = move_post(
+            session, alert=alert, post_id=post_id, actor=user, to_alert_id=form_int(to_alert_id), note=note
+        )
         session.commit()
     except MuqingError as exc:
-        return _refused(request, session, user, alert_id, exc, "move")
+        return refused(request, session, user, alert_id, exc, "move")
     return done(f"/alerts/{target.id}", "moved")

@@ -1,0 +1,115 @@
+"""Responses with their files (multipart upload, checked by the alerts attachment rules) and downloads."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, BinaryIO
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse
+from starlette.responses import Response
+
+from alerts import service as alert_service
+from alerts.attachments import attachment_path, store_attachment
+from alerts.flows import transition
+from alerts.schemas import ResponseInput
+from api.deps import SessionDep
+from core.errors import InvalidInput, MuqingError, NotFound
+from web.pages import done
+from web.routes.alerts import case_actions, refused
+from web.security import CsrfChecked, WebUser
+
+router = APIRouter(include_in_schema=False)
+
+MAX_FILES = 10
+
+
+class _FileReader:
+    """An uploaded file read in the request's worker thread, so database waits never hold up the event loop."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+
+    async def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+
+@router.post("/alerts/{alert_id}/respond", response_model=None, dependencies=[CsrfChecked])
+def respond_with_files(
+    request: Request,
+    session: SessionDep,
+    user: WebUser,
+    alert_id: int,
+    response: Annotated[str, Form(max_length=20000)] = "",
+    channel: Annotated[str, Form(max_length=40)] = "website",
+    link: Annotated[str, Form(max_length=2048)] = "",
+    contact: Annotated[str, Form(max_length=2000)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """Log a response with its files (multipart): the files are checked and kept, then the response recorded."""
+    draft = {"note": note, "response": response, "link": link, "contact": contact, "channel": channel}
+    chosen = [f for f in files or [] if f.filename]
+    if len(chosen) > MAX_FILES:
+        return refused(
+            request, session, user, alert_id, InvalidInput(f"一次最多上传 {MAX_FILES} 个附件"), "respond", draft
+        )
+    try:
+        alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
+        if "respond" not in case_actions(session, alert, user) or not response.strip():
+            # The flow's own refusal (role, state, missing text), before any file is written.
+            transition(session, alert=alert, actor=user, action="respond", response=None)
+        ids = []
+        for upload in chosen:
+            try:
+                stored = asyncio.run(
+                    store_attachment(
+                        session,
+                        alert=alert,
+                        user=user,
+                        filename=upload.filename or "",
+                        content_type=upload.content_type,
+                        stream=_FileReader(upload.file),
+                    )
+                )
+            except InvalidInput as exc:
+                raise InvalidInput(f"附件「{upload.filename}」：{exc.message}", details=exc.details) from exc
+            ids.append(stored.id)
+        transition(
+            session,
+            alert=alert,
+            actor=user,
+            action="respond",
+            note=note,
+            response=ResponseInput(
+                content=response,
+                channel=channel,
+                link=link.strip() or None,
+                contact=contact,
+                attachment_ids=tuple(ids),
+            )
+            if response.strip()
+            else None,
+        )
+        session.commit()
+    except MuqingError as exc:
+        if chosen and exc.code != "not_found":
+            # Browsers never refill a file field: say so, so nobody submits without the files by mistake.
+            exc.message += "（未保存，请重新选择附件后提交）"
+        return refused(request, session, user, alert_id, exc, "respond", draft)
+    return done(f"/alerts/{alert_id}", "respond")
+
+
+@router.get("/alerts/{alert_id}/attachments/{attachment_id}")
+def download_attachment(session: SessionDep, user: WebUser, alert_id: int, attachment_id: int) -> FileResponse:
+    """A case's file, for whoever may see the case."""
+    alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
+    attachment = next((a for a in alert.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound(f"附件 {attachment_id} 不存在")
+    return FileResponse(
+        attachment_path(attachment),
+        media_type=attachment.content_type,
+        filename=attachment.filename,
+        content_disposition_type="attachment",
+    )
