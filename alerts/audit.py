@@ -41,8 +41,11 @@ def record_event(
     at: datetime | None = None,
 ) -> AlertEvent:
     """Append one audit event (who, when, from, to, why) and let the listeners react to it."""
+    if alert.id is None:
+        session.flush()
+    # By id, not through ``alert.events``: appending to that collection would load a busy case's whole log.
     event = AlertEvent(
-        alert=alert,
+        alert_id=alert.id,
         action=action,
         actor=actor,
         from_status=from_status,
@@ -53,6 +56,7 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    session.expire(alert, ["events"])
     _load_listeners()
     if notify:
         for listener in _listeners:

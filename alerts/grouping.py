@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.audit import record_event
@@ -53,29 +53,72 @@ def find_group(session: Session, *, post: Post, analysis: Analysis, now: datetim
         return None
     now = now or utcnow()
     since = now - timedelta(hours=float(settings.get("window_hours", 168)))
-    candidates = session.scalars(
-        select(Alert)
-        .where(
-            Alert.status.in_([s.value for s in OPEN_STATUSES]),
-            Alert.kind == "complaint",
-            # Two sections would own two categories: even a near-duplicate of another category stays apart.
-            Alert.category == analysis.category,
-            Alert.opened_at >= since,
+    candidates = {
+        alert.id: alert
+        for alert in session.scalars(
+            select(Alert)
+            .where(
+                Alert.status.in_([s.value for s in OPEN_STATUSES]),
+                Alert.kind == "complaint",
+                # Two sections would own two categories: even a near-duplicate of another category stays apart.
+                Alert.category == analysis.category,
+                Alert.opened_at >= since,
+            )
+            .order_by(Alert.id.desc())
+            .limit(CANDIDATES)
         )
-        .options(selectinload(Alert.links).selectinload(AlertPost.post).selectinload(Post.analyses))
-        .order_by(Alert.id.desc())
-        .limit(CANDIDATES)
-    )
+    }
     mine = matter_from_rows(post, analysis)
     threshold = float(settings.get("threshold", 0.6))
     best: GroupMatch | None = None
-    for alert in candidates:
-        for link in alert.links[:POSTS_COMPARED]:
-            other: Matter = matter_from_rows(link.post, link.post.analysis)
-            match = compare(mine, other, threshold=threshold)
-            if match.same and (best is None or match.score > best.score):
-                best = GroupMatch(alert=alert, score=match.score, reasons=match.reasons)
+    for alert_id, other_post in _first_posts(session, alert_ids=list(candidates)):
+        other: Matter = matter_from_rows(other_post, other_post.analysis)
+        match = compare(mine, other, threshold=threshold)
+        if match.same and (best is None or match.score > best.score):
+            best = GroupMatch(alert=candidates[alert_id], score=match.score, reasons=match.reasons)
     return best
+
+
+def _first_posts(session: Session, *, alert_ids: list[int]) -> list[tuple[int, Post]]:
+    """The first ``POSTS_COMPARED`` posts of each alert with their analyses (a hot case may hold hundreds)."""
+    if not alert_ids:
+        return []
+    rank = (
+        func.row_number()
+        .over(partition_by=AlertPost.alert_id, order_by=(AlertPost.added_at, AlertPost.post_id))
+        .label("rank")
+    )
+    firsts = select(AlertPost.alert_id, AlertPost.post_id, rank).where(AlertPost.alert_id.in_(alert_ids)).subquery()
+    pairs = session.execute(
+        select(firsts.c.alert_id, Post)
+        .join(Post, Post.id == firsts.c.post_id)
+        .where(firsts.c.rank <= POSTS_COMPARED)
+        .options(selectinload(Post.analyses))
+        .order_by(firsts.c.alert_id.desc(), firsts.c.rank)
+    ).all()
+    return [(alert_id, post) for alert_id, post in pairs]
+
+
+def _totals(session: Session, *, alert_id: int) -> tuple[int, float, int]:
+    """Posts, heat (as ``heat_of``) and reposts of an alert, counted by the database."""
+    row = session.execute(
+        select(
+            func.count(Post.id),
+            func.coalesce(
+                func.sum(
+                    1
+                    + func.coalesce(Post.reposts, 0) / 10.0
+                    + func.coalesce(Post.comments, 0) / 20.0
+                    + func.coalesce(Post.likes, 0) / 100.0
+                ),
+                0.0,
+            ),
+            func.coalesce(func.sum(func.coalesce(Post.reposts, 0)), 0),
+        )
+        .join(AlertPost, AlertPost.post_id == Post.id)
+        .where(AlertPost.alert_id == alert_id)
+    ).one()
+    return int(row[0]), round(float(row[1]), 2), int(row[2])
 
 
 def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Analysis) -> Alert:
@@ -83,10 +126,13 @@ def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Ana
     alert = match.alert
     now = utcnow()
     why = "；".join(match.reasons) or "同一事项"
-    alert.links.append(AlertPost(post=post, reason=f"同一事项：{why}", added_at=now, score=round(match.score, 3)))
+    session.add(
+        AlertPost(alert_id=alert.id, post=post, reason=f"同一事项：{why}", added_at=now, score=round(match.score, 3))
+    )
     session.flush()
-    session.refresh(alert)
-    alert.heat = heat_of(alert.posts)
+    # Neither the links nor the count are loaded again here: a hot case holds many posts.
+    session.expire(alert, ["post_count", "links"])
+    count, alert.heat, _ = _totals(session, alert_id=alert.id)
     record_event(
         session,
         alert=alert,
@@ -99,7 +145,7 @@ def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Ana
             "post_id": post.id,
             "score": round(match.score, 3),
             "reasons": match.reasons,
-            "post_count": alert.post_count,
+            "post_count": count,
         },
         at=now,
     )
@@ -147,13 +193,12 @@ def check_growth(session: Session, *, alert: Alert, now: datetime | None = None)
     settings = get_setting(session, key="grouping")
     now = now or utcnow()
     target = str(settings.get("raise_to", "较大"))
-    posts = alert.posts
-    alert.heat = heat_of(posts)
-    total = sum(post.reposts or 0 for post in posts)
+    session.flush()
+    count, alert.heat, total = _totals(session, alert_id=alert.id)
     window = timedelta(minutes=float(settings.get("repost_window_minutes", 60)))
     history = _repost_history(alert, total, now, window)
-    if len(posts) >= int(settings.get("raise_at_posts", 3)):
-        return raise_severity(session, alert=alert, to=target, why=f"同一事项已有{len(posts)}条帖子")
+    if count >= int(settings.get("raise_at_posts", 3)):
+        return raise_severity(session, alert=alert, to=target, why=f"同一事项已有{count}条帖子")
     growth = total - min(entry[1] for entry in history)
     if growth >= int(settings.get("repost_growth", 100)):
         minutes = int(window.total_seconds() // 60)
