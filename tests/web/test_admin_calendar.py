@@ -127,3 +127,45 @@ def test_try_a_text_shows_the_deadlines_it_would_get(client: TestClient, people:
     )
     text = response.text  # type: ignore[attr-defined]
     assert "规则「养殖污染」" in text and "若现在生成预警，时限：</strong>签收 " in text and "；办结 " in text
+
+
+def test_sla_trial_explains_the_national_day_example(client: TestClient, people: None) -> None:
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    page = client.get("/admin/sla", params={"severity": "一般", "start": "2025-09-30T16:00"})
+    assert page.status_code == 200
+    trial = page.text.split('class="trial"')[1].split("</div>")[0]
+    assert "签收</strong>（1个工作日）：2025-10-09 17:30" in trial
+    assert "办结</strong>（5个工作日）：2025-10-14 17:30" in trial
+    assert "2025-10-01 跳过：国庆节假期" in trial and "2025-10-11 计入：国庆节调休上班" in trial
+    bad = client.get("/admin/sla", params={"severity": "一般", "start": "昨天"})
+    assert bad.status_code == 400 and "开始时间格式有误" in bad.text
+
+
+def test_a_rule_by_town_routes_a_village_text(client: TestClient, people: None, trained_model: str) -> None:
+    from sqlalchemy import select
+
+    from core.db import session_scope
+    from core.models import Section
+
+    with session_scope() as session:
+        vet = session.scalar(select(Section.id).where(Section.code == "vetstation"))
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    saved = post_form(
+        client,
+        "/admin/routing",
+        {
+            "name": "白沙镇属地",
+            "priority": "1",
+            "section_id": str(vet),
+            "towns": ["白沙镇"],
+            "exclude_keywords": "招聘，招工",
+            "enabled": "1",
+        },
+    )
+    assert "属地：白沙镇" in saved.text and "排除：招聘、招工" in saved.text  # type: ignore[attr-defined]
+    tried = post_form(
+        client, "/admin/routing/try", {"text": "大岭村有人开车收病死猪，拉到哪里去了"}, page="/admin/routing"
+    )
+    assert "规则「白沙镇属地」" in tried.text and "属地为「白沙镇」" in tried.text  # type: ignore[attr-defined]

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from alerts import holidays
+from alerts.lifecycle import POLICY_SEVERITIES
 from alerts.models import RoutingRule, SlaPolicy
-from alerts.routing import RoutingInput, route
+from alerts.routing import RoutingInput, route, town_names, validate_match
 from alerts.service import policy_for, work_calendar
 from alerts.sla import UNITS, Limit, compute_deadlines
 from api.deps import SessionDep
@@ -62,6 +64,7 @@ def _rules_page(
             "trial": trial,
             "error": error,
             "editing": next((r for r in rules if r.id == edit), None),
+            "towns": list(town_names()),
             "tab": "routing",
         },
         user=user,
@@ -126,7 +129,9 @@ def _apply_rule_form(
     co_section_ids: list[str],
     categories: list[str],
     keywords: str,
+    exclude_keywords: str,
     places: str,
+    towns: list[str],
     severities: list[str],
     enabled: bool,
     note: str,
@@ -140,15 +145,23 @@ def _apply_rule_form(
         match["categories"] = chosen
     if words := _words(keywords):
         match["keywords"] = words
-    if towns := _words(places):
-        match["places"] = towns
+    if excluded := _words(exclude_keywords):
+        match["exclude_keywords"] = excluded
+    if named := _words(places):
+        match["places"] = named
+    if chosen_towns := [t for t in towns if t in town_names()]:
+        match["towns"] = chosen_towns
     if levels := [s for s in severities if s in SEVERITIES]:
         match["severities"] = levels
+    # Keys the form does not edit (sources, source kinds, kinds) are kept as they were.
+    for key, value in (rule.match or {}).items():
+        if key in ("sources", "source_kinds", "kinds"):
+            match[key] = value
     rule.name = name.strip()
     rule.priority = priority
     rule.section = section
     rule.co_section_ids = [int(x) for x in co_section_ids if x.isdigit() and (section is None or int(x) != section.id)]
-    rule.match = match
+    rule.match = validate_match(match)
     rule.enabled = enabled
     rule.note = note.strip()
 
@@ -181,7 +194,9 @@ async def save_rule(request: Request, session: SessionDep, user: AdminUser) -> H
             co_section_ids=[str(v) for v in form.getlist("co_section_ids")],
             categories=[str(v) for v in form.getlist("categories")],
             keywords=str(form.get("keywords", ""))[:2000],
+            exclude_keywords=str(form.get("exclude_keywords", ""))[:2000],
             places=str(form.get("places", ""))[:2000],
+            towns=[str(v) for v in form.getlist("towns")],
             severities=[str(v) for v in form.getlist("severities")],
             enabled=bool(form.get("enabled")),
             note=str(form.get("note", ""))[:1000],
@@ -210,13 +225,32 @@ def delete_rule(session: SessionDep, user: AdminUser, rule_id: int) -> RedirectR
 
 
 @router.get("/admin/sla")
-def sla_page(request: Request, session: SessionDep, user: AdminUser) -> HTMLResponse:
-    """Time limits per severity."""
-    return _sla_page(request, session, user)
+def sla_page(
+    request: Request, session: SessionDep, user: AdminUser, severity: str = "", start: str = ""
+) -> HTMLResponse:
+    """Time limits per severity, and a trial: the deadlines of a case opened at a given time, and why."""
+    if not severity:
+        return _sla_page(request, session, user)
+    try:
+        try:
+            moment = datetime.fromisoformat(start) if start else utcnow()
+        except ValueError as exc:
+            raise InvalidInput("开始时间格式有误", details={"field": "start"}) from exc
+        trial = holidays.explain(severity=severity, start=moment, session=session)
+    except (InvalidInput, ConfigurationError) as exc:
+        return _sla_page(request, session, user, error=exc.message, status_code=400, asked=(severity, start))
+    return _sla_page(request, session, user, trial=trial, asked=(severity, start))
 
 
 def _sla_page(
-    request: Request, session: SessionDep, user: User, *, error: str = "", status_code: int = 200
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    error: str = "",
+    status_code: int = 200,
+    trial: holidays.Explanation | None = None,
+    asked: tuple[str, str] = ("一般", ""),
 ) -> HTMLResponse:
     policies = session.scalars(select(SlaPolicy).order_by(SlaPolicy.id)).all()
     return render(
@@ -228,6 +262,10 @@ def _sla_page(
             "limit_labels": LIMIT_LABELS,
             "describe": lambda value: Limit.parse(value).describe(),
             "error": error,
+            "trial": trial,
+            "asked": asked,
+            "severities": POLICY_SEVERITIES,
+            "limit_names": LIMIT_LABELS,
             "tab": "sla",
         },
         user=user,
