@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, selectinload
 import core
 from alerts.lifecycle import Status
 from alerts.models import Alert
-from alerts.stats import Timeliness, timeliness_by_section
+from alerts.stats import Timeliness, group_figures, period_key, timeliness_by_section
 from core.models import Analysis, Post, Section, Source
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS
+from crawlers.health import Health
+from crawlers.health import source_health as crawler_health
 
 PLACES_FILE = Path(core.__file__).parent / "resources" / "places.yaml"
 
@@ -86,6 +88,31 @@ class SectionFigures:
     overdue: int = 0
 
 
+# The timeliness figures of DESIGN.md, in the order every table (page, DOCX, XLSX) shows them:
+# (heading, attribute of ``alerts.stats.Timeliness``, kind: count | rate | hours).
+FIGURE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("预警数", "alerts", "count"),
+    ("已签收", "acked", "count"),
+    ("按时签收率", "ack_on_time_rate", "rate"),
+    ("平均签收用时（小时）", "mean_hours_to_ack", "hours"),
+    ("已办结", "closed", "count"),
+    ("按时办结率", "close_on_time_rate", "rate"),
+    ("平均办结用时（小时）", "mean_hours_to_close", "hours"),
+    ("按时回应率", "response_on_time_rate", "rate"),
+    ("签收用时P90（小时）", "p90_hours_to_ack", "hours"),
+    ("办结用时P90（小时）", "p90_hours_to_close", "hours"),
+    ("超期未办", "overdue", "count"),
+    ("退回率", "sent_back_rate", "rate"),
+    ("满意率", "satisfaction_rate", "rate"),
+)
+
+
+def figure_value(figures: Timeliness, attribute: str) -> float | int | None:
+    """One figure of FIGURE_COLUMNS."""
+    value: float | int | None = getattr(figures, attribute)
+    return value
+
+
 def timeliness(session: Session, *, period: Period, section_id: int | None = None) -> list[SectionFigures]:
     """Per section, the on-time figures of cases opened in the period (all sections, or one)."""
     rows = []
@@ -108,7 +135,7 @@ def total(rows: list[SectionFigures]) -> Timeliness:
 def _alerts_in(session: Session, *, start: datetime, end: datetime, section_id: int | None) -> list[Alert]:
     query = (
         select(Alert)
-        .where(Alert.opened_at >= start, Alert.opened_at < end)
+        .where(Alert.opened_at >= start, Alert.opened_at < end, Alert.status != Status.merged.value)
         .options(selectinload(Alert.section))
         .order_by(Alert.opened_at)
     )
@@ -119,48 +146,58 @@ def _alerts_in(session: Session, *, start: datetime, end: datetime, section_id: 
 
 @dataclass(slots=True)
 class Trend:
-    """Cases opened, closed and closed on time per week."""
+    """Per week: cases opened, closed, and the on-time rates, all from ``alerts.stats``."""
 
     weeks: list[str] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
     on_time: list[int] = field(default_factory=list)
+    ack_rate: list[float | None] = field(default_factory=list)
+    close_rate: list[float | None] = field(default_factory=list)
 
 
 def weekly_trend(session: Session, *, weeks: int = 12, section_id: int | None = None) -> Trend:
-    """The last ``weeks`` weeks (this one included) of opened and closed cases."""
+    """The last ``weeks`` weeks (this one included), grouped by the ISO week the cases were opened in."""
     first = week_of(today() - timedelta(weeks=weeks - 1)).start
     start = datetime.combine(first, time(0), tzinfo=local_zone())
-    alerts = _alerts_in(session, start=start, end=utcnow() + timedelta(days=1), section_id=section_id)
+    groups = group_figures(session, key=period_key("week"), start=start, section_id=section_id)
     trend = Trend()
-    index: dict[date, int] = {}
     for week in range(weeks):
         monday = first + timedelta(weeks=week)
-        index[monday] = week
+        year, number, _ = monday.isocalendar()
+        found = groups.get(f"{year}-W{number:02d}", Timeliness())
         trend.weeks.append(f"{monday:%m-%d}")
-        trend.opened.append(0)
-        trend.closed.append(0)
-        trend.on_time.append(0)
-    for alert in alerts:
-        opened = to_local(alert.opened_at)
-        assert opened is not None
-        found = index.get(week_of(opened.date()).start)
-        if found is None:
-            continue
-        n = found
-        trend.opened[n] += 1
-        if alert.closed_at is not None:
-            trend.closed[n] += 1
-            trend.on_time[n] += int(alert.close_due is None or alert.closed_at <= alert.close_due)
+        trend.opened.append(found.alerts)
+        trend.closed.append(found.closed)
+        trend.on_time.append(found.close_on_time)
+        trend.ack_rate.append(found.ack_on_time_rate)
+        trend.close_rate.append(found.close_on_time_rate)
     return trend
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryFigures:
+    """One category's cases in a period with their timeliness."""
+
+    code: str
+    label: str
+    figures: Timeliness
+
+
+def category_figures(session: Session, *, period: Period, section_id: int | None = None) -> list[CategoryFigures]:
+    """Per category, the timeliness of the cases opened in the period, most cases first."""
+    groups = group_figures(
+        session, key=lambda alert: alert.category, start=period.start_at, end=period.end_at, section_id=section_id
+    )
+    ordered = sorted(groups.items(), key=lambda item: (-item[1].alerts, item[0]))
+    return [CategoryFigures(code, CATEGORY_LABELS.get(code, code), figures) for code, figures in ordered]
 
 
 def category_counts(session: Session, *, period: Period, section_id: int | None = None) -> list[tuple[str, str, int]]:
     """Cases per category in the period: (code, label, count), most first."""
-    counts = Counter(
-        a.category for a in _alerts_in(session, start=period.start_at, end=period.end_at, section_id=section_id)
-    )
-    return [(code, CATEGORY_LABELS.get(code, code), n) for code, n in counts.most_common()]
+    return [
+        (c.code, c.label, c.figures.alerts) for c in category_figures(session, period=period, section_id=section_id)
+    ]
 
 
 def alerts_in_period(session: Session, *, period: Period, section_id: int | None = None) -> list[Alert]:
@@ -202,36 +239,37 @@ def posts_per_town(session: Session, *, period: Period) -> list[tuple[str, int, 
 
 @dataclass(frozen=True, slots=True)
 class SourceHealth:
-    """A source's state as duty staff need to see it."""
+    """A source's state as duty staff need to see it (judged by ``crawlers.health``)."""
 
     source: Source
-    blind: bool
-    reason: str
+    health: Health
+
+    @property
+    def blind(self) -> bool:
+        """True when the source has produced nothing or only errors for several intervals."""
+        return self.health.blind
+
+    @property
+    def reason(self) -> str:
+        """The state in a sentence."""
+        return self.health.message
+
+    @property
+    def label(self) -> str:
+        """The state in a word."""
+        return self.health.label
 
 
-BLIND_AFTER_INTERVALS = 3
-
-
-def source_health(session: Session) -> list[SourceHealth]:
-    """Every source with a blind warning when it has produced nothing or only errors for several intervals."""
+def source_health(session: Session, *, crawled_only: bool = False) -> list[SourceHealth]:
+    """Every source with its health, blind ones first; ``crawled_only`` leaves out manual intake sources."""
     now = utcnow()
     result = []
     for source in session.scalars(select(Source).order_by(Source.name)):
-        window = timedelta(minutes=source.interval_minutes * BLIND_AFTER_INTERVALS)
-        if not source.enabled:
-            blind, reason = False, "已停用"
-        elif source.consecutive_failures >= BLIND_AFTER_INTERVALS:
-            blind, reason = True, f"连续 {source.consecutive_failures} 次采集失败"
-        elif source.last_success_at is None:
-            started = source.created_at
-            blind = now - started > window
-            reason = "从未采集成功" if blind else "等待首次采集"
-        elif now - source.last_success_at > window:
-            blind, reason = True, f"已超过 {BLIND_AFTER_INTERVALS} 个采集周期没有成功采集"
-        else:
-            blind, reason = False, "正常"
-        result.append(SourceHealth(source, blind, reason))
-    return result
+        health = crawler_health(session, source=source, now=now)
+        if crawled_only and health.status == "manual":
+            continue
+        result.append(SourceHealth(source, health))
+    return sorted(result, key=lambda h: (not h.blind, h.health.status == "ok", h.source.name))
 
 
 def sections(session: Session) -> list[Section]:

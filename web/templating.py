@@ -70,6 +70,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/search", "检索", "search"),
         NavItem("/dashboard", "看板", "dashboard"),
         NavItem("/reports", "通报", "reports"),
+        NavItem("/intake", "帖子录入", "intake"),
     ),
     Role.leader: (
         NavItem("/dashboard", "看板", "dashboard"),
@@ -84,6 +85,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/dashboard", "看板", "dashboard"),
         NavItem("/search", "检索", "search"),
         NavItem("/reports", "通报", "reports"),
+        NavItem("/intake", "帖子录入", "intake"),
         NavItem("/admin", "管理", "admin"),
     ),
     Role.head: (

@@ -276,3 +276,48 @@ def test_duty_enters_a_phone_call_and_hands_over(browser: Any, server: Server) -
         assert "青石村死羊来电已录入" in page.inner_text(".duty-box")
         duty.shot("duty-console-handover")
         duty.close()
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_leadership_and_admin_pages(browser: Any, server: Server, phone: bool) -> None:
+    from sqlalchemy import select
+
+    from core.db import session_scope
+    from core.models import CrawlRun, Source
+    from core.timeutil import utcnow
+
+    with session_scope() as session:  # the seeded news source has failed its last three crawls
+        source = session.scalar(select(Source).where(Source.name == "county-news"))
+        assert source is not None
+        if not session.scalar(select(CrawlRun.id).where(CrawlRun.source_id == source.id).limit(1)):
+            for _ in range(3):
+                session.add(CrawlRun(source_id=source.id, finished_at=utcnow(), status="failed", errors=1))
+    leader = Person(browser, server, "leader", phone=phone).sign_in()
+    leader.open("/dashboard")
+    assert "盲区警告：青禾新闻网" in leader.page.get_by_role("alert").first.inner_text()
+    leader.shot("leader-dashboard-health")
+    leader.open("/reports?kind=month")
+    assert leader.page.get_by_role("heading", name="二、各科室办理时效").is_visible()
+    leader.close()
+    admin = Person(browser, server, "admin", phone=phone).sign_in()
+    page = admin.page
+    admin.open("/admin/users")
+    tabs = page.locator("nav.admin-tabs a")
+    hrefs = [tabs.nth(i).get_attribute("href") for i in range(tabs.count())]
+    assert "/admin/roster" in hrefs and "/admin/holidays" in hrefs
+    if not phone:  # a week's rotation for next month, entered through the form, shows on the calendar
+        from datetime import date, timedelta
+
+        following = (date.today().replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
+        admin.open(f"/admin/roster?month={following}")
+        page.get_by_role("group", name="值班人员（依次轮换）").get_by_label("值班员小李").check()
+        page.get_by_role("button", name="生成班次").click()
+        page.wait_for_url(re.compile(r"done=saved"))
+        assert page.locator("table.roster-cal .shift").filter(has_text="值班员小李").count() >= 1
+    for href in [*hrefs, "/intake"]:
+        assert href
+        response = admin.open(href)
+        assert response is not None and response.status == 200, f"{href} answered {response and response.status}"
+        assert page.locator("h1").first.is_visible()
+        admin.shot(f"admin-page-{_slug(href)}")
+    admin.close()

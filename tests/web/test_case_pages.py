@@ -459,3 +459,29 @@ def test_a_case_sent_back_by_the_section_shows_on_the_console(client: TestClient
     console = client.get("/console").text
     assert "科室退回" in console
     assert "该场位于邻区，不属本区管辖" in client.get(f"/alerts/{alert_id}").text
+
+
+def test_a_file_over_the_size_limit_is_refused_in_chinese(
+    client: TestClient, people: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.config import get_settings
+
+    alert_id = make_alert()
+    _walk(alert_id, ("acknowledge", "duty"), ("assign", "duty"), ("start", "production-staff"))
+    monkeypatch.setenv("MUQING_ATTACHMENT_MAX_BYTES", str(2 * 1024 * 1024))
+    get_settings.cache_clear()
+    try:
+        sign_in(client, "production-staff")
+        page = client.get(f"/alerts/{alert_id}")
+        assert "每个不超过 2 MB" in page.text
+        big = PDF + b"0" * (2 * 1024 * 1024)
+        refused = client.post(
+            f"/alerts/{alert_id}/respond",
+            data={"response": "已处理。", "channel": "website", "csrf": csrf_of(page.text)},
+            files=[("files", ("现场照片.pdf", big, "application/pdf"))],
+        )
+        assert refused.status_code == 400 and "附件「现场照片.pdf」：文件超过大小上限 2 MB" in refused.text
+        assert get_alert(alert_id).status == "in_progress"
+    finally:
+        monkeypatch.delenv("MUQING_ATTACHMENT_MAX_BYTES")
+        get_settings.cache_clear()

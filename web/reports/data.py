@@ -46,8 +46,13 @@ class Report:
     generated_at: datetime
     rows: list[figures.SectionFigures]
     total: Timeliness
-    categories: list[tuple[str, str, int]]
+    by_category: list[figures.CategoryFigures]
     cases: list[CaseLine]
+
+    @property
+    def categories(self) -> list[tuple[str, str, int]]:
+        """(code, label, cases) per category, most first."""
+        return [(c.code, c.label, c.figures.alerts) for c in self.by_category]
 
     @property
     def title(self) -> str:
@@ -73,8 +78,22 @@ class Report:
         parts.append(f"已签收 {t.acked} 件，已办结 {t.closed} 件")
         if t.ack_on_time_rate is not None:
             parts.append(f"按时签收率 {t.ack_on_time_rate * 100:.0f}%")
+        if t.response_on_time_rate is not None:
+            parts.append(f"按时回应率 {t.response_on_time_rate * 100:.0f}%")
         if t.close_on_time_rate is not None:
             parts.append(f"按时办结率 {t.close_on_time_rate * 100:.0f}%")
+        if t.mean_hours_to_ack is not None:
+            parts.append(
+                f"平均签收用时 {t.mean_hours_to_ack:.1f} 小时（90%的案件在 {t.p90_hours_to_ack:.1f} 小时内签收）"
+            )
+        if t.mean_hours_to_close is not None:
+            parts.append(
+                f"平均办结用时 {t.mean_hours_to_close:.1f} 小时（90%的案件在 {t.p90_hours_to_close:.1f} 小时内办结）"
+            )
+        if t.sent_back_rate is not None:
+            parts.append(f"退回率 {t.sent_back_rate * 100:.0f}%")
+        if t.satisfaction_rate is not None:
+            parts.append(f"回访满意率 {t.satisfaction_rate * 100:.0f}%（回访 {t.followed_up} 件）")
         parts.append(f"目前超期未办结 {len(self.overdue)} 件，超时办结 {len(self.late)} 件")
         return "，".join(parts) + "。"
 
@@ -112,6 +131,6 @@ def build_report(session: Session, *, kind: str, anchor: date, section: Section 
         generated_at=now,
         rows=rows,
         total=figures.total(rows),
-        categories=figures.category_counts(session, period=period, section_id=section_id),
+        by_category=figures.category_figures(session, period=period, section_id=section_id),
         cases=cases,
     )

@@ -16,7 +16,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from alerts.stats import Timeliness
 from core.timeutil import to_local
+from web.figures import FIGURE_COLUMNS, figure_value
 from web.reports.data import CaseLine, Report
 
 BODY_FONT = "仿宋"
@@ -37,49 +39,61 @@ def _hours(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-TIMELINESS_HEADER = (
-    "科室",
-    "预警数",
-    "已签收",
-    "按时签收率",
-    "平均签收用时（小时）",
-    "已办结",
-    "按时办结率",
-    "平均办结用时（小时）",
-)
+TIMELINESS_HEADER = ("科室", *(heading for heading, _, _ in FIGURE_COLUMNS))
+CATEGORY_HEADER = ("类别", "预警数", "按时签收率", "按时办结率", "超期未办")
 CASE_HEADER = ("编号", "标题", "科室", "类别", "级别", "状态", "发现时间", "办结时限", "办结时间")
+
+
+def _text(value: float | int | None, kind: str) -> str:
+    if kind == "rate":
+        return _rate(value)
+    if kind == "hours":
+        return _hours(value)
+    return str(value)
+
+
+def _figure_items(report: Report) -> list[tuple[str, Timeliness]]:
+    items = [(r.name, r.figures) for r in report.rows]
+    if len(report.rows) > 1:
+        items.append(("合计", report.total))
+    return items
 
 
 def timeliness_rows(report: Report) -> list[tuple[str, ...]]:
     """The timeliness table as text, with a total line when there are several sections."""
-    rows: list[tuple[str, ...]] = [
-        (
-            r.name,
-            str(r.figures.alerts),
-            str(r.figures.acked),
-            _rate(r.figures.ack_on_time_rate),
-            _hours(r.figures.mean_hours_to_ack),
-            str(r.figures.closed),
-            _rate(r.figures.close_on_time_rate),
-            _hours(r.figures.mean_hours_to_close),
-        )
-        for r in report.rows
+    return [
+        (name, *(_text(figure_value(t, attribute), kind) for _, attribute, kind in FIGURE_COLUMNS))
+        for name, t in _figure_items(report)
     ]
-    if len(report.rows) > 1:
-        t = report.total
-        rows.append(
-            (
-                "合计",
-                str(t.alerts),
-                str(t.acked),
-                _rate(t.ack_on_time_rate),
-                _hours(t.mean_hours_to_ack),
-                str(t.closed),
-                _rate(t.close_on_time_rate),
-                _hours(t.mean_hours_to_close),
-            )
+
+
+# Printed pages and Word split the figures in two tables that fit a portrait page: what was done on time,
+# then how long it took and how well (the workbook keeps them in one sheet).
+TIMELINESS_SPLIT = 7
+
+
+def timeliness_tables(report: Report) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    """The timeliness table as two (header, rows) halves, each led by the section's name."""
+    rows = timeliness_rows(report)
+    cut = TIMELINESS_SPLIT + 1
+    return [
+        (TIMELINESS_HEADER[:cut], [row[:cut] for row in rows]),
+        ((TIMELINESS_HEADER[0], *TIMELINESS_HEADER[cut:]), [(row[0], *row[cut:]) for row in rows]),
+    ]
+
+
+def category_rows(report: Report) -> list[tuple[str, ...]]:
+    """Cases per category with their on-time rates and overdue count."""
+    return [
+        (
+            c.label,
+            str(c.figures.alerts),
+            _rate(c.figures.ack_on_time_rate),
+            _rate(c.figures.close_on_time_rate),
+            str(c.figures.overdue),
         )
-    return rows
+        for c in report.by_category
+    ]
 
 
 def case_rows(cases: Sequence[CaseLine]) -> list[tuple[str, ...]]:
@@ -143,10 +157,13 @@ def to_docx(report: Report) -> bytes:
     _paragraph(doc, "一、总体情况", font=HEADING_FONT, size=16)
     _paragraph(doc, report.summary)
     _paragraph(doc, "二、各科室办理时效", font=HEADING_FONT, size=16)
-    _table(doc, TIMELINESS_HEADER, timeliness_rows(report))
+    for number, (header, rows) in enumerate(timeliness_tables(report)):
+        if number:
+            _paragraph(doc, "（续）办理用时与质量", size=12)
+        _table(doc, header, rows)
     _paragraph(doc, "三、舆情类别分布", font=HEADING_FONT, size=16)
     if report.categories:
-        _table(doc, ("类别", "预警数"), [(label, str(n)) for _, label, n in report.categories])
+        _table(doc, CATEGORY_HEADER, category_rows(report))
     else:
         _paragraph(doc, "本期无预警。")
     _paragraph(doc, "四、超期未办结案件", font=HEADING_FONT, size=16)
@@ -192,25 +209,17 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence
         sheet.column_dimensions[get_column_letter(index)].width = max(8, width)
 
 
+def _number(value: float | int | None, kind: str) -> float | int | None:
+    if value is None or kind == "count":
+        return value
+    return round(value, 4 if kind == "rate" else 2)
+
+
 def _number_rows(report: Report) -> list[list[object]]:
-    rows: list[list[object]] = []
-    items = [(r.name, r.figures) for r in report.rows]
-    if len(report.rows) > 1:
-        items.append(("合计", report.total))
-    for name, t in items:
-        rows.append(
-            [
-                name,
-                t.alerts,
-                t.acked,
-                None if t.ack_on_time_rate is None else round(t.ack_on_time_rate, 4),
-                None if t.mean_hours_to_ack is None else round(t.mean_hours_to_ack, 2),
-                t.closed,
-                None if t.close_on_time_rate is None else round(t.close_on_time_rate, 4),
-                None if t.mean_hours_to_close is None else round(t.mean_hours_to_close, 2),
-            ]
-        )
-    return rows
+    return [
+        [name, *(_number(figure_value(t, attribute), kind) for _, attribute, kind in FIGURE_COLUMNS)]
+        for name, t in _figure_items(report)
+    ]
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -227,10 +236,24 @@ def to_xlsx(report: Report) -> bytes:
     summary.column_dimensions["A"].width = 100
     _sheet(workbook, "各科室时效", TIMELINESS_HEADER, _number_rows(report))
     rate_sheet = workbook["各科室时效"]
-    for column in ("D", "G"):
-        for cell in rate_sheet[column][1:]:
+    for index, (_, _, kind) in enumerate(FIGURE_COLUMNS, start=2):
+        if kind == "rate":
+            for cell in rate_sheet[get_column_letter(index)][1:]:
+                cell.number_format = "0.0%"
+    category_numbers = [
+        [
+            c.label,
+            c.figures.alerts,
+            _number(c.figures.ack_on_time_rate, "rate"),
+            _number(c.figures.close_on_time_rate, "rate"),
+            c.figures.overdue,
+        ]
+        for c in report.by_category
+    ]
+    _sheet(workbook, "类别分布", CATEGORY_HEADER, category_numbers)
+    for column in ("C", "D"):
+        for cell in workbook["类别分布"][column][1:]:
             cell.number_format = "0.0%"
-    _sheet(workbook, "类别分布", ("类别", "预警数"), [(label, n) for _, label, n in report.categories])
     _sheet(workbook, "超期未办结", CASE_HEADER, case_rows(report.overdue))
     _sheet(workbook, "超时办结", CASE_HEADER, case_rows(report.late))
     _sheet(workbook, "案件清单", CASE_HEADER, case_rows(report.cases))

@@ -30,13 +30,28 @@ def mount(app: FastAPI) -> None:
         console,
         dashboard,
         feedback,
+        intake,
         reports,
         search,
         workbench,
     )
 
     # cases before alerts: /alerts/new is a page, not an alert id.
-    for module in (auth, console, cases, alerts, alert_files, workbench, dashboard, reports, search, feedback, admin):
+    modules = (
+        auth,
+        console,
+        cases,
+        alerts,
+        alert_files,
+        workbench,
+        dashboard,
+        reports,
+        search,
+        feedback,
+        intake,
+        admin,
+    )
+    for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.middleware("http")(security_headers)

@@ -1,4 +1,4 @@
-"""Administration: users and roles, sections, sources and models (rules and time limits in admin_rules.py)."""
+"""Administration: users and roles, sections, models (rules, roster, sources in their own modules)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,16 @@ from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
 from web import figures, service
 from web.pages import done
+from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router
+from web.routes.admin_sources import router as sources_router
 from web.security import CsrfChecked, require_roles
 from web.templating import ROLE_LABELS, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(rules_router)
+router.include_router(roster_router)
+router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
 MIN_PASSWORD = 8
@@ -209,18 +213,6 @@ def update_section(
     section.active = bool(active)
     session.commit()
     return done("/admin/sections", "saved")
-
-
-@router.get("/admin/sources")
-def sources_page(request: Request, session: SessionDep, user: AdminUser) -> HTMLResponse:
-    """Sources with their health (blind warnings)."""
-    return render(
-        request,
-        "admin/sources.html",
-        {"sources": figures.source_health(session), "tab": "sources"},
-        user=user,
-        active="admin",
-    )
 
 
 @router.get("/admin/models")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,10 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from alerts.models import RoutingRule, SlaPolicy
 from alerts.routing import RoutingInput, route
-from alerts.sla import UNITS, Limit
+from alerts.service import policy_for, work_calendar
+from alerts.sla import UNITS, Limit, compute_deadlines
 from api.deps import SessionDep
-from core.errors import InvalidInput, NotFound
+from core.errors import ConfigurationError, InvalidInput, NotFound
 from core.models import Section, User
+from core.timeutil import utcnow
 from core.types import CATEGORY_LABELS, Role
 from nlp.analyze import analyze
 from web import figures
@@ -91,7 +94,25 @@ def try_text(
             places=tuple(result.entities.get("places", []) or []),
         ),
     )
-    trial = {"text": text, "analysis": result, "decision": decision}
+    deadlines: list[tuple[str, datetime]] = []
+    deadline_error = ""
+    try:
+        policy = policy_for(session, severity=result.severity, category=result.category, source_kind=None)
+        due = compute_deadlines(calendar=work_calendar(session), limits=policy.limits, start=utcnow())
+        deadlines = [
+            (label, value)
+            for label, value in (("签收", due.ack_due), ("首次回应", due.response_due), ("办结", due.close_due))
+            if value is not None
+        ]
+    except ConfigurationError as exc:
+        deadline_error = exc.message
+    trial = {
+        "text": text,
+        "analysis": result,
+        "decision": decision,
+        "deadlines": deadlines,
+        "deadline_error": deadline_error,
+    }
     return _rules_page(request, session, user, trial=trial)
 
 

@@ -4,21 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
+from alerts import service as alert_service
+from alerts.flows import transition
 from alerts.lifecycle import TRANSITIONS
 from api.deps import SessionDep
 from core.models import User
 from core.types import Role
 from web import figures, queries
-from web.security import require_roles
+from web.pages import done
+from web.security import CsrfChecked, require_roles
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 DashboardUser = Annotated[User, require_roles(Role.leader, Role.admin, Role.duty)]
+SupervisorUser = Annotated[User, require_roles(*TRANSITIONS["escalate"].roles)]
 PERIODS = {"week": "本周", "month": "本月", "30d": "近30天"}
+
+
+def _percent(value: float | None) -> int | None:
+    return None if value is None else round(value * 100)
 
 
 @router.get("/dashboard")
@@ -29,22 +37,19 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
     span = figures.period_from(period)
     rows = figures.timeliness(session, period=span)
     trend = figures.weekly_trend(session)
-    categories = figures.category_counts(session, period=span)
+    categories = figures.category_figures(session, period=span)
     towns = figures.posts_per_town(session, period=span)
     overdue = queries.overdue_alerts(session, user=user)
+    sources = figures.source_health(session, crawled_only=True)
     chart_data = {
         "sections": {
             "names": [r.name for r in rows],
-            "ack": [
-                None if r.figures.ack_on_time_rate is None else round(r.figures.ack_on_time_rate * 100) for r in rows
-            ],
-            "close": [
-                None if r.figures.close_on_time_rate is None else round(r.figures.close_on_time_rate * 100)
-                for r in rows
-            ],
+            "ack": [_percent(r.figures.ack_on_time_rate) for r in rows],
+            "response": [_percent(r.figures.response_on_time_rate) for r in rows],
+            "close": [_percent(r.figures.close_on_time_rate) for r in rows],
         },
         "trend": {"weeks": trend.weeks, "opened": trend.opened, "closed": trend.closed, "onTime": trend.on_time},
-        "categories": {"names": [label for _, label, _ in categories], "counts": [n for *_, n in categories]},
+        "categories": {"names": [c.label for c in categories], "counts": [c.figures.alerts for c in categories]},
     }
     return render(
         request,
@@ -55,16 +60,31 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
             "span": span,
             "rows": rows,
             "all": figures.total(rows),
+            "columns": figures.FIGURE_COLUMNS,
             "trend": trend,
             "categories": categories,
             "towns": towns,
             "town_max": max([n for _, n, _ in towns] or [0]),
             "overdue": [(a, queries.next_due(a)) for a in overdue],
-            "sources": figures.source_health(session),
+            "sources": sources,
+            "blind": [h for h in sources if h.blind],
             "chart_data": chart_data,
-            # 督办 is an action of the lifecycle table once the alert workflow offers it.
-            "can_escalate": "escalate" in TRANSITIONS and user.role in TRANSITIONS["escalate"].roles,
+            "can_escalate": user.role in TRANSITIONS["escalate"].roles,
         },
         user=user,
         active="dashboard",
     )
+
+
+@router.post("/dashboard/escalate/{alert_id}", dependencies=[CsrfChecked])
+def escalate(
+    session: SessionDep,
+    user: SupervisorUser,
+    alert_id: int,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    """督办 an overdue case from the dashboard: the lifecycle's escalate action, logged with the note."""
+    alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
+    transition(session, alert=alert, actor=user, action="escalate", note=note)
+    session.commit()
+    return done("/dashboard", "escalate", "#overdue")

@@ -14,7 +14,15 @@ from core.models import Section, User
 from core.types import Role
 from web import figures, queries
 from web.reports.data import KINDS, Report, build_report
-from web.reports.export import case_rows, timeliness_rows, to_docx, to_xlsx
+from web.reports.export import (
+    CASE_HEADER,
+    CATEGORY_HEADER,
+    case_rows,
+    category_rows,
+    timeliness_tables,
+    to_docx,
+    to_xlsx,
+)
 from web.security import WebUser
 from web.templating import render
 
@@ -65,7 +73,10 @@ def reports_page(
             "kinds": KINDS,
             "query": query,
             "sections": queries.active_sections(session),
-            "timeliness": timeliness_rows(report),
+            "timeliness_tables": timeliness_tables(report),
+            "category_rows": category_rows(report),
+            "category_header": CATEGORY_HEADER,
+            "case_header": CASE_HEADER,
             "overdue_rows": case_rows(report.overdue),
             "late_rows": case_rows(report.late),
             "case_rows": case_rows(report.cases),

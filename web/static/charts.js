@@ -42,6 +42,7 @@
     yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
     series: [
       { name: "按时签收率", type: "bar", data: data.sections.ack, barMaxWidth: 28 },
+      { name: "按时回应率", type: "bar", data: data.sections.response || [], barMaxWidth: 28 },
       { name: "按时办结率", type: "bar", data: data.sections.close, barMaxWidth: 28 },
     ],
   });

@@ -1,0 +1,129 @@
+"""Admin: the duty roster calendar, the holiday years of the working-day calendar, try-a-text deadlines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.factories import make_user
+from tests.web.helpers import csrf_of, post_form, sign_in
+
+pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+
+
+def _user_id(username: str) -> int:
+    from tests.factories import get_user
+
+    return get_user(username).id
+
+
+def test_a_shift_assigned_shows_on_the_calendar(client: TestClient, people: None) -> None:
+    make_user("admin", "admin")
+    make_user("duty2", "duty")
+    sign_in(client, "admin")
+    page = client.get("/admin/roster?month=2025-10")
+    assert page.status_code == 200 and "2025年10月值班表" in page.text
+    assert "国庆节" in page.text  # holidays marked from the working-day calendar
+    response = post_form(
+        client,
+        "/admin/roster",
+        {
+            "day": "2025-10-01",
+            "start_time": "08:30",
+            "hours": "24",
+            "user_id": str(_user_id("duty")),
+            "backup_user_id": str(_user_id("duty2")),
+            "leader_id": str(_user_id("leader")),
+        },
+        page="/admin/roster?month=2025-10",
+    )
+    text = response.text  # type: ignore[attr-defined]
+    assert "已保存" in text
+    cell = text.split('data-day="2025-10-01"')[1].split("</td>")[0]
+    assert "shift holiday" in cell and "08:30起 24小时" in cell and "备班" in cell and "带班" in cell
+
+    from datetime import datetime
+
+    from alerts.roster import on_duty
+    from core.db import session_scope
+    from core.timeutil import local_zone
+
+    with session_scope() as session:
+        who = on_duty(session, at=datetime(2025, 10, 1, 12, 0, tzinfo=local_zone()))
+        assert who.user is not None and who.user.username == "duty"
+
+    same_person = post_form(
+        client,
+        "/admin/roster",
+        {"day": "2025-10-02", "user_id": str(_user_id("duty")), "backup_user_id": str(_user_id("duty"))},
+        page="/admin/roster?month=2025-10",
+    )
+    assert "值班员和备班人员不能是同一人" in same_person.text  # type: ignore[attr-defined]
+
+
+def test_a_rotation_fills_the_month_and_a_leader_cannot_edit_it(client: TestClient, people: None) -> None:
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    response = post_form(
+        client,
+        "/admin/roster/rotation",
+        {"start": "2025-10-06", "days": "3", "handover_at": "09:00", "user_ids": [str(_user_id("duty"))]},
+        page="/admin/roster?month=2025-10",
+    )
+    text = response.text  # type: ignore[attr-defined]
+    for day in ("2025-10-06", "2025-10-07", "2025-10-08"):
+        assert "09:00起" in text.split(f'data-day="{day}"')[1].split("</td>")[0]
+    assert "09:00起" not in text.split('data-day="2025-10-09"')[1].split("</td>")[0]
+    client.cookies.clear()
+    sign_in(client, "leader")
+    assert client.get("/admin/roster").status_code == 403
+
+
+def test_admin_enters_a_year_the_calendar_does_not_cover(client: TestClient, people: None) -> None:
+    from alerts.holidays import library_covers
+
+    year = next(y for y in range(date.today().year, 2200) if not library_covers(y))
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    page = client.get("/admin/holidays")
+    assert page.status_code == 200 and "未覆盖（需录入）" in page.text
+    bad = client.post(
+        "/admin/holidays",
+        data={"year": str(year), "days": f"{year}-10-01 放个假", "csrf": csrf_of(page.text)},
+    )
+    assert bad.status_code == 400 and "第 1 行无法识别" in bad.text
+    saved = post_form(
+        client,
+        "/admin/holidays",
+        {
+            "year": str(year),
+            "days": f"{year}-10-01~{year}-10-07 休 国庆节\n{year}-10-10 班 国庆节调休",
+            "notice": "国办发明电〔示例〕",
+        },
+        page=f"/admin/holidays?year={year}",
+    )
+    text = saved.text  # type: ignore[attr-defined]
+    assert "已保存" in text and "管理员录入" in text
+    assert f"{year}-10-01~{year}-10-07 休 国庆节" in text and "调休上班" in text
+
+    from alerts.service import work_calendar
+    from core.db import session_scope
+
+    with session_scope() as session:
+        calendar = work_calendar(session)
+        assert not calendar.is_workday(date(year, 10, 3)) and calendar.is_workday(date(year, 10, 10))
+
+
+def test_try_a_text_shows_the_deadlines_it_would_get(client: TestClient, people: None, trained_model: str) -> None:
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    response = post_form(
+        client,
+        "/admin/routing/try",
+        {"text": "柳河镇有一家养猪场天天往河里排粪水，臭得不行，请畜牧部门管一管"},
+        page="/admin/routing",
+    )
+    text = response.text  # type: ignore[attr-defined]
+    assert "规则「养殖污染」" in text and "若现在生成预警，时限：</strong>签收 " in text and "；办结 " in text
