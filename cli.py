@@ -129,7 +129,7 @@ def up(
 ) -> None:
     """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
     from core.migrate import upgrade
-    from core.tasks import enqueue
+    from core.tasks import embedded_worker_command, enqueue
     from nlp.registry import active_version, train_from_corpus
 
     setup_logging()
@@ -167,28 +167,7 @@ def up(
 
             with session_scope() as session:
                 seed_defaults(session)
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "core.tasks:celery_app",
-                    "worker",
-                    "--beat",
-                    "--pool",
-                    "threads",
-                    "--concurrency",
-                    "4",
-                    "--loglevel",
-                    "INFO",
-                    "--schedule",
-                    str(data_dir / "beat-schedule"),
-                ],
-                env=env,
-            )
-        )
+        children.append(subprocess.Popen(embedded_worker_command(schedule=data_dir / "beat-schedule"), env=env))
         children.append(
             subprocess.Popen(
                 [

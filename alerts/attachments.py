@@ -81,7 +81,7 @@ async def store_attachment(
             while chunk := await stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise InvalidInput(f"文件超过大小上限 {limit // (1024 * 1024)} MB", details={"field": "file"})
+                    raise InvalidInput(f"文件超过大小上限 {_size_text(limit)}", details={"field": "file"})
                 if len(head) < 16:
                     head += chunk[: 16 - len(head)]
                 digest.update(chunk)
@@ -115,3 +115,10 @@ async def store_attachment(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def _size_text(size: int) -> str:
+    """A byte count as people read it (0.5 MB, 20 MB, 800 KB)."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size / 1024:g} KB"

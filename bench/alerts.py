@@ -133,24 +133,10 @@ def store(title: str, text: str, index: int) -> tuple[int, float]:
 def start_worker() -> subprocess.Popen[bytes]:
     """The job runner exactly as `muqing up` starts it."""
     log = (DATA_DIR / "worker.log").open("wb")
+    from core.tasks import embedded_worker_command
+
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "core.tasks:celery_app",
-            "worker",
-            "--beat",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "4",
-            "--loglevel",
-            "WARNING",
-            "--schedule",
-            str(DATA_DIR / "beat-schedule"),
-        ],
+        embedded_worker_command(schedule=DATA_DIR / "beat-schedule", loglevel="WARNING"),
         cwd=ROOT,
         env={**os.environ},
         stdout=log,

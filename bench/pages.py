@@ -51,8 +51,19 @@ def main() -> None:
             ("production-staff", "staff", "production"),
         ):
             create_user(session, username=name, password=PASSWORD, role=role, section_code=section)
+    towns = ["柳河镇", "石桥镇", "白沙镇", "青禾街道", "城东街道", "城西街道"]
+    matters = [
+        "养猪场粪水直排河沟，臭味很大",
+        "养鸡场鸡粪堆在路边没人清理",
+        "有人半夜私宰生猪卖给饭店",
+        "路边扔了好几头死猪没人处理",
+        "菜市场猪肉没有检疫章",
+        "养牛场晚上噪音大臭味重",
+    ]
     for n in range(30):
-        make_alert(title=f"柳河镇第{n}号养猪场粪水直排河沟，臭味很大", url=f"https://bench.example.cn/{n}")
+        # Distinct matters: near-duplicate texts would be stored once, as reposts of the first.
+        title = f"{towns[n % 6]}{'东西南北中'[n // 6]}村{matters[(n + n // 6) % 6]}"
+        make_alert(title=title, url=f"https://bench.example.cn/{n}")
 
     print(f"{'page':<22}{'HTML gz':>10}{'assets gz':>11}{'total gz':>10}{'total raw':>11}{'512kbit/s':>11}")
     for username, paths in PAGES.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pwdlib import PasswordHash
@@ -10,11 +9,12 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import posts
 from core.config import get_settings
 from core.errors import AuthenticationFailed, InvalidInput, NotFound
 from core.models import Post, Section, Source, User
-from core.posts import ANALYZE_TOPIC, EvidenceIn, StoredPost
+
+# store_post lives with the rest of the storing rules; it is re-exported here for callers of core services.
+from core.posts import ANALYZE_TOPIC, EvidenceIn, StoredPost, store_post
 from core.types import Role
 
 # The test suite creates hundreds of users; cheap Argon2 parameters there, the library's defaults elsewhere.
@@ -24,7 +24,7 @@ _hasher = (
     else PasswordHash.recommended()
 )
 
-__all__ = ["ANALYZE_TOPIC", "EvidenceIn", "StoredPost"]
+__all__ = ["ANALYZE_TOPIC", "EvidenceIn", "StoredPost", "store_post"]
 
 
 def hash_password(password: str) -> str:
@@ -125,36 +125,6 @@ def ensure_source(
     source.title = title or source.title or name
     session.flush()
     return source
-
-
-def store_post(
-    session: Session,
-    *,
-    url: str | None,
-    title: str,
-    content: str,
-    source_id: int | None = None,
-    author: str | None = None,
-    published_at: datetime | None = None,
-    external_id: str | None = None,
-    engagement: dict[str, int | None] | None = None,
-    extra: dict[str, Any] | None = None,
-    evidence: EvidenceIn | None = None,
-) -> StoredPost:
-    """Store a post once (canonical URL, site id, near-duplicate text) and queue its analysis (core.posts)."""
-    return posts.store_post(
-        session,
-        url=url,
-        title=title,
-        content=content,
-        source_id=source_id,
-        author=author,
-        published_at=published_at,
-        external_id=external_id,
-        engagement=engagement,
-        extra=extra,
-        evidence=evidence,
-    )
 
 
 def get_post(session: Session, *, post_id: int) -> Post:

@@ -14,6 +14,8 @@ Jobs are routed by name to four queues; ``muqing worker --queues`` picks which o
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task, signals
@@ -149,6 +151,14 @@ def _forget_connections() -> None:
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
+
+
+def embedded_worker_command(*, schedule: Path | None = None, loglevel: str = "INFO") -> list[str]:
+    """The job runner of the embedded mode: one process, threads, with beat when given its schedule file."""
+    command = [sys.executable, "-m", "celery", "-A", "core.tasks:celery_app", "worker"]
+    if schedule is not None:
+        command += ["--beat", "--schedule", str(schedule)]
+    return [*command, "--pool", "threads", "--concurrency", "4", "--loglevel", loglevel]
 
 
 def broker_label(settings: Settings | None = None) -> str:

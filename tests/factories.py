@@ -33,6 +33,10 @@ def make_post(
     """
     with session_scope() as session:
         stored = store_post(session, url=url, title=title, content=f"{title}，请有关部门处理。")
+        if not stored.created:
+            raise ValueError(
+                f"make_post: {title!r} was stored before (post {stored.post.id}); give each post its own text"
+            )
         session.execute(delete(OutboxEvent).where(OutboxEvent.payload["post_id"].as_integer() == stored.post.id))
         session.add(
             Analysis(

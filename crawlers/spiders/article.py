@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -25,18 +24,14 @@ class ArticleSpider(SourceSpider):
         assert isinstance(self.source, ArticleSource)
         return self.source
 
-    async def start(self) -> Any:
+    def first_requests(self) -> Iterator[scrapy.Request | None]:
         urls = list(self.params.get("urls") or self.spec.start_urls)
         for url in urls:
             callback = self.parse_index if self.spec.links else self.parse_article
             if callback == self.parse_article and self.is_known(url) and not self.params.get("urls"):
                 self.count("seen")
                 continue
-            request = self.request(url, callback, kind="list" if self.spec.links else "page")
-            if request is not None:
-                yield request
-        for request in self.recheck_requests():
-            yield request
+            yield self.request(url, callback, kind="list" if self.spec.links else "page")
 
     def parse_index(self, response: Response) -> Iterator[scrapy.Request]:
         if not self.check_response(response):

@@ -233,6 +233,20 @@ class SourceSpider(scrapy.Spider):
             return True
         return False
 
+    # -- where a crawl begins ---------------------------------------------------------------------------
+
+    async def start(self) -> Any:
+        """The source's first requests, then the re-checks of recent posts."""
+        for request in self.first_requests():
+            if request is not None:
+                yield request
+        for request in self.recheck_requests():
+            yield request
+
+    def first_requests(self) -> Iterable[scrapy.Request | None]:
+        """The requests a crawl of this source starts from (None where a request was refused)."""
+        raise NotImplementedError
+
     # -- re-checks for deleted posts ------------------------------------------------------------------
 
     def recheck_requests(self) -> Iterator[scrapy.Request]:

@@ -70,13 +70,9 @@ class GovMailboxSpider(SourceSpider):
         assert isinstance(self.source, GovMailboxSource)
         return self.source
 
-    async def start(self) -> Any:
+    def first_requests(self) -> Iterator[scrapy.Request | None]:
         for url in self.spec.start_urls:
-            request = self.request(url, self.parse_list, cb_kwargs={"page": 1}, kind="list")
-            if request is not None:
-                yield request
-        for request in self.recheck_requests():
-            yield request
+            yield self.request(url, self.parse_list, cb_kwargs={"page": 1}, kind="list")
 
     def parse_list(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         if not self.check_response(response):

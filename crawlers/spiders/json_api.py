@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from scrapy import Request
 from scrapy.http import Response
 
 from crawlers.extract import as_text, json_path, parse_count
@@ -34,12 +35,8 @@ class JsonApiSpider(SourceSpider):
         assert isinstance(self.source, JsonApiSource)
         return self.source
 
-    async def start(self) -> Any:
-        request = self.page_request(0)
-        if request is not None:
-            yield request
-        for request in self.recheck_requests():
-            yield request
+    def first_requests(self) -> Iterator[Request | None]:
+        yield self.page_request(0)
 
     def page_request(self, index: int) -> Any:
         page = self.spec.first_page + index * self.spec.page_step

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import scrapy
 from scrapy.http import Response
@@ -25,13 +24,9 @@ class ListDetailSpider(SourceSpider):
         assert isinstance(self.source, ListDetailSource)
         return self.source
 
-    async def start(self) -> Any:
+    def first_requests(self) -> Iterator[scrapy.Request | None]:
         for url in self.spec.start_urls:
-            request = self.request(url, self.parse_list, cb_kwargs={"page": 1}, kind="list")
-            if request is not None:
-                yield request
-        for request in self.recheck_requests():
-            yield request
+            yield self.request(url, self.parse_list, cb_kwargs={"page": 1}, kind="list")
 
     def parse_list(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         if not self.check_response(response):

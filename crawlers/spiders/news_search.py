@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
+from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import extract_article, first_text
@@ -27,13 +28,9 @@ class NewsSearchSpider(SourceSpider):
         assert isinstance(self.source, NewsSearchSource)
         return self.source
 
-    async def start(self) -> Any:
+    def first_requests(self) -> Iterator[Request | None]:
         for keyword in self.spec.keywords:
-            request = self.results_request(keyword, 0)
-            if request is not None:
-                yield request
-        for request in self.recheck_requests():
-            yield request
+            yield self.results_request(keyword, 0)
 
     def results_request(self, keyword: str, page: int) -> Any:
         url = self.spec.search_url.replace("{keyword}", quote(keyword))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from scrapy import Request
 from scrapy.http import Response
 
 from crawlers.extract import element_text, first_text
@@ -34,12 +35,8 @@ class PeopleLiuyanSpider(SourceSpider):
         assert isinstance(self.source, PeopleLiuyanSource)
         return self.source
 
-    async def start(self) -> Any:
-        request = self.list_request("0", page=1)
-        if request is not None:
-            yield request
-        for request in self.recheck_requests():
-            yield request
+    def first_requests(self) -> Iterator[Request | None]:
+        yield self.list_request("0", page=1)
 
     def list_request(self, last_item: str, *, page: int) -> Any:
         return self.request(

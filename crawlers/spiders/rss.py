@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import feedparser
+from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import extract_article, html_to_text
@@ -40,13 +41,9 @@ class RssSpider(SourceSpider):
         assert isinstance(self.source, RssSource)
         return self.source
 
-    async def start(self) -> Any:
+    def first_requests(self) -> Iterator[Request | None]:
         for url in self.spec.start_urls:
-            request = self.request(url, self.parse_feed, kind="list")
-            if request is not None:
-                yield request
-        for request in self.recheck_requests():
-            yield request
+            yield self.request(url, self.parse_feed, kind="list")
 
     def parse_feed(self, response: Response) -> Iterator[Any]:
         if not self.check_response(response):

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from parsel import Selector
+from scrapy import Request
 from scrapy.http import Response
 
 from crawlers.extract import element_text, first_text
@@ -54,12 +55,8 @@ class TiebaSpider(SourceSpider):
         assert isinstance(self.source, TiebaSource)
         return self.source
 
-    async def start(self) -> Any:
-        request = self.list_request(0)
-        if request is not None:
-            yield request
-        for request in self.recheck_requests():
-            yield request
+    def first_requests(self) -> Iterator[Request | None]:
+        yield self.list_request(0)
 
     def list_request(self, page: int) -> Any:
         url = f"{self.spec.base_url}/f?kw={quote(self.spec.forum)}&ie=utf-8&pn={page * self.spec.page_size}"

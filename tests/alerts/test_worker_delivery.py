@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,21 +30,10 @@ def worker(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     reload_settings()
     env = {**os.environ, "MUQING_DATABASE_URL": db}
     log = (tmp_path / "worker.log").open("wb")
+    from core.tasks import embedded_worker_command
+
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "core.tasks:celery_app",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "4",
-            "--loglevel",
-            "INFO",
-        ],
+        embedded_worker_command(),
         cwd=ROOT,
         env=env,
         stdout=log,
