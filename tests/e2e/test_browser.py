@@ -289,9 +289,11 @@ def test_leadership_and_admin_pages(browser: Any, server: Server, phone: bool) -
     with session_scope() as session:  # the seeded news source has failed its last three crawls
         source = session.scalar(select(Source).where(Source.name == "county-news"))
         assert source is not None
+        source_page = f"/admin/sources/{source.id}"
         if not session.scalar(select(CrawlRun.id).where(CrawlRun.source_id == source.id).limit(1)):
             for _ in range(3):
-                session.add(CrawlRun(source_id=source.id, finished_at=utcnow(), status="failed", errors=1))
+                now = utcnow()
+                session.add(CrawlRun(source_id=source.id, started_at=now, finished_at=now, status="failed", errors=1))
     leader = Person(browser, server, "leader", phone=phone).sign_in()
     leader.open("/dashboard")
     assert "盲区警告：青禾新闻网" in leader.page.get_by_role("alert").first.inner_text()
@@ -314,7 +316,7 @@ def test_leadership_and_admin_pages(browser: Any, server: Server, phone: bool) -
         page.get_by_role("button", name="生成班次").click()
         page.wait_for_url(re.compile(r"done=saved"))
         assert page.locator("table.roster-cal .shift").filter(has_text="值班员小李").count() >= 1
-    for href in [*hrefs, "/intake"]:
+    for href in [*hrefs, source_page, "/intake"]:
         assert href
         response = admin.open(href)
         assert response is not None and response.status == 200, f"{href} answered {response and response.status}"

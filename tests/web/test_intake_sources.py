@@ -118,3 +118,38 @@ def test_preview_lists_items_parsed_from_a_local_site(client: TestClient, admin_
         assert session.query(Post).count() == 0
         source = session.get(Source, source_id)
         assert source is not None and source.last_crawl_at is None
+
+
+def test_source_page_lists_its_runs_with_reasons(client: TestClient, admin_user: None) -> None:
+    from core.db import session_scope
+    from core.models import CrawlRun
+    from core.timeutil import utcnow
+    from crawlers.service import sync_sources
+    from crawlers.sources import parse_source
+
+    spec = parse_source({"name": "feed", "title": "区政府网站", "kind": "rss", "start_urls": ["https://x.org/f"]})
+    with session_scope() as session:
+        source = sync_sources(session, specs=[spec])[0]
+        now = utcnow()
+        session.add(
+            CrawlRun(
+                source_id=source.id,
+                started_at=now,
+                finished_at=now,
+                status="failed",
+                requests=3,
+                errors=3,
+                stats={"errors": {"timeout": 3}},
+                error="没有抓到任何帖子，只有错误：timeout×3",
+            )
+        )
+        source.consecutive_failures = 1
+        source_id = source.id
+    sign_in(client, "admin-user")
+    listing = client.get("/admin/sources").text
+    assert f'href="/admin/sources/{source_id}"' in listing
+    page = client.get(f"/admin/sources/{source_id}")
+    assert page.status_code == 200
+    assert "区政府网站" in page.text and "超时×3" in page.text and "失败" in page.text
+    assert "start_urls" in page.text  # the definition as stored
+    assert client.get("/admin/sources/999999").status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import CrawlRun, Post, Source, User
 from core.types import Role
 from crawlers.health import MANUAL_SOURCE_NAMES
+from crawlers.health import source_health as crawler_health
 from crawlers.preview import Preview, preview_source
 from crawlers.sources import KINDS
 from web import figures
@@ -23,6 +25,8 @@ router = APIRouter(include_in_schema=False)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
 PREVIEW_ITEMS = 5
+RECENT_RUNS = 20
+RUN_LABELS = {"succeeded": "成功", "failed": "失败", "running": "进行中"}
 ERROR_LABELS = {
     "not_found": "页面不存在（404）",
     "server_error": "服务器错误",
@@ -75,6 +79,7 @@ def _sources_page(
             "preview": preview,
             "previewed": previewed,
             "error_labels": ERROR_LABELS,
+            "run_labels": RUN_LABELS,
             "tab": "sources",
         },
         user=user,
@@ -100,3 +105,32 @@ def preview(request: Request, session: SessionDep, user: AdminUser, source_id: i
     session.rollback()  # no transaction held while the child process fetches pages
     result = preview_source(config=config, limit=PREVIEW_ITEMS)
     return _sources_page(request, session, user, preview=result, previewed=session.get(Source, source_id))
+
+
+@router.get("/admin/sources/{source_id}")
+def source_page(request: Request, session: SessionDep, user: AdminUser, source_id: int) -> HTMLResponse:
+    """One source: its health, its definition and its latest crawl runs with drops and errors by reason."""
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"来源 {source_id} 不存在")
+    runs = session.scalars(
+        select(CrawlRun).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id.desc()).limit(RECENT_RUNS)
+    ).all()
+    posts = session.scalar(select(func.count()).select_from(Post).where(Post.source_id == source_id)) or 0
+    return render(
+        request,
+        "admin/source.html",
+        {
+            "source": source,
+            "health": crawler_health(session, source=source),
+            "definition": yaml.safe_dump(source.config, allow_unicode=True, sort_keys=False),
+            "runs": runs,
+            "posts": posts,
+            "previewable": previewable(source),
+            "error_labels": ERROR_LABELS,
+            "run_labels": RUN_LABELS,
+            "tab": "sources",
+        },
+        user=user,
+        active="admin",
+    )
