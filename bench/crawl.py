@@ -281,8 +281,7 @@ def main() -> None:
         f"peak memory {best['bare']['peak_rss_mib']} MiB\n"
         f"our full pipeline  : {best['ours']['pages_per_second']:7.1f} pages/s, "
         f"peak memory {best['ours']['peak_rss_mib']} MiB + writer process "
-        f"{best['ours']['children_peak_rss_mib']} MiB\n"
-        f"                     ({best['ours']['stored']} posts, {best['ours']['snapshots']} evidence snapshots on SQLite)\n"
+        f"{best['ours']['children_peak_rss_mib']} MiB ({best['ours']['stored']} posts, {best['ours']['snapshots']} evidence snapshots on SQLite)\n"
         f"ratio ours / bare  : {ratio:.2f} (target >= 0.80)"
     )
 
