@@ -1,16 +1,12 @@
 """Store items as Posts with their evidence, off the reactor thread, in small batches.
 
-Parsing runs on the reactor thread. Storing (normalising, signatures, compression, SQL) runs in a writer
-process of its own, so it uses a second core instead of taking turns with parsing for the interpreter
-lock; a thread hands it each batch and waits. A batch is one transaction, retried one post per savepoint
-when another crawl stored one of its URLs meanwhile, so a failing post loses only itself.
+Parsing runs on the reactor thread; database writes run in one worker thread, a batch per transaction
+with a savepoint per item, so a failing item loses only itself and the crawl never waits on the disk.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -19,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from twisted.internet import defer, task, threads
 from twisted.python.threadpool import ThreadPool
 
-from core.db import dispose_engines, session_scope
+from core.db import session_scope
 from core.models import Source
 from core.outbox import PENDING_FLAG
 from core.posts import EvidenceIn, PostIn, store_many
@@ -45,18 +41,12 @@ class StorePipeline(Pipeline):
         self._waiters: list[defer.Deferred[None]] = []
         self._source_id: int | None = None
         self._pool: ThreadPool | None = None
-        self._writer: ProcessPoolExecutor | None = None
         self._loop: task.LoopingCall | None = None
 
     def open_spider(self) -> None:
         spider = self.spider
         with session_scope() as session:
             self._source_id = session.scalar(select(Source.id).where(Source.name == spider.source.name))
-        # Forked now, before the crawl starts its threads; the child only stores, on connections of its own.
-        self._writer = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=dispose_engines
-        )
-        self._writer.submit(int).result()
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="muqing-store")
         self._pool.start()
         self._loop = task.LoopingCall(self._flush)
@@ -81,8 +71,6 @@ class StorePipeline(Pipeline):
         finally:
             if self._pool is not None:
                 self._pool.stop()
-            if self._writer is not None:
-                self._writer.shutdown(wait=True)
 
     def _flush(self) -> None:
         if not self._pending or self._pool is None:
@@ -109,13 +97,36 @@ class StorePipeline(Pipeline):
         log.error("storing a batch of %d posts failed: %s", size, failure.getTraceback())
 
     def _write(self, batch: list[PostItem]) -> None:
-        assert self._writer is not None
-        outcomes = self._writer.submit(store_batch, [self._post_in(item) for item in batch]).result()
-        for outcome in outcomes:
+        stats = self.crawler.stats
+        posts = [self._post_in(item) for item in batch]
+        try:
+            with session_scope() as session:
+                outcomes = store_many(session, posts=posts)
+                # The parent relays the outbox and syncs search once the crawl ends, off the crawl's path.
+                session.info.pop(PENDING_FLAG, None)
+                take_written_flag(session)
+        except IntegrityError:
+            # Another crawl stored one of these URLs meanwhile: store one by one, each in its own savepoint.
+            outcomes = self._write_one_by_one(posts)
+        for outcome, _post_id in outcomes:
             key = {"created": "stored", "known": "already_known", "linked": "linked"}.get(
                 outcome, "errors/store_failed"
             )
-            self.crawler.stats.inc_value(f"muqing/{key}")
+            stats.inc_value(f"muqing/{key}")
+
+    def _write_one_by_one(self, posts: list[PostIn]) -> list[tuple[str, int | None]]:
+        outcomes: list[tuple[str, int | None]] = []
+        with session_scope() as session:
+            for post in posts:
+                try:
+                    with session.begin_nested():
+                        outcomes += store_many(session, posts=[post])
+                    session.info.pop(PENDING_FLAG, None)
+                    take_written_flag(session)
+                except Exception as exc:  # one bad post must not lose the others; counted and logged
+                    log.error("could not store %s: %s", post.url, exc, exc_info=True)
+                    outcomes.append(("failed", None))
+        return outcomes
 
     def _post_in(self, item: PostItem) -> PostIn:
         evidence = item.evidence
@@ -142,32 +153,3 @@ class StorePipeline(Pipeline):
             else None,
             keep_fragment=item.keep_fragment,
         )
-
-
-def store_batch(posts: list[PostIn]) -> list[str]:
-    """Store a batch in one transaction (in the writer process); the outcome of each post, in order."""
-    try:
-        with session_scope() as session:
-            outcomes = [outcome for outcome, _post_id in store_many(session, posts=posts)]
-            # The parent relays the outbox and syncs search once the crawl ends, off the crawl's path.
-            session.info.pop(PENDING_FLAG, None)
-            take_written_flag(session)
-        return outcomes
-    except IntegrityError:
-        # Another crawl stored one of these URLs meanwhile: store one by one, each in its own savepoint.
-        return _store_one_by_one(posts)
-
-
-def _store_one_by_one(posts: list[PostIn]) -> list[str]:
-    outcomes: list[str] = []
-    with session_scope() as session:
-        for post in posts:
-            try:
-                with session.begin_nested():
-                    outcomes += [outcome for outcome, _post_id in store_many(session, posts=[post])]
-                session.info.pop(PENDING_FLAG, None)
-                take_written_flag(session)
-            except Exception as exc:  # one bad post must not lose the others; counted and logged
-                log.error("could not store %s: %s", post.url, exc, exc_info=True)
-                outcomes.append("failed")
-    return outcomes
