@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -236,6 +238,9 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    # Grandchildren (the scheduler inside the job runner, a crawl in progress) are noted first: once their
+    # parent exits they are re-parented and could outlive us unseen.
+    grandchildren = _descendants(os.getpid()) - {child.pid for child in children}
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
@@ -246,6 +251,41 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+    while grandchildren and time.monotonic() < deadline + 5:
+        grandchildren = {pid for pid in grandchildren if _running(pid)}
+        time.sleep(0.1)
+    for pid in grandchildren:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """The process exists and has not ended (a zombie has ended; only its exit status is left)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below ``root`` (Linux /proc; elsewhere none, and children are stopped one by one)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name may hold spaces and parentheses: the fields after the last ")" are fixed.
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.parent.name)] = int(fields[1])
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended while we looked
+    found: set[int] = set()
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                found.add(pid)
+                frontier.append(pid)
+    return found
 
 
 @app.command()
