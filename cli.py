@@ -203,21 +203,26 @@ def up(
 
 def _demo_site_port(port: int) -> int:
     """MUQING_DEMO_SITE_PORT, else the port after the web port when free, so a second run finds the same posts."""
-    import socket
-
     configured = get_settings().demo_site_port
     if configured:
         return configured
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port + 1))
-        except OSError:
-            return 0  # any free port: the posts then get new URLs, and the crawler's text signature links them
-    return port + 1
+    # Else any free port: the posts then get new URLs, and the crawler's text signature links them.
+    return port + 1 if _bind_error("127.0.0.1", port + 1) is None else 0
 
 
 def _check_port_free(host: str, port: int) -> None:
+    error = _bind_error(host, port)
+    if error is not None:
+        typer.secho(
+            f"错误：端口 {host}:{port} 已被占用（{error.strerror}），请设置 MUQING_PORT 换一个端口",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1) from error
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why ``host:port`` cannot be listened on, or None when it is free."""
     import socket
 
     with socket.socket() as probe:
@@ -225,16 +230,8 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            typer.secho(
-                f"错误：端口 {host}:{port} 已被占用（{exc.strerror}），请设置 MUQING_PORT 换一个端口",
-                fg=typer.colors.RED,
-                err=True,
-            )
-            raise typer.Exit(code=1) from exc
-
-
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+            return exc
+    return None
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
@@ -259,30 +256,36 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _running(pid: int) -> bool:
     """The process exists and has not ended (a zombie has ended; only its exit status is left)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return _stat(pid)[0] != "Z"
     except (OSError, IndexError):
         return False
 
 
 def _descendants(root: int) -> set[int]:
     """Every process below ``root`` (Linux /proc; elsewhere none, and children are stopped one by one)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").glob("[0-9]*/stat"):
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
-            # The command name may hold spaces and parentheses: the fields after the last ")" are fixed.
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-            parents[int(entry.parent.name)] = int(fields[1])
+            children.setdefault(int(_stat(entry.name)[1]), []).append(int(entry.name))
         except (OSError, IndexError, ValueError):
             continue  # a process that ended while we looked
     found: set[int] = set()
     frontier = [root]
     while frontier:
-        parent = frontier.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in found:
+        for pid in children.get(frontier.pop(), []):
+            if pid not in found:
                 found.add(pid)
                 frontier.append(pid)
     return found

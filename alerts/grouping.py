@@ -38,14 +38,6 @@ class GroupMatch:
     reasons: list[str]
 
 
-def heat_of(posts: list[Post]) -> float:
-    """How hot a matter is: one per post plus its spread (reposts weigh most)."""
-    total = 0.0
-    for post in posts:
-        total += 1 + (post.reposts or 0) / 10 + (post.comments or 0) / 20 + (post.likes or 0) / 100
-    return round(total, 2)
-
-
 def find_group(session: Session, *, post: Post, analysis: Analysis, now: datetime | None = None) -> GroupMatch | None:
     """The open alert on the same matter as ``post`` with the best score, if any reaches the threshold."""
     settings = get_setting(session, key="grouping")
@@ -99,8 +91,12 @@ def _first_posts(session: Session, *, alert_ids: list[int]) -> list[tuple[int, P
     return [(alert_id, post) for alert_id, post in pairs]
 
 
-def _totals(session: Session, *, alert_id: int) -> tuple[int, float, int]:
-    """Posts, heat (as ``heat_of``) and reposts of an alert, counted by the database."""
+def refresh_heat(session: Session, *, alert: Alert) -> tuple[int, int]:
+    """Set how hot a case is (one per post plus its spread, reposts weighing most); returns posts and reposts.
+
+    Counted by the database: a hot case may hold hundreds of posts.
+    """
+    session.flush()
     row = session.execute(
         select(
             func.count(Post.id),
@@ -116,9 +112,10 @@ def _totals(session: Session, *, alert_id: int) -> tuple[int, float, int]:
             func.coalesce(func.sum(func.coalesce(Post.reposts, 0)), 0),
         )
         .join(AlertPost, AlertPost.post_id == Post.id)
-        .where(AlertPost.alert_id == alert_id)
+        .where(AlertPost.alert_id == alert.id)
     ).one()
-    return int(row[0]), round(float(row[1]), 2), int(row[2])
+    alert.heat = round(float(row[1]), 2)
+    return int(row[0]), int(row[2])
 
 
 def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Analysis) -> Alert:
@@ -132,7 +129,7 @@ def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Ana
     session.flush()
     # Neither the links nor the count are loaded again here: a hot case holds many posts.
     session.expire(alert, ["post_count", "links"])
-    count, alert.heat, _ = _totals(session, alert_id=alert.id)
+    count, _ = refresh_heat(session, alert=alert)
     record_event(
         session,
         alert=alert,
@@ -193,8 +190,7 @@ def check_growth(session: Session, *, alert: Alert, now: datetime | None = None)
     settings = get_setting(session, key="grouping")
     now = now or utcnow()
     target = str(settings.get("raise_to", "较大"))
-    session.flush()
-    count, alert.heat, total = _totals(session, alert_id=alert.id)
+    count, total = refresh_heat(session, alert=alert)
     window = timedelta(minutes=float(settings.get("repost_window_minutes", 60)))
     history = _repost_history(alert, total, now, window)
     if count >= int(settings.get("raise_at_posts", 3)):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
 from alerts.deadlines import apply_deadlines
-from alerts.grouping import check_growth, find_group, heat_of, join_group
+from alerts.grouping import check_growth, find_group, join_group, refresh_heat
 from alerts.lifecycle import INFO_REQUEST, SEVERITIES, Status
 from alerts.models import Alert, AlertCoSection, AlertPost
 from alerts.roster import on_duty
@@ -72,8 +72,7 @@ def open_alert(
     session.add(alert)
     alert.links.append(AlertPost(post=post, reason=reason, added_at=utcnow()))
     alert.co_sections.extend(AlertCoSection(section_id=section_id) for section_id in decision.co_section_ids)
-    alert.heat = heat_of([post])
-    session.flush()
+    refresh_heat(session, alert=alert)
     apply_deadlines(session, alert=alert)
     record_event(
         session,

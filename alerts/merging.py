@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
-from alerts.grouping import heat_of
+from alerts.grouping import refresh_heat
 from alerts.intake import open_alert
 from alerts.lifecycle import LIVE_STATUSES, OPEN_STATUSES, STATUS_LABELS, Status
 from alerts.models import Alert, AlertCoSection, AlertPost
@@ -45,7 +45,7 @@ def merge_handler(session: Session, alert: Alert, actor: User, given: ActionInpu
             existing.add(section_id)
     alert.merged_into_id = target.id
     session.flush()
-    target.heat = heat_of(target.posts)
+    refresh_heat(session, alert=target)
     data = {"target_alert_id": target.id, "post_ids": moved}
 
     def absorbed() -> None:
@@ -122,8 +122,8 @@ def move_post(
         )
     session.flush()
     session.refresh(alert)
-    alert.heat = heat_of(alert.posts)
-    target.heat = heat_of(target.posts)
+    refresh_heat(session, alert=alert)
+    refresh_heat(session, alert=target)
     record_event(
         session,
         alert=alert,

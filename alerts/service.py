@@ -90,7 +90,8 @@ def seed_defaults(session: Session, *, path: Path = DEFAULTS_FILE) -> None:
 
 def get_setting(session: Session, *, key: str) -> dict[str, Any]:
     """A settings group: the defaults file's values overlaid with what the admin saved."""
-    value = copy.deepcopy((load_defaults().get("settings") or {}).get(key, {}))
+    defaults = _parsed_defaults(DEFAULTS_FILE, DEFAULTS_FILE.stat().st_mtime_ns)
+    value = copy.deepcopy((defaults.get("settings") or {}).get(key, {}))
     row = session.get(AlertSetting, key)
     if row is not None:
         value.update(row.value or {})
