@@ -20,11 +20,13 @@ from alerts.deadlines import change_severity
 from alerts.lifecycle import OPEN_STATUSES
 from alerts.models import Alert, AlertPost
 from alerts.service import get_setting
+from core.db import transaction_cache
 from core.models import Analysis, Post
 from core.similarity import Matter, compare, matter_from_rows
 from core.timeutil import isoformat_local, utcnow
 
 RANK = {"一般": 1, "较大": 2, "重大": 3}
+OPEN_VALUES = [status.value for status in OPEN_STATUSES]
 POSTS_COMPARED = 5
 CANDIDATES = 300
 
@@ -45,30 +47,60 @@ def find_group(session: Session, *, post: Post, analysis: Analysis, now: datetim
         return None
     now = now or utcnow()
     since = now - timedelta(hours=float(settings.get("window_hours", 168)))
-    candidates = {
+    mine = matter_from_rows(post, analysis)
+    threshold = float(settings.get("threshold", 0.6))
+    best: GroupMatch | None = None
+    for alert, matters in _candidates(session, category=analysis.category, since=since).values():
+        # Checked again here: a case in the remembered candidates may have closed or moved meanwhile.
+        if alert.status not in OPEN_VALUES or alert.category != analysis.category or alert.opened_at < since:
+            continue
+        for other in matters:
+            match = compare(mine, other, threshold=threshold)
+            if match.same and (best is None or match.score > best.score):
+                best = GroupMatch(alert=alert, score=match.score, reasons=match.reasons)
+    return best
+
+
+def _candidates(session: Session, *, category: str, since: datetime) -> dict[int, tuple[Alert, list[Matter]]]:
+    # The open cases of a category with the matters of their first posts, read once per transaction: a job
+    # raising a burst of posts compares each with the same cases (``remember`` keeps the list current).
+    cache = transaction_cache(session, "grouping-candidates")
+    remembered = cache.get(category)
+    if remembered is not None and remembered[0] <= since:
+        return remembered[1]
+    alerts = {
         alert.id: alert
         for alert in session.scalars(
             select(Alert)
             .where(
-                Alert.status.in_([s.value for s in OPEN_STATUSES]),
+                Alert.status.in_(OPEN_VALUES),
                 Alert.kind == "complaint",
                 # Two sections would own two categories: even a near-duplicate of another category stays apart.
-                Alert.category == analysis.category,
+                Alert.category == category,
                 Alert.opened_at >= since,
             )
             .order_by(Alert.id.desc())
             .limit(CANDIDATES)
         )
     }
-    mine = matter_from_rows(post, analysis)
-    threshold = float(settings.get("threshold", 0.6))
-    best: GroupMatch | None = None
-    for alert_id, other_post in _first_posts(session, alert_ids=list(candidates)):
-        other: Matter = matter_from_rows(other_post, other_post.analysis)
-        match = compare(mine, other, threshold=threshold)
-        if match.same and (best is None or match.score > best.score):
-            best = GroupMatch(alert=candidates[alert_id], score=match.score, reasons=match.reasons)
-    return best
+    found: dict[int, tuple[Alert, list[Matter]]] = {alert_id: (alert, []) for alert_id, alert in alerts.items()}
+    for alert_id, other_post in _first_posts(session, alert_ids=list(alerts)):
+        found[alert_id][1].append(matter_from_rows(other_post, other_post.analysis))
+    cache[category] = (since, found)
+    return found
+
+
+def remember(session: Session, *, alert: Alert, post: Post, analysis: Analysis | None) -> None:
+    """Keep this transaction's remembered candidates current after ``post`` opened or joined ``alert``."""
+    remembered = transaction_cache(session, "grouping-candidates").get(alert.category)
+    if remembered is None or alert.kind != "complaint":
+        return
+    found = remembered[1]
+    if alert.id not in found:
+        found[alert.id] = (alert, [])
+    matters = found[alert.id][1]
+    if len(matters) < POSTS_COMPARED:
+        matters.append(matter_from_rows(post, analysis))
 
 
 def _first_posts(session: Session, *, alert_ids: list[int]) -> list[tuple[int, Post]]:
@@ -127,9 +159,11 @@ def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Ana
         AlertPost(alert_id=alert.id, post=post, reason=f"同一事项：{why}", added_at=now, score=round(match.score, 3))
     )
     session.flush()
+    remember(session, alert=alert, post=post, analysis=analysis)
     # Neither the links nor the count are loaded again here: a hot case holds many posts.
     session.expire(alert, ["post_count", "links"])
-    count, _ = refresh_heat(session, alert=alert)
+    counted = refresh_heat(session, alert=alert)
+    count = counted[0]
     record_event(
         session,
         alert=alert,
@@ -148,7 +182,7 @@ def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Ana
     )
     if RANK.get(analysis.severity, 0) > RANK.get(alert.severity, 0):
         raise_severity(session, alert=alert, to=analysis.severity, why=f"新帖研判为「{analysis.severity}」")
-    check_growth(session, alert=alert, now=now)
+    check_growth(session, alert=alert, now=now, counted=counted)
     return alert
 
 
@@ -183,14 +217,19 @@ def _repost_history(alert: Alert, total: int, now: datetime, window: timedelta) 
     return history
 
 
-def check_growth(session: Session, *, alert: Alert, now: datetime | None = None) -> bool:
-    """Raise the severity when the case holds enough posts or its reposts grew fast; True when raised."""
+def check_growth(
+    session: Session, *, alert: Alert, now: datetime | None = None, counted: tuple[int, int] | None = None
+) -> bool:
+    """Raise the severity when the case holds enough posts or its reposts grew fast; True when raised.
+
+    ``counted`` is the (posts, reposts) that ``refresh_heat`` has just returned, saving a second count.
+    """
     if alert.status not in {s.value for s in OPEN_STATUSES}:
         return False
     settings = get_setting(session, key="grouping")
     now = now or utcnow()
     target = str(settings.get("raise_to", "较大"))
-    count, total = refresh_heat(session, alert=alert)
+    count, total = counted if counted is not None else refresh_heat(session, alert=alert)
     window = timedelta(minutes=float(settings.get("repost_window_minutes", 60)))
     history = _repost_history(alert, total, now, window)
     if count >= int(settings.get("raise_at_posts", 3)):

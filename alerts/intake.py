@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
 from alerts.deadlines import apply_deadlines
-from alerts.grouping import check_growth, find_group, join_group, refresh_heat
+from alerts.grouping import check_growth, find_group, join_group, refresh_heat, remember
 from alerts.lifecycle import INFO_REQUEST, SEVERITIES, Status
 from alerts.models import Alert, AlertCoSection, AlertPost
 from alerts.roster import on_duty
@@ -90,6 +90,7 @@ def open_alert(
         },
         at=now if opened_at is None else utcnow(),
     )
+    remember(session, alert=alert, post=post, analysis=post.analysis)
     return alert
 
 

@@ -18,6 +18,7 @@ from alerts.lifecycle import OPEN_STATUSES
 from alerts.models import Alert, AlertCoSection, AlertPost, Extension, FollowUp, Response, RoutingRule, SlaPolicy
 from alerts.sla import WorkCalendar, parse_office_hours
 from core.config import get_settings
+from core.db import transaction_cache
 from core.errors import ConfigurationError, InvalidInput, NotFound
 from core.models import User
 from core.service import ensure_section, get_section_by_code
@@ -90,11 +91,14 @@ def seed_defaults(session: Session, *, path: Path = DEFAULTS_FILE) -> None:
 
 def get_setting(session: Session, *, key: str) -> dict[str, Any]:
     """A settings group: the defaults file's values overlaid with what the admin saved."""
+    # Read once per transaction: a burst of alerts raised in one job asks for the same groups again and again.
+    saved: dict[str, dict[str, Any]] = transaction_cache(session, "alert-settings")
+    if key not in saved:
+        row = session.get(AlertSetting, key)
+        saved[key] = dict(row.value or {}) if row is not None else {}
     defaults = _parsed_defaults(DEFAULTS_FILE, DEFAULTS_FILE.stat().st_mtime_ns)
     value = copy.deepcopy((defaults.get("settings") or {}).get(key, {}))
-    row = session.get(AlertSetting, key)
-    if row is not None:
-        value.update(row.value or {})
+    value.update(copy.deepcopy(saved[key]))
     return value
 
 
@@ -112,6 +116,7 @@ def save_setting(session: Session, *, key: str, value: dict[str, Any]) -> dict[s
         session.add(row)
     row.value = {**(row.value or {}), **value}
     session.flush()
+    transaction_cache(session, "alert-settings").pop(key, None)
     return get_setting(session, key=key)
 
 

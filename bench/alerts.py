@@ -144,6 +144,15 @@ def start_worker() -> subprocess.Popen[bytes]:
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def summary(latencies: list[float]) -> tuple[float, float]:
     ordered = sorted(latencies)
     return statistics.median(ordered), ordered[max(int(0.95 * len(ordered) + 0.999) - 1, 0)]
@@ -188,9 +197,11 @@ def main() -> None:
             if not receiver.wait([post_id], timeout=60):
                 raise SystemExit("a single post was not delivered within 60 s")
             singles.append(receiver.arrived[post_id] - stored)
+        cpu_before, started = cpu_seconds(worker.pid), time.perf_counter()
         burst = [store(title, text, index=i) for i, (title, text) in enumerate(corpus[: args.posts])]
         spread = burst[-1][1] - burst[0][1]
         delivered = receiver.wait([p for p, _ in burst], timeout=600)
+        worker_cpu, wall = cpu_seconds(worker.pid) - cpu_before, time.perf_counter() - started
         latencies = [receiver.arrived[p] - t for p, t in burst if p in receiver.arrived]
     finally:
         worker.terminate()
@@ -206,6 +217,10 @@ def main() -> None:
         f"burst of {len(burst)} posts stored in {spread:.2f} s: delivered {len(latencies)}"
         f"{'' if delivered else ' (some missing after 600 s)'}; p50 {p50:.3f} s ({p50 / base50:.1f}× baseline), "
         f"p95 {p95:.3f} s ({p95 / base50:.1f}× baseline); target p95 ≤ 1 s: {'met' if p95 <= 1 else 'not met'}"
+    )
+    print(
+        f"burst took {wall:.2f} s from the first post stored to the last webhook; the job runner used "
+        f"{worker_cpu:.2f} s of CPU, {1000 * worker_cpu / max(len(burst), 1):.1f} ms per post"
     )
 
 

@@ -15,6 +15,8 @@ from core.config import get_settings
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
+_CACHE_PREFIX = "muqing_cache:"
+_CACHE_DEPENDS = "muqing_cache_depends"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,6 +83,36 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def transaction_cache(session: Session, name: str, *, depends_on: tuple[type, ...] = ()) -> dict[Any, Any]:
+    """A dict that lives as long as the session's current transaction: for reads repeated within one job.
+
+    It is emptied when the session flushes a change to an instance of ``depends_on``.
+    """
+    key = _CACHE_PREFIX + name
+    if depends_on:
+        session.info.setdefault(_CACHE_DEPENDS, {})[key] = depends_on
+    return session.info.setdefault(key, {})
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed(session: Session, _context: Any) -> None:
+    depends: dict[str, tuple[type, ...]] = session.info.get(_CACHE_DEPENDS) or {}
+    if not depends:
+        return
+    changed = [*session.new, *session.dirty, *session.deleted]
+    for key, types in depends.items():
+        if any(isinstance(instance, types) for instance in changed):
+            session.info.pop(key, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction_caches(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        for key in [key for key in session.info if isinstance(key, str) and key.startswith(_CACHE_PREFIX)]:
+            del session.info[key]
+        session.info.pop(_CACHE_DEPENDS, None)
 
 
 def dispose_engines() -> None:

@@ -14,6 +14,7 @@ writes through the outbox also records them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,8 +25,9 @@ from sqlalchemy.orm import Session
 import core.search.changes  # noqa: F401 - registers the search-outbox change tracking
 from core.config import get_settings
 from core.db import session_scope
+from core.errors import MuqingError
 from core.models import OutboxEvent
-from core.tasks import broker_label, enqueue
+from core.tasks import broker_label, celery_app, completed_in_job, enqueue
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 PENDING_FLAG = "muqing_outbox_pending"
 MAX_ATTEMPTS = 10
 KEEP_COMPLETED = timedelta(days=7)
+# How many waiting events of its topic one job takes on besides its own: a burst is worked through in a few
+# transactions instead of one per event, while one transaction stays short enough not to stall other writers.
+BATCH = 50
+_drained: set[str] = set()
 
 
 def add_event(session: Session, *, topic: str, payload: dict[str, Any]) -> OutboxEvent:
@@ -52,39 +58,62 @@ def _due() -> ColumnElement[bool]:
     )
 
 
+def drained_topic(topic: str) -> str:
+    """Declare that the jobs of ``topic`` drain it (see ``drain``); returns the topic."""
+    _drained.add(topic)
+    return topic
+
+
 def relay(*, limit: int = 500, retry: bool = True) -> int:
     """Send due outbox events (never sent, or sent and not completed within the lease); returns how many."""
+    # The task modules declare which topics drain; they must be loaded before the events are grouped.
+    celery_app.loader.import_default_modules()
+    oldest_due = select(OutboxEvent.id).where(_due()).order_by(OutboxEvent.id).limit(limit).scalar_subquery()
     with session_scope() as session:
-        ids = list(session.scalars(select(OutboxEvent.id).where(_due()).order_by(OutboxEvent.id).limit(limit)))
-    if not ids:
-        return 0
-    with session_scope() as session:
-        claimed: list[tuple[int, str, dict[str, Any]]] = [
-            (row[0], row[1], row[2])
+        claimed = sorted(
+            (row[0], row[1], row[2], row[3] == 1 and row[4] is None)
             for row in session.execute(
                 update(OutboxEvent)
-                .where(OutboxEvent.id.in_(ids), _due())
+                .where(OutboxEvent.id.in_(oldest_due), _due())
                 .values(dispatched_at=utcnow(), attempts=OutboxEvent.attempts + 1)
-                .returning(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload)
+                .returning(
+                    OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload, OutboxEvent.attempts, OutboxEvent.last_error
+                )
             )
-        ]
-    claimed.sort()
+        )
+    jobs = _jobs(claimed)
     sent = 0
-    for position, (event_id, topic, payload) in enumerate(claimed):
+    for position, (event_id, topic, payload, covered) in enumerate(jobs):
         try:
             enqueue(topic, retry=retry, outbox_event_id=event_id, **payload)
         except BrokerError as exc:
-            # The queue is down: put back this event and every one not yet tried; the next relay resends.
-            waiting = [row[0] for row in claimed[position:]]
+            # The queue is down: put back these events and every one not yet tried; the next relay resends.
+            waiting = [covered_id for job in jobs[position:] for covered_id in job[3]]
             log.warning("job queue %s unavailable, %d outbox events wait: %s", broker_label(), len(waiting), exc)
             _unclaim(waiting, error=f"job queue {broker_label()} unavailable: {exc}", refund=True)
             break
         except Exception as exc:
             log.exception("outbox event %s (%s) failed", event_id, topic)
-            _unclaim([event_id], error=f"{type(exc).__name__}: {exc}", refund=False)
+            _unclaim(covered, error=f"{type(exc).__name__}: {exc}", refund=False)
             continue
-        sent += 1
+        sent += len(covered)
     return sent
+
+
+def _jobs(claimed: list[tuple[int, str, dict[str, Any], bool]]) -> list[tuple[int, str, dict[str, Any], list[int]]]:
+    # One job per event, except first sends of a drained topic: one job per BATCH + 1 of them, since each
+    # job drains BATCH waiting events besides its own. A resent event (lost or failed before) gets its own job.
+    jobs: list[tuple[int, str, dict[str, Any], list[int]]] = []
+    open_chunk: dict[str, list[int]] = {}
+    for event_id, topic, payload, first_send in claimed:
+        chunk = open_chunk.get(topic)
+        if first_send and topic in _drained and chunk is not None and len(chunk) <= BATCH:
+            chunk.append(event_id)
+            continue
+        jobs.append((event_id, topic, payload, [event_id]))
+        if first_send and topic in _drained:
+            open_chunk[topic] = jobs[-1][3]
+    return jobs
 
 
 def _unclaim(ids: list[int], *, error: str, refund: bool) -> None:
@@ -110,6 +139,126 @@ def mark_failed(event_id: int, *, error: str) -> None:
     """Record why the job sent for ``event_id`` failed (it is sent again after the lease)."""
     with session_scope() as session:
         session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(last_error=error[:2000]))
+
+
+def drain(
+    session: Session,
+    *,
+    topic: str,
+    own: dict[str, Any] | None,
+    own_event_id: int | None,
+    handle: Callable[[Session, dict[str, Any]], object],
+    limit: int = BATCH,
+) -> int:
+    """Do a job's own work and that of other events of ``topic`` still waiting, in the caller's transaction.
+
+    Returns how many waiting events were done besides the job's own. Each is marked completed in the same
+    transaction as its work, so its own job, arriving later, finds nothing to do. The job's own work runs
+    first and its errors propagate; a waiting event that fails is rolled back to its savepoint and handed back
+    to the relay, which sends it in a job of its own that reports the error.
+    """
+    if own_event_id is not None:
+        mine = select(OutboxEvent.completed_at).where(OutboxEvent.id == own_event_id)
+        if session.get_bind().dialect.name == "postgresql":
+            # Waits for a batch that took this event to commit, so the work is never done twice at once.
+            mine = mine.with_for_update()
+        if session.execute(mine).scalar_one_or_none() is not None:
+            own = None
+    if own is not None:
+        handle(session, own)
+    done = [own_event_id] if own_event_id is not None and own is not None else []
+    extra = 0
+    for event_id, payload in waiting_events(session, topic=topic, exclude=own_event_id, limit=limit):
+        try:
+            with session.begin_nested():
+                handle(session, payload)
+        except Exception as exc:
+            # Not this job's own work: one broken event must not fail every batch that meets it.
+            log.warning(
+                "outbox event %s (%s) failed in a batch, handed to a job of its own: %s",
+                event_id,
+                topic,
+                exc,
+                exc_info=not isinstance(exc, MuqingError),
+            )
+            hand_back(session, event_ids=[event_id], error=f"{type(exc).__name__}: {exc}")
+            continue
+        done.append(event_id)
+        extra += 1
+    complete_events(session, event_ids=done)
+    return extra
+
+
+def work_through(
+    *,
+    topic: str,
+    own: dict[str, Any],
+    own_event_id: int | None,
+    handle: Callable[[Session, dict[str, Any]], object],
+    limit: int = BATCH,
+) -> int:
+    """``drain`` in a transaction of its own; if the job's own work fails, the waiting events go to jobs of their own.
+
+    The relay may have sent one job for a whole burst (see ``relay``), so a failed job must not leave the
+    events it would have taken waiting for the lease.
+    """
+    try:
+        with session_scope() as session:
+            return drain(session, topic=topic, own=own, own_event_id=own_event_id, handle=handle, limit=limit)
+    except Exception as exc:
+        with session_scope() as session:
+            waiting = [event_id for event_id, _ in waiting_events(session, topic=topic, exclude=own_event_id)]
+            hand_back(session, event_ids=waiting, error=f"同批任务失败，改为单独发送：{type(exc).__name__}: {exc}")
+        raise
+
+
+def waiting_events(
+    session: Session, *, topic: str, exclude: int | None = None, limit: int = BATCH
+) -> list[tuple[int, dict[str, Any]]]:
+    """Events of ``topic`` not completed yet (sent or not), oldest first, locked for the caller's transaction.
+
+    Events that failed before are left out: they go to jobs of their own, which report their errors.
+    """
+    query = (
+        select(OutboxEvent.id, OutboxEvent.payload)
+        .where(
+            OutboxEvent.topic == topic,
+            OutboxEvent.completed_at.is_(None),
+            OutboxEvent.last_error.is_(None),
+            OutboxEvent.attempts < MAX_ATTEMPTS,
+        )
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+    )
+    if exclude is not None:
+        query = query.where(OutboxEvent.id != exclude)
+    if session.get_bind().dialect.name == "postgresql":
+        # Another job draining the same topic skips these rather than waiting for them.
+        query = query.with_for_update(skip_locked=True)
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def complete_events(session: Session, *, event_ids: list[int]) -> None:
+    """Mark events completed in the caller's transaction, together with the work done for them."""
+    if not event_ids:
+        return
+    session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id.in_(event_ids), OutboxEvent.completed_at.is_(None))
+        .values(completed_at=utcnow())
+    )
+    # The running job's own event needs no second transaction when its job succeeds.
+    completed_in_job().update(event_ids)
+
+
+def hand_back(session: Session, *, event_ids: list[int], error: str) -> None:
+    """Return events to the relay, to be sent each in a job of its own (which reports what went wrong)."""
+    if event_ids:
+        session.execute(
+            update(OutboxEvent).where(OutboxEvent.id.in_(event_ids)).values(dispatched_at=None, last_error=error[:2000])
+        )
+        # Sent again as soon as this transaction commits, not at the next scheduled relay.
+        session.info[PENDING_FLAG] = True
 
 
 def purge_completed(*, older_than: timedelta = KEEP_COMPLETED, limit: int = 5000) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -188,10 +189,26 @@ def outbox_event_of(request: Any) -> int | None:
     return int(value) if value is not None else None
 
 
+_job = threading.local()
+
+
+def completed_in_job() -> set[int]:
+    """Outbox events the running job has already marked completed in its own transaction."""
+    events: set[int] | None = getattr(_job, "completed", None)
+    if events is None:
+        events = _job.completed = set()
+    return events
+
+
+@signals.task_prerun.connect
+def _job_starts(**_: Any) -> None:
+    completed_in_job().clear()
+
+
 @signals.task_success.connect
 def _outbox_event_done(sender: Task | None = None, **_: Any) -> None:
     event_id = outbox_event_of(sender.request) if sender is not None else None
-    if event_id is not None:
+    if event_id is not None and event_id not in completed_in_job():
         from core.outbox import mark_completed
 
         mark_completed(event_id)

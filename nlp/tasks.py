@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from core.db import session_scope
-from core.tasks import celery_app
+from typing import Any
+
+from celery import Task
+from sqlalchemy.orm import Session
+
+from core.outbox import drained_topic, work_through
+from core.posts import ANALYZE_TOPIC
+from core.tasks import celery_app, outbox_event_of
 from nlp.flows import retrain as retrain_flow
 from nlp.service import analyze_post as analyze_post_flow
 
+drained_topic(ANALYZE_TOPIC)
 
-@celery_app.task(name="nlp.analyze_post")
-def analyze_post(post_id: int) -> None:
-    """Analyse one stored post (idempotent per model version)."""
-    with session_scope() as session:
-        analyze_post_flow(session, post_id=post_id)
+
+def _analyze(session: Session, payload: dict[str, Any]) -> None:
+    analyze_post_flow(session, post_id=int(payload["post_id"]))
+
+
+@celery_app.task(name="nlp.analyze_post", bind=True)
+def analyze_post(self: Task, post_id: int) -> None:
+    """Analyse one stored post (idempotent per model version), and the others that wait in the same burst."""
+    work_through(
+        topic=ANALYZE_TOPIC, own={"post_id": post_id}, own_event_id=outbox_event_of(self.request), handle=_analyze
+    )
 
 
 @celery_app.task(name="nlp.retrain")

@@ -14,11 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from alerts.notify.channels import SENDERS, Message, SendError
 from alerts.notify.models import Delivery, Notification, NotificationChannel
+from alerts.notify.service import DELIVER_TOPIC
 from core.config import get_settings
 from core.db import session_scope
+from core.outbox import BATCH, complete_events, hand_back, waiting_events
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -42,50 +45,44 @@ def backoff(attempts: int) -> float:
     return float(delay * random.uniform(0.9, 1.1))
 
 
-def _claim(delivery_id: int, now: datetime) -> tuple[str, dict[str, Any], Message, int] | None:
-    with session_scope() as session:
-        claimable = or_(
-            Delivery.status.in_(["pending", "retrying"]),
-            (Delivery.status == "sending") & (Delivery.claimed_at < now - CLAIM_EXPIRES),
-        )
-        claimed = session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, claimable)
-            .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(claimed, "rowcount", 0):
-            return None
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        session.refresh(delivery)
-        notification = session.get(Notification, delivery.notification_id)
-        assert notification is not None
-        config: dict[str, Any]
-        if delivery.channel == "email" and delivery.channel_id is None:
-            config = {"to": [delivery.target]}
-        else:
-            channel = session.get(NotificationChannel, delivery.channel_id) if delivery.channel_id else None
-            config = dict(channel.config) if channel is not None and channel.enabled else {}
-        data = dict(notification.data or {})
-        message = Message(
-            delivery_id=delivery.id,
-            kind=notification.kind,
-            title=notification.title,
-            text=notification.body,
-            markdown=str(data.pop("markdown", notification.body)),
-            url=(data.get("alert") or {}).get("url"),
-            data=data,
-        )
-        return delivery.channel, config, message, delivery.attempts
+def _claim(session: Session, delivery_id: int, now: datetime) -> tuple[str, dict[str, Any], Message, int] | None:
+    claimable = or_(
+        Delivery.status.in_(["pending", "retrying"]),
+        (Delivery.status == "sending") & (Delivery.claimed_at < now - CLAIM_EXPIRES),
+    )
+    claimed = session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, claimable)
+        .values(status="sending", claimed_at=now, attempts=Delivery.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(claimed, "rowcount", 0):
+        return None
+    delivery = session.get(Delivery, delivery_id)
+    assert delivery is not None
+    session.refresh(delivery)
+    notification = session.get(Notification, delivery.notification_id)
+    assert notification is not None
+    config: dict[str, Any]
+    if delivery.channel == "email" and delivery.channel_id is None:
+        config = {"to": [delivery.target]}
+    else:
+        channel = session.get(NotificationChannel, delivery.channel_id) if delivery.channel_id else None
+        config = dict(channel.config) if channel is not None and channel.enabled else {}
+    data = dict(notification.data or {})
+    message = Message(
+        delivery_id=delivery.id,
+        kind=notification.kind,
+        title=notification.title,
+        text=notification.body,
+        markdown=str(data.pop("markdown", notification.body)),
+        url=(data.get("alert") or {}).get("url"),
+        data=data,
+    )
+    return delivery.channel, config, message, delivery.attempts
 
 
-def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
-    """One attempt at a delivery (idempotent: a sent or claimed delivery is skipped)."""
-    now = now or utcnow()
-    claimed = _claim(delivery_id, now)
-    if claimed is None:
-        return Outcome("skipped")
+def _send(delivery_id: int, claimed: tuple[str, dict[str, Any], Message, int]) -> Outcome:
     channel, config, message, attempts = claimed
     try:
         if not config:
@@ -96,13 +93,95 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
     except Exception as exc:  # a bug in a sender: logged with its trace and retried like any failure
         log.exception("delivery %s via %s failed unexpectedly", delivery_id, channel)
         return _failed(delivery_id, attempts, f"{type(exc).__name__}: {exc}", permanent=False)
+    return Outcome("sent")
+
+
+def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
+    """One attempt at a delivery (idempotent: a sent or claimed delivery is skipped)."""
+    now = now or utcnow()
+    with session_scope() as session:
+        claimed = _claim(session, delivery_id, now)
+    if claimed is None:
+        return Outcome("skipped")
+    outcome = _send(delivery_id, claimed)
+    if outcome.status == "sent":
+        _mark_sent([delivery_id], event_ids=[])
+    return outcome
+
+
+def deliver_waiting(
+    *, delivery_id: int, own_event_id: int | None, limit: int = BATCH, now: datetime | None = None
+) -> dict[int, Outcome]:
+    """Deliver ``delivery_id``, then the deliveries queued behind it, one attempt each; returns every outcome.
+
+    A burst of alerts queues one delivery per alert and channel: sending those that wait in one job spares a
+    job and two transactions for each. The first failure ends the run: deliveries not yet tried go back to
+    the relay, which sends each in a job of its own (a failing channel never holds the others back twice).
+    """
+    now = now or utcnow()
+    outcomes = {delivery_id: deliver(delivery_id=delivery_id, now=now)}
+    if outcomes[delivery_id].status not in ("sent", "skipped"):
+        # The relay may have sent this one job for the deliveries behind it too: they go to jobs of their own.
+        with session_scope() as session:
+            queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id, limit=limit)
+            hand_back(
+                session,
+                event_ids=[event_id for event_id, _ in queued],
+                error=f"同批投递 {delivery_id} 失败：{outcomes[delivery_id].error}",
+            )
+        return outcomes
+    with session_scope() as session:
+        queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id, limit=limit)
+        claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]] = []
+        nothing_to_do: list[int] = []
+        for event_id, payload in queued:
+            other = int(payload.get("delivery_id", 0))
+            claimed = _claim(session, other, now) if other and other not in outcomes else None
+            if claimed is None:
+                nothing_to_do.append(event_id)
+            else:
+                claims.append((event_id, other, claimed))
+        complete_events(session, event_ids=nothing_to_do)
+    sent: list[int] = []
+    sent_events: list[int] = []
+    for position, (event_id, other, claimed) in enumerate(claims):
+        outcome = _send(other, claimed)
+        outcomes[other] = outcome
+        if outcome.status != "sent":
+            # Its own retry is scheduled by the caller; the rest are handed back untried.
+            with session_scope() as session:
+                complete_events(session, event_ids=[event_id])
+            _hand_back(claims[position + 1 :], error=f"同批投递 {other} 失败：{outcome.error}")
+            break
+        sent.append(other)
+        sent_events.append(event_id)
+    _mark_sent(sent, event_ids=sent_events)
+    return outcomes
+
+
+def _mark_sent(delivery_ids: list[int], *, event_ids: list[int]) -> None:
+    if not delivery_ids and not event_ids:
+        return
+    with session_scope() as session:
+        if delivery_ids:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(delivery_ids))
+                .values(status="sent", sent_at=utcnow(), last_error=None, next_attempt_at=None)
+            )
+        complete_events(session, event_ids=event_ids)
+
+
+def _hand_back(claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]], *, error: str) -> None:
+    if not claims:
+        return
     with session_scope() as session:
         session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(status="sent", sent_at=utcnow(), last_error=None, next_attempt_at=None)
+            .where(Delivery.id.in_([other for _, other, _ in claims]))
+            .values(status="pending", claimed_at=None, attempts=Delivery.attempts - 1)
         )
-    return Outcome("sent")
+        hand_back(session, event_ids=[event_id for event_id, _, _ in claims], error=error)
 
 
 def _failed(delivery_id: int, attempts: int, error: str, *, permanent: bool) -> Outcome:

@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import object_session
+
 from alerts.lifecycle import STATUS_LABELS
-from alerts.models import Alert, AlertEvent
+from alerts.models import Alert, AlertEvent, AlertPost
 from alerts.notify.rules import KINDS
 from alerts.sla import LIMIT_LABELS
 from core.config import get_settings
+from core.db import transaction_cache
+from core.models import Post
 from core.privacy import mask_text, mask_value
 from core.timeutil import isoformat_local, to_local
 from core.types import CATEGORY_LABELS
@@ -94,6 +99,26 @@ def _due(data: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
+def _summary(alert: Alert) -> str:
+    """The start of the case's first post."""
+    session = object_session(alert)
+    if session is None or "links" not in inspect(alert).unloaded:
+        first = alert.links[0].post if alert.links else None
+        return (first.content or first.title or "")[:SUMMARY_CHARS] if first is not None else ""
+    # Only the first post: a hot case holds hundreds, and a burst of joins renders the same case many times.
+    cache = transaction_cache(session, "case-summary")
+    if alert.id not in cache:
+        post = session.scalar(
+            select(Post)
+            .join(AlertPost, AlertPost.post_id == Post.id)
+            .where(AlertPost.alert_id == alert.id)
+            .order_by(AlertPost.added_at, AlertPost.post_id)
+            .limit(1)
+        )
+        cache[alert.id] = (post.content or post.title or "")[:SUMMARY_CHARS] if post is not None else ""
+    return str(cache[alert.id])
+
+
 def render(kind: str, *, alert: Alert, event: AlertEvent) -> Rendered:
     """The masked message for one case event."""
     title = headline(kind, alert, event)
@@ -110,10 +135,7 @@ def render(kind: str, *, alert: Alert, event: AlertEvent) -> Rendered:
         facts.append(("督办", "是"))
     if event.note:
         facts.append(("说明", event.note))
-    summary = ""
-    if alert.links:
-        post = alert.links[0].post
-        summary = (post.content or post.title or "")[:SUMMARY_CHARS]
+    summary = _summary(alert)
     url = alert_url(alert.id)
     text_lines = [title, "", *(f"{name}：{value}" for name, value in facts)]
     if summary:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from alerts.deadlines import alert_policy
 from alerts.models import Alert, AlertEvent, Extension, Response
+from core.db import transaction_cache
 from core.errors import ConfigurationError
 from core.models import User
 from core.types import Role
@@ -45,10 +46,14 @@ class Audience:
 
 def role_users(session: Session, role: Role, section_id: int | None = None) -> list[User]:
     """Active users with ``role`` (in ``section_id`` when given)."""
-    query = select(User).where(User.role == role.value, User.active.is_(True))
-    if section_id is not None:
-        query = query.where(User.section_id == section_id)
-    return list(session.scalars(query.order_by(User.id)))
+    # Asked for each event of a burst raised in one job: read once per transaction unless users change.
+    cache = transaction_cache(session, "role-users", depends_on=(User,))
+    if (role, section_id) not in cache:
+        query = select(User).where(User.role == role.value, User.active.is_(True))
+        if section_id is not None:
+            query = query.where(User.section_id == section_id)
+        cache[(role, section_id)] = list(session.scalars(query.order_by(User.id)))
+    return list(cache[(role, section_id)])
 
 
 def duty_officers(session: Session, alert: Alert) -> list[User]:

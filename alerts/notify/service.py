@@ -14,12 +14,13 @@ from alerts.notify.channels import CHANNEL_LABELS
 from alerts.notify.models import Delivery, InboxItem, Notification, NotificationChannel, NotificationPreference
 from alerts.notify.render import render
 from alerts.notify.rules import KINDS, SEVERITY_RANK, audience, unique_users
+from core.db import transaction_cache
 from core.errors import InvalidInput, NotFound
 from core.models import User
-from core.outbox import add_event
+from core.outbox import add_event, drained_topic
 from core.timeutil import utcnow
 
-DELIVER_TOPIC = "alerts.deliver"
+DELIVER_TOPIC = drained_topic("alerts.deliver")
 PERSONAL_CHANNELS = ("inapp", "email")
 DEFAULT_PERSONAL = ["inapp", "email"]
 CHANNEL_KINDS = ("email", "wecom", "dingtalk", "webhook")
@@ -33,11 +34,15 @@ def _wants(events: Sequence[str], min_severity: str | None, *, kind: str, severi
 
 def personal_channels(session: Session, *, user: User, kind: str, severity: str) -> list[str]:
     """How ``user`` wants to hear of ``kind``: their preference, else their section's, else in-app and e-mail."""
-    preference = session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
-    if preference is None and user.section_id is not None:
-        preference = session.scalar(
-            select(NotificationPreference).where(NotificationPreference.section_id == user.section_id)
-        )
+    cache = transaction_cache(session, "notify-preferences", depends_on=(NotificationPreference, User))
+    if (user.id, user.section_id) not in cache:
+        preference = session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
+        if preference is None and user.section_id is not None:
+            preference = session.scalar(
+                select(NotificationPreference).where(NotificationPreference.section_id == user.section_id)
+            )
+        cache[(user.id, user.section_id)] = preference
+    preference = cache[(user.id, user.section_id)]
     if preference is None:
         return list(DEFAULT_PERSONAL)
     if not _wants(preference.events or [], preference.min_severity, kind=kind, severity=severity):
@@ -49,7 +54,11 @@ def matching_channels(
     session: Session, *, kind: str, severity: str, section_ids: list[int]
 ) -> list[NotificationChannel]:
     """Enabled channels that want ``kind``: center-wide ones, and those of the case's sections."""
-    channels = session.scalars(select(NotificationChannel).where(NotificationChannel.enabled.is_(True)))
+    cache = transaction_cache(session, "notify-channels", depends_on=(NotificationChannel,))
+    if "enabled" not in cache:
+        enabled = select(NotificationChannel).where(NotificationChannel.enabled.is_(True))
+        cache["enabled"] = list(session.scalars(enabled))
+    channels: list[NotificationChannel] = cache["enabled"]
     return [
         channel
         for channel in channels

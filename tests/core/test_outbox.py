@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from core.db import session_scope
 from core.models import OutboxEvent
-from core.outbox import MAX_ATTEMPTS, add_event, pending_count, relay, stuck_count
+from core.outbox import (
+    BATCH,
+    MAX_ATTEMPTS,
+    add_event,
+    drained_topic,
+    pending_count,
+    relay,
+    stuck_count,
+    work_through,
+)
 from tests.conftest import reload_settings
 
 
@@ -88,3 +99,56 @@ def test_a_job_queue_outage_puts_events_back_without_using_their_attempts(queued
     assert {(row.dispatched_at, row.attempts) for row in rows} == {(None, 0)}
     assert all("Redis" in (row.last_error or "") and "127.0.0.1:9" in (row.last_error or "") for row in rows)
     assert relay() == 3  # the queue is back (the file queue of the test session)
+
+
+def queued_messages(topic: str) -> int:
+    """Jobs of ``topic`` waiting in the embedded file queue."""
+    from core.config import get_settings
+
+    folder = get_settings().resolved_data_dir / "queue"
+    return sum(f'"task": "{topic}"' in path.read_text() for path in folder.glob("*.msg"))
+
+
+def test_a_burst_of_a_drained_topic_is_sent_as_one_job_per_batch(queued_jobs: None) -> None:
+    drained_topic("tests.burst")
+    before = queued_messages("tests.burst"), queued_messages("core.sync_search")
+    with session_scope() as session:
+        for n in range(BATCH + 2):
+            add_event(session, topic="tests.burst", payload={"n": n})
+        for _ in range(3):
+            add_event(session, topic="core.sync_search", payload={})
+    # Each job takes on BATCH waiting events besides its own, so two jobs cover BATCH + 2 events; a topic
+    # whose jobs do not drain gets one job per event.
+    assert queued_messages("tests.burst") - before[0] == 2
+    assert queued_messages("core.sync_search") - before[1] == 3
+    with session_scope() as session:
+        rows = session.scalars(select(OutboxEvent).where(OutboxEvent.topic == "tests.burst")).all()
+    assert {(row.attempts, row.dispatched_at is not None) for row in rows} == {(1, True)}
+
+
+def test_a_failed_burst_job_sends_the_events_it_would_have_taken_in_jobs_of_their_own(queued_jobs: None) -> None:
+    drained_topic("tests.burst")
+    with session_scope() as session:
+        events = [add_event(session, topic="tests.burst", payload={"n": n}) for n in range(4)]
+        session.flush()
+        first, *rest = [event.id for event in events]
+    before = queued_messages("tests.burst")
+    done: list[int] = []
+
+    def handle(session: Session, payload: dict[str, Any]) -> None:
+        if payload["n"] == 0:
+            raise RuntimeError("the first one is broken")
+        done.append(payload["n"])
+
+    with pytest.raises(RuntimeError, match="broken"):
+        work_through(topic="tests.burst", own={"n": 0}, own_event_id=first, handle=handle)
+    assert done == []
+    assert queued_messages("tests.burst") - before == 3  # one job each, sent at once: nothing waits for the lease
+    for event_id in rest:
+        row = event_row(event_id)
+        assert row.completed_at is None and row.attempts == 2 and "broken" in (row.last_error or "")
+
+    # Their own jobs: the other events are done, and a waiting event that fails is handed on, not lost.
+    for event_id, n in zip(rest, (1, 2, 3), strict=True):
+        work_through(topic="tests.burst", own={"n": n}, own_event_id=event_id, handle=handle)
+    assert sorted(done) == [1, 2, 3] and all(event_row(event_id).completed_at for event_id in rest)
