@@ -38,6 +38,8 @@ KEEP_COMPLETED = timedelta(days=7)
 # How many waiting events of its topic one job takes on besides its own: a burst is worked through in a few
 # transactions instead of one per event, while one transaction stays short enough not to stall other writers.
 BATCH = 50
+# A job sent this recently and not finished is counted on to take on new events of its topic.
+IN_FLIGHT = timedelta(seconds=30)
 _drained: set[str] = set()
 
 
@@ -64,17 +66,29 @@ def drained_topic(topic: str) -> str:
     return topic
 
 
-def relay(*, limit: int = 500, retry: bool = True) -> int:
-    """Send due outbox events (never sent, or sent and not completed within the lease); returns how many."""
+def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> int:
+    """Send due outbox events (never sent, or sent and not completed within the lease); returns how many.
+
+    With ``hold_back`` (the relay right after a commit), new events of a drained topic whose job is already
+    on its way are left for that job to take on; the scheduled relay sends whatever it did not take.
+    """
     # The task modules declare which topics drain; they must be loaded before the events are grouped.
     celery_app.loader.import_default_modules()
-    oldest_due = select(OutboxEvent.id).where(_due()).order_by(OutboxEvent.id).limit(limit).scalar_subquery()
+    due = _due()
     with session_scope() as session:
+        # In the same transaction as the claim: on SQLite no job can take events between the two.
+        held = _topics_in_flight(session) if hold_back else set()
+        if held:
+            due = and_(
+                due,
+                or_(OutboxEvent.topic.not_in(held), OutboxEvent.attempts > 0, OutboxEvent.last_error.is_not(None)),
+            )
+        oldest_due = select(OutboxEvent.id).where(due).order_by(OutboxEvent.id).limit(limit).scalar_subquery()
         claimed = sorted(
             (row[0], row[1], row[2], row[3] == 1 and row[4] is None)
             for row in session.execute(
                 update(OutboxEvent)
-                .where(OutboxEvent.id.in_(oldest_due), _due())
+                .where(OutboxEvent.id.in_(oldest_due), due)
                 .values(dispatched_at=utcnow(), attempts=OutboxEvent.attempts + 1)
                 .returning(
                     OutboxEvent.id, OutboxEvent.topic, OutboxEvent.payload, OutboxEvent.attempts, OutboxEvent.last_error
@@ -98,6 +112,32 @@ def relay(*, limit: int = 500, retry: bool = True) -> int:
             continue
         sent += len(covered)
     return sent
+
+
+def _topics_in_flight(session: Session) -> set[str]:
+    """Drained topics with a job sent lately and not finished, and room in it for more events.
+
+    That job takes on every event of its topic still waiting when it starts (see ``drain``). If it has
+    already started (possible on PostgreSQL), what it missed waits for the scheduled relay, seconds away.
+    """
+    if not _drained:
+        return set()
+    recent = utcnow() - IN_FLIGHT
+    pending = and_(
+        OutboxEvent.topic.in_(sorted(_drained)),
+        OutboxEvent.completed_at.is_(None),
+        OutboxEvent.last_error.is_(None),
+    )
+    rows = session.execute(
+        select(
+            OutboxEvent.topic,
+            func.count().filter(OutboxEvent.dispatched_at >= recent),
+            func.count().filter(OutboxEvent.dispatched_at.is_(None)),
+        )
+        .where(pending)
+        .group_by(OutboxEvent.topic)
+    )
+    return {topic for topic, in_flight, waiting in rows if in_flight and waiting <= BATCH}
 
 
 def _jobs(claimed: list[tuple[int, str, dict[str, Any], bool]]) -> list[tuple[int, str, dict[str, Any], list[int]]]:
@@ -255,7 +295,9 @@ def hand_back(session: Session, *, event_ids: list[int], error: str) -> None:
     """Return events to the relay, to be sent each in a job of its own (which reports what went wrong)."""
     if event_ids:
         session.execute(
-            update(OutboxEvent).where(OutboxEvent.id.in_(event_ids)).values(dispatched_at=None, last_error=error[:2000])
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(event_ids))
+            .values(dispatched_at=None, completed_at=None, last_error=error[:2000])
         )
         # Sent again as soon as this transaction commits, not at the next scheduled relay.
         session.info[PENDING_FLAG] = True
@@ -296,7 +338,7 @@ def _relay_after_commit(session: Session) -> None:
         return
     # Fail fast here; the scheduled relay retries with the broker's own back-off.
     try:
-        relay(retry=False)
+        relay(retry=False, hold_back=True)
     except Exception:
         # The change itself is committed; the scheduled relay picks the events up again.
         log.exception("outbox relay after commit deferred")

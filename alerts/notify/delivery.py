@@ -105,7 +105,7 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         return Outcome("skipped")
     outcome = _send(delivery_id, claimed)
     if outcome.status == "sent":
-        _mark_sent([delivery_id], event_ids=[])
+        _mark_sent([delivery_id])
     return outcome
 
 
@@ -129,47 +129,43 @@ def deliver_waiting(
                 event_ids=[event_id for event_id, _ in queued],
                 error=f"同批投递 {delivery_id} 失败：{outcomes[delivery_id].error}",
             )
+            # Its own attempt is over (the retry is scheduled apart): no new delivery should wait for this job.
+            complete_events(session, event_ids=[own_event_id] if own_event_id is not None else [])
         return outcomes
     with session_scope() as session:
         queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id, limit=limit)
         claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]] = []
-        nothing_to_do: list[int] = []
         for event_id, payload in queued:
             other = int(payload.get("delivery_id", 0))
             claimed = _claim(session, other, now) if other and other not in outcomes else None
-            if claimed is None:
-                nothing_to_do.append(event_id)
-            else:
+            if claimed is not None:
                 claims.append((event_id, other, claimed))
-        complete_events(session, event_ids=nothing_to_do)
+        # Taken now, with the claims, so no other job counts them as waiting. A claim left behind by a
+        # crash expires and the sweep sends it again (``due_retries``).
+        mine = [own_event_id] if own_event_id is not None else []
+        complete_events(session, event_ids=[*mine, *(event_id for event_id, _ in queued)])
     sent: list[int] = []
-    sent_events: list[int] = []
-    for position, (event_id, other, claimed) in enumerate(claims):
+    for position, (_, other, claimed) in enumerate(claims):
         outcome = _send(other, claimed)
         outcomes[other] = outcome
         if outcome.status != "sent":
             # Its own retry is scheduled by the caller; the rest are handed back untried.
-            with session_scope() as session:
-                complete_events(session, event_ids=[event_id])
             _hand_back(claims[position + 1 :], error=f"同批投递 {other} 失败：{outcome.error}")
             break
         sent.append(other)
-        sent_events.append(event_id)
-    _mark_sent(sent, event_ids=sent_events)
+    _mark_sent(sent)
     return outcomes
 
 
-def _mark_sent(delivery_ids: list[int], *, event_ids: list[int]) -> None:
-    if not delivery_ids and not event_ids:
+def _mark_sent(delivery_ids: list[int]) -> None:
+    if not delivery_ids:
         return
     with session_scope() as session:
-        if delivery_ids:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(delivery_ids))
-                .values(status="sent", sent_at=utcnow(), last_error=None, next_attempt_at=None)
-            )
-        complete_events(session, event_ids=event_ids)
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids))
+            .values(status="sent", sent_at=utcnow(), last_error=None, next_attempt_at=None)
+        )
 
 
 def _hand_back(claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]], *, error: str) -> None:
@@ -204,13 +200,18 @@ def _failed(delivery_id: int, attempts: int, error: str, *, permanent: bool) -> 
 
 
 def due_retries(*, now: datetime | None = None, grace: timedelta = timedelta(seconds=30)) -> list[int]:
-    """Deliveries whose retry is overdue (their scheduled retry was lost, e.g. a worker restarted)."""
+    """Deliveries whose attempt is overdue: a scheduled retry was lost, or a claim was left by a crashed worker."""
     now = now or utcnow()
     with session_scope() as session:
         return list(
             session.scalars(
                 select(Delivery.id)
-                .where(Delivery.status == "retrying", Delivery.next_attempt_at < now - grace)
+                .where(
+                    or_(
+                        (Delivery.status == "retrying") & (Delivery.next_attempt_at < now - grace),
+                        (Delivery.status == "sending") & (Delivery.claimed_at < now - CLAIM_EXPIRES),
+                    )
+                )
                 .order_by(Delivery.id)
                 .limit(500)
             )

@@ -156,3 +156,25 @@ def test_one_job_delivers_a_burst_and_a_failing_channel_holds_back_nobody(
     assert len(receiver.on("/hook")) == 7  # every webhook arrived, once
     assert {d.status for d in deliveries("webhook")} == {"sent"}
     assert {d.status for d in deliveries("wecom")} == {"retrying"}  # each failure has its own retry
+
+
+def test_a_delivery_claimed_by_a_worker_that_died_is_sent_again_by_the_sweep(
+    seeded: str, queued_jobs: None, receiver: HttpReceiver
+) -> None:
+    from datetime import timedelta
+
+    from alerts.notify.delivery import CLAIM_EXPIRES, due_retries
+    from core.timeutil import utcnow
+
+    add_channel("平台", "webhook", {"url": f"{receiver.url}/hook", "secret": "s"})
+    farm = post("兴旺生猪养殖场排污", "柳河镇前进村兴旺养殖场粪水直排进河沟", entities=FARM)
+    queue_raising([farm])
+    raise_job(post_id=farm)
+    (hook,) = deliveries("webhook")
+    with session_scope() as session:  # taken by a batch, whose worker then died before sending it
+        row = session.get(Delivery, hook.id)
+        assert row is not None
+        row.status, row.claimed_at, row.attempts = "sending", utcnow() - CLAIM_EXPIRES - timedelta(minutes=1), 1
+    assert hook.id in due_retries()
+    assert deliver_job(delivery_id=hook.id) == "sent"
+    assert len(receiver.on("/hook")) == 1 and hook.id not in due_retries()

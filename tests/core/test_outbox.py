@@ -152,3 +152,23 @@ def test_a_failed_burst_job_sends_the_events_it_would_have_taken_in_jobs_of_thei
     for event_id, n in zip(rest, (1, 2, 3), strict=True):
         work_through(topic="tests.burst", own={"n": n}, own_event_id=event_id, handle=handle)
     assert sorted(done) == [1, 2, 3] and all(event_row(event_id).completed_at for event_id in rest)
+
+
+def test_new_events_wait_for_the_job_already_on_its_way_and_the_scheduled_relay_sends_the_rest(
+    queued_jobs: None,
+) -> None:
+    drained_topic("tests.burst")
+    before = queued_messages("tests.burst")
+    first = add("tests.burst")  # sent at once: no job of its topic is on its way
+    second = add("tests.burst")  # left for that job, which takes on every waiting event when it starts
+    assert queued_messages("tests.burst") - before == 1
+    assert event_row(first).dispatched_at is not None and event_row(second).dispatched_at is None
+    taken: list[dict[str, Any]] = []
+    work_through(topic="tests.burst", own={}, own_event_id=first, handle=lambda _, payload: taken.append(payload))
+    assert len(taken) == 2 and event_row(second).completed_at is not None
+
+    third = add("tests.burst")  # nothing on its way any more: sent at once
+    fourth = add("tests.burst")
+    assert queued_messages("tests.burst") - before == 2 and event_row(fourth).dispatched_at is None
+    assert relay() == 1  # should that job be lost, the scheduled relay does not wait for it
+    assert event_row(fourth).dispatched_at is not None and event_row(third).completed_at is None
