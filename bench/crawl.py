@@ -8,7 +8,8 @@ separate process (Twisted's static file server), then crawls it, alternating, wi
 * bare: a plain Scrapy spider with the same selectors, yielding dicts to no pipeline;
 * ours: the `list_detail` source through the runner: charset middleware, clean, relevance gate,
   batched storage with evidence (compressed page + SHA-256) and near-duplicate signatures, on SQLite,
-  in the crawl's writer process.
+  in the crawl's writer process. The runner also keeps what it loaded before crawling out of the garbage
+  collector's passes (``gc.freeze``); the bare spider runs as Scrapy does by default.
 
 Both use our Scrapy settings with the politeness delays off (AutoThrottle, DOWNLOAD_DELAY 0), since the
 site is ours. Prints pages per second (Scrapy's own elapsed time) for each, the ratio, and peak memory

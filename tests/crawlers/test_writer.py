@@ -9,18 +9,22 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import func, select
+
+if TYPE_CHECKING:
+    from core.posts import PostIn
 
 TEXT = "杨湾村北边的养猪场每天傍晚往河沟里排粪水，整条沟都是黑的，下游的稻田也被污染了，请有关部门尽快查处。"
 OTHER = "石桥镇农贸市场有摊主卖没有检疫章的猪肉，说是自家杀的，问了市场管理处也说管不了，这样的肉能卖吗？"
 
 
-def _post(url: str, title: str, text: str, **fields: object) -> object:
+def _post(url: str, title: str, text: str, **fields: Any) -> PostIn:
     from core.posts import EvidenceIn, PostIn
 
-    return PostIn(url=url, title=title, content=text, evidence=EvidenceIn(body=text.encode(), url=url), **fields)  # type: ignore[arg-type]
+    return PostIn(url=url, title=title, content=text, evidence=EvidenceIn(body=text.encode(), url=url), **fields)
 
 
 def _stored() -> int:
