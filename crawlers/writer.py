@@ -111,8 +111,9 @@ class Writer:
     """The crawl's handle on its writer process; one batch at a time, from one thread."""
 
     def __init__(self) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        # Forking is cheap and shares the loaded code; elsewhere than Linux (where forking a process with
+        # threads is unsafe or impossible) the writer starts afresh.
+        context: Any = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         # Pooled connections are closed before forking, so the writer inherits no open database connection.
         get_engine().dispose()
         self._connection, child_end = context.Pipe()
