@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -143,6 +144,7 @@ def up(
     upgrade()
     # `docker stop`, systemd and `kill` send SIGTERM: stop the children as cleanly as on Ctrl-C.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    _adopt_orphans()
     children: list[subprocess.Popen[bytes]] = []
     env = {**os.environ, "MUQING_DATA_DIR": str(data_dir)}
     try:
@@ -254,6 +256,40 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
     for pid in grandchildren:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    _reap_orphans(deadline + 10)
+
+
+# prctl(2) option: orphans below this process are re-parented to it rather than to the system's first process.
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> None:
+    """On Linux, become the parent of processes orphaned below us, so stopping can wait for every one of them."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _reap_orphans(deadline: float) -> None:
+    """Wait for the orphans we adopted (e.g. the scheduler, once the job runner exits): none is left, not even
+    as a zombie; one still running at ``deadline`` is ended by force."""
+    if not sys.platform.startswith("linux"):
+        return
+    killed = False
+    while True:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no child left
+        if pid == 0:
+            if time.monotonic() > deadline:
+                if killed:
+                    return
+                for left in _descendants(os.getpid()):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(left, signal.SIGKILL)
+                killed, deadline = True, time.monotonic() + 5
+            time.sleep(0.05)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:

@@ -346,7 +346,9 @@ def store_many(session: Session, *, posts: list[PostIn]) -> list[tuple[str, int 
                 known_pages[known_id] = post.evidence
             outcomes[index] = ("known", known_id)
             continue
-        earlier = (fresh_by_url.get(url) if url else None) or (fresh_by_external.get(key) if key else None)
+        earlier = fresh_by_url.get(url) if url else None
+        if earlier is None and key is not None:
+            earlier = fresh_by_external.get(key)  # index 0 is an earlier entry too, hence no `or` here
         if earlier is not None:
             outcomes[index] = ("known", -1 - earlier)  # resolved to the earlier entry's id after insert
             continue

@@ -1,7 +1,8 @@
 """Store items as Posts with their evidence, off the reactor thread, in small batches.
 
-Parsing runs on the reactor thread; database writes run in one worker thread, a batch per transaction
-with a savepoint per item, so a failing item loses only itself and the crawl never waits on the disk.
+Parsing runs on the reactor thread. Each batch goes to the crawl's writer process (crawlers.writer), one
+transaction per batch, retried one post per savepoint when the batch fails as a whole, so a failing post
+loses only itself; a thread hands the batches over and waits, so the crawl never waits on the disk.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from typing import Any
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from twisted.internet import defer, task, threads
 from twisted.python.threadpool import ThreadPool
 
 from core.db import session_scope
 from core.models import Source
-from core.outbox import PENDING_FLAG
-from core.posts import EvidenceIn, PostIn, store_many
-from core.search.changes import take_written_flag
+from core.posts import EvidenceIn, PostIn
 from crawlers.items import PostItem
 from crawlers.pipelines import Pipeline
+from crawlers.writer import BatchResult, Writer, WriterLost, store_batch
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +28,15 @@ BATCH_SIZE = 50
 FLUSH_SECONDS = 0.5
 # Batches waiting for the writer before new items wait too (bounds memory when the disk is slow).
 MAX_IN_FLIGHT = 8
+STAT_KEYS = {"created": "stored", "known": "already_known", "linked": "linked"}
 
 
 class StorePipeline(Pipeline):
-    """Counts ``muqing/stored``, ``muqing/already_known``, ``muqing/linked``, ``muqing/errors/store_failed``."""
+    """Counts ``muqing/stored``, ``muqing/already_known``, ``muqing/linked``, ``muqing/errors/store_failed``.
+
+    ``muqing/errors/store_writer_lost`` counts a writer process lost (or not started): the crawl's own
+    process then stores the batches, counted as usual.
+    """
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
@@ -41,12 +45,19 @@ class StorePipeline(Pipeline):
         self._waiters: list[defer.Deferred[None]] = []
         self._source_id: int | None = None
         self._pool: ThreadPool | None = None
+        self._writer: Writer | None = None
         self._loop: task.LoopingCall | None = None
 
     def open_spider(self) -> None:
         spider = self.spider
         with session_scope() as session:
             self._source_id = session.scalar(select(Source.id).where(Source.name == spider.source.name))
+        # Started now, from the reactor thread: the writer ends with the thread that started it.
+        try:
+            self._writer = Writer()
+        except OSError as exc:  # e.g. no process can be started: store in this process, slower but complete
+            self.crawler.stats.inc_value("muqing/errors/store_writer_lost")
+            log.error("could not start the writer process (%s); storing in the crawl process", exc)
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="muqing-store")
         self._pool.start()
         self._loop = task.LoopingCall(self._flush)
@@ -66,8 +77,12 @@ class StorePipeline(Pipeline):
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         self._flush()
+        from twisted.internet import reactor
+
         try:
             await maybe_deferred_to_future(defer.DeferredList(list(self._in_flight), consumeErrors=True))
+            if self._writer is not None and self._pool is not None:
+                await maybe_deferred_to_future(threads.deferToThreadPool(reactor, self._pool, self._writer.close))
         finally:
             if self._pool is not None:
                 self._pool.stop()
@@ -78,7 +93,9 @@ class StorePipeline(Pipeline):
         batch, self._pending = self._pending, []
         from twisted.internet import reactor  # the one Scrapy installed; never install one at import
 
-        written: defer.Deferred[None] = threads.deferToThreadPool(reactor, self._pool, self._write, batch)
+        written: defer.Deferred[None] = threads.deferToThreadPool(reactor, self._pool, self._write, batch).addCallback(
+            self._count
+        )
 
         def _forget(result: Any) -> Any:
             if written in self._in_flight:
@@ -96,37 +113,27 @@ class StorePipeline(Pipeline):
         self.crawler.stats.inc_value("muqing/errors/store_failed", size)
         log.error("storing a batch of %d posts failed: %s", size, failure.getTraceback())
 
-    def _write(self, batch: list[PostItem]) -> None:
-        stats = self.crawler.stats
+    def _write(self, batch: list[PostItem]) -> tuple[BatchResult, bool]:
+        """Store a batch (in the worker thread); its result, and whether the writer process was lost."""
         posts = [self._post_in(item) for item in batch]
+        if self._writer is None:
+            return store_batch(posts), False
         try:
-            with session_scope() as session:
-                outcomes = store_many(session, posts=posts)
-                # The parent relays the outbox and syncs search once the crawl ends, off the crawl's path.
-                session.info.pop(PENDING_FLAG, None)
-                take_written_flag(session)
-        except IntegrityError:
-            # Another crawl stored one of these URLs meanwhile: store one by one, each in its own savepoint.
-            outcomes = self._write_one_by_one(posts)
-        for outcome, _post_id in outcomes:
-            key = {"created": "stored", "known": "already_known", "linked": "linked"}.get(
-                outcome, "errors/store_failed"
-            )
-            stats.inc_value(f"muqing/{key}")
+            return self._writer.store(posts), False
+        except WriterLost as exc:
+            log.error("%s; storing the rest of this crawl in the crawl process", exc)
+            return store_batch(posts), True
 
-    def _write_one_by_one(self, posts: list[PostIn]) -> list[tuple[str, int | None]]:
-        outcomes: list[tuple[str, int | None]] = []
-        with session_scope() as session:
-            for post in posts:
-                try:
-                    with session.begin_nested():
-                        outcomes += store_many(session, posts=[post])
-                    session.info.pop(PENDING_FLAG, None)
-                    take_written_flag(session)
-                except Exception as exc:  # one bad post must not lose the others; counted and logged
-                    log.error("could not store %s: %s", post.url, exc, exc_info=True)
-                    outcomes.append(("failed", None))
-        return outcomes
+    def _count(self, written: tuple[BatchResult, bool]) -> None:
+        """Count a stored batch (on the reactor thread, like every other crawl figure)."""
+        result, lost = written
+        stats = self.crawler.stats
+        if lost:
+            stats.inc_value("muqing/errors/store_writer_lost")
+        for failure in result.failures:
+            log.error("%s", failure)
+        for outcome in result.outcomes:
+            stats.inc_value(f"muqing/{STAT_KEYS.get(outcome, 'errors/store_failed')}")
 
     def _post_in(self, item: PostItem) -> PostIn:
         evidence = item.evidence
