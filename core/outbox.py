@@ -69,15 +69,18 @@ def drained_topic(topic: str) -> str:
 def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> int:
     """Send due outbox events (never sent, or sent and not completed within the lease); returns how many.
 
-    With ``hold_back`` (the relay right after a commit), new events of a drained topic whose job is already
-    on its way are left for that job to take on; the scheduled relay sends whatever it did not take.
+    With ``hold_back`` (the relay right after a commit) on SQLite, new events of a drained topic whose job
+    is already on its way are left for that job to take on; the scheduled relay sends whatever it did not
+    take (that job may also have been lost). Elsewhere every event is sent: a job on PostgreSQL may already
+    have looked for waiting events, and a queue that is down must be named in each waiting event.
     """
     # The task modules declare which topics drain; they must be loaded before the events are grouped.
     celery_app.loader.import_default_modules()
     due = _due()
     with session_scope() as session:
         # In the same transaction as the claim: on SQLite no job can take events between the two.
-        held = _topics_in_flight(session) if hold_back else set()
+        # Only on SQLite, where a job's drain cannot run between this check and the claim (see below).
+        held = _topics_in_flight(session) if hold_back and session.get_bind().dialect.name == "sqlite" else set()
         if held:
             due = and_(
                 due,
@@ -117,8 +120,8 @@ def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> i
 def _topics_in_flight(session: Session) -> set[str]:
     """Drained topics with a job sent lately and not finished, and room in it for more events.
 
-    That job takes on every event of its topic still waiting when it starts (see ``drain``). If it has
-    already started (possible on PostgreSQL), what it missed waits for the scheduled relay, seconds away.
+    That job takes on every event of its topic still waiting when it starts (see ``drain``): on SQLite its
+    drain holds the write lock, so it has either not started yet or already completed its own event.
     """
     if not _drained:
         return set()

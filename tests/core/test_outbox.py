@@ -154,13 +154,18 @@ def test_a_failed_burst_job_sends_the_events_it_would_have_taken_in_jobs_of_thei
     assert sorted(done) == [1, 2, 3] and all(event_row(event_id).completed_at for event_id in rest)
 
 
-def test_new_events_wait_for_the_job_already_on_its_way_and_the_scheduled_relay_sends_the_rest(
-    queued_jobs: None,
+def test_new_events_wait_for_the_job_already_on_its_way_on_sqlite_and_the_scheduled_relay_sends_the_rest(
+    db: str, queued_jobs: None
 ) -> None:
     drained_topic("tests.burst")
     before = queued_messages("tests.burst")
     first = add("tests.burst")  # sent at once: no job of its topic is on its way
-    second = add("tests.burst")  # left for that job, which takes on every waiting event when it starts
+    second = add("tests.burst")
+    if not db.startswith("sqlite"):
+        # A job on PostgreSQL may already have looked for waiting events: every event is sent.
+        assert queued_messages("tests.burst") - before == 2 and event_row(second).dispatched_at is not None
+        return
+    # Left for the job on its way, which takes on every waiting event when it starts.
     assert queued_messages("tests.burst") - before == 1
     assert event_row(first).dispatched_at is not None and event_row(second).dispatched_at is None
     taken: list[dict[str, Any]] = []
