@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import os
 import signal
@@ -24,6 +23,7 @@ from core.cli import fail, setup_logging
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
+from core.linux import PR_SET_CHILD_SUBREAPER, prctl
 from core.types import Role
 
 app = typer.Typer(help="牧情 Muqing: livestock public-opinion monitoring and response.", no_args_is_help=True)
@@ -237,9 +237,8 @@ def _bind_error(host: str, port: int) -> OSError | None:
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
-    # Grandchildren (the scheduler inside the job runner, a crawl in progress) are noted first: once their
-    # parent exits they are re-parented and could outlive us unseen.
-    grandchildren = _descendants(os.getpid()) - {child.pid for child in children}
+    # Grandchildren (the scheduler inside the job runner, a crawl in progress) are re-parented to us when their
+    # parent exits (``_adopt_orphans``), so ``_reap_orphans`` waits for them too.
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
@@ -250,24 +249,12 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    while grandchildren and time.monotonic() < deadline + 5:
-        grandchildren = {pid for pid in grandchildren if _running(pid)}
-        time.sleep(0.1)
-    for pid in grandchildren:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    _reap_orphans(deadline + 10)
-
-
-# prctl(2) option: orphans below this process are re-parented to it rather than to the system's first process.
-PR_SET_CHILD_SUBREAPER = 36
+    _reap_orphans(deadline + 5)
 
 
 def _adopt_orphans() -> None:
     """On Linux, become the parent of processes orphaned below us, so stopping can wait for every one of them."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
 def _reap_orphans(deadline: float) -> None:
@@ -299,14 +286,6 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
 def _stat(pid: int | str) -> list[str]:
     """The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses)."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def _running(pid: int) -> bool:
-    """The process exists and has not ended (a zombie has ended; only its exit status is left)."""
-    try:
-        return _stat(pid)[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def _descendants(root: int) -> set[int]:

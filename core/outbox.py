@@ -61,7 +61,7 @@ def _due() -> ColumnElement[bool]:
 
 
 def drained_topic(topic: str) -> str:
-    """Declare that the jobs of ``topic`` drain it (see ``drain``); returns the topic."""
+    """Declare that the jobs of ``topic`` take on its waiting events (see ``work_through``); returns the topic."""
     _drained.add(topic)
     return topic
 
@@ -78,9 +78,9 @@ def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> i
     celery_app.loader.import_default_modules()
     due = _due()
     with session_scope() as session:
-        # In the same transaction as the claim: on SQLite no job can take events between the two.
-        # Only on SQLite, where a job's drain cannot run between this check and the claim (see below).
-        held = _topics_in_flight(session) if hold_back and session.get_bind().dialect.name == "sqlite" else set()
+        # Checked in the same transaction as the claim, and only on SQLite, where no job's drain can run between
+        # the two (``_topics_in_flight``).
+        held = _topics_in_flight(session) if hold_back and _dialect(session) == "sqlite" else set()
         if held:
             due = and_(
                 due,
@@ -117,10 +117,14 @@ def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> i
     return sent
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _topics_in_flight(session: Session) -> set[str]:
     """Drained topics with a job sent lately and not finished, and room in it for more events.
 
-    That job takes on every event of its topic still waiting when it starts (see ``drain``): on SQLite its
+    That job takes on every event of its topic still waiting when it starts (see ``_drain``): on SQLite its
     drain holds the write lock, so it has either not started yet or already completed its own event.
     """
     if not _drained:
@@ -171,11 +175,7 @@ def _unclaim(ids: list[int], *, error: str, refund: bool) -> None:
 def mark_completed(event_id: int) -> None:
     """Record that the job sent for ``event_id`` finished (its event is never sent again)."""
     with session_scope() as session:
-        session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event_id, OutboxEvent.completed_at.is_(None))
-            .values(completed_at=utcnow())
-        )
+        complete_events(session, event_ids=[event_id])
 
 
 def mark_failed(event_id: int, *, error: str) -> None:
@@ -184,25 +184,24 @@ def mark_failed(event_id: int, *, error: str) -> None:
         session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(last_error=error[:2000]))
 
 
-def drain(
+def _drain(
     session: Session,
     *,
     topic: str,
     own: dict[str, Any] | None,
     own_event_id: int | None,
     handle: Callable[[Session, dict[str, Any]], object],
-    limit: int = BATCH,
-) -> int:
+) -> None:
     """Do a job's own work and that of other events of ``topic`` still waiting, in the caller's transaction.
 
-    Returns how many waiting events were done besides the job's own. Each is marked completed in the same
-    transaction as its work, so its own job, arriving later, finds nothing to do. The job's own work runs
-    first and its errors propagate; a waiting event that fails is rolled back to its savepoint and handed back
-    to the relay, which sends it in a job of its own that reports the error.
+    Each waiting event taken on is marked completed in the same transaction as its work, so its own job,
+    arriving later, finds nothing to do. The job's own work runs first and its errors propagate; a waiting
+    event that fails is rolled back to its savepoint and handed back to the relay, which sends it in a job
+    of its own that reports the error.
     """
     if own_event_id is not None:
         mine = select(OutboxEvent.completed_at).where(OutboxEvent.id == own_event_id)
-        if session.get_bind().dialect.name == "postgresql":
+        if _dialect(session) == "postgresql":
             # Waits for a batch that took this event to commit, so the work is never done twice at once.
             mine = mine.with_for_update()
         if session.execute(mine).scalar_one_or_none() is not None:
@@ -210,8 +209,7 @@ def drain(
     if own is not None:
         handle(session, own)
     done = [own_event_id] if own_event_id is not None and own is not None else []
-    extra = 0
-    for event_id, payload in waiting_events(session, topic=topic, exclude=own_event_id, limit=limit):
+    for event_id, payload in waiting_events(session, topic=topic, exclude=own_event_id):
         try:
             with session.begin_nested():
                 handle(session, payload)
@@ -227,9 +225,7 @@ def drain(
             hand_back(session, event_ids=[event_id], error=f"{type(exc).__name__}: {exc}")
             continue
         done.append(event_id)
-        extra += 1
     complete_events(session, event_ids=done)
-    return extra
 
 
 def work_through(
@@ -238,16 +234,15 @@ def work_through(
     own: dict[str, Any],
     own_event_id: int | None,
     handle: Callable[[Session, dict[str, Any]], object],
-    limit: int = BATCH,
-) -> int:
-    """``drain`` in a transaction of its own; if the job's own work fails, the waiting events go to jobs of their own.
+) -> None:
+    """Do a job's own work and take on the waiting events of its topic (``_drain``), in a transaction of its own.
 
-    The relay may have sent one job for a whole burst (see ``relay``), so a failed job must not leave the
-    events it would have taken waiting for the lease.
+    The relay may have sent one job for a whole burst (see ``relay``): if the job's own work fails, the events
+    it would have taken go to jobs of their own at once instead of waiting for the lease.
     """
     try:
         with session_scope() as session:
-            return drain(session, topic=topic, own=own, own_event_id=own_event_id, handle=handle, limit=limit)
+            _drain(session, topic=topic, own=own, own_event_id=own_event_id, handle=handle)
     except Exception as exc:
         with session_scope() as session:
             waiting = [event_id for event_id, _ in waiting_events(session, topic=topic, exclude=own_event_id)]
@@ -275,7 +270,7 @@ def waiting_events(
     )
     if exclude is not None:
         query = query.where(OutboxEvent.id != exclude)
-    if session.get_bind().dialect.name == "postgresql":
+    if _dialect(session) == "postgresql":
         # Another job draining the same topic skips these rather than waiting for them.
         query = query.with_for_update(skip_locked=True)
     return [(row[0], row[1]) for row in session.execute(query)]

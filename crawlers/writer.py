@@ -11,7 +11,6 @@ the crawl stores the remaining batches in its own process: slower, but nothing i
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -21,15 +20,16 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core.db import dispose_engines, get_engine, session_scope
+from core.linux import PR_SET_PDEATHSIG, prctl
 from core.outbox import PENDING_FLAG
 from core.posts import PostIn, store_many
 from core.search.changes import take_written_flag
 
 log = logging.getLogger(__name__)
 
-# prctl(2) option: the signal a process receives when the thread that forked it ends.
-PR_SET_PDEATHSIG = 1
 STOP_SECONDS = 30.0
 
 
@@ -50,9 +50,7 @@ def store_batch(posts: list[PostIn]) -> BatchResult:
     try:
         with session_scope() as session:
             outcomes = [outcome for outcome, _post_id in store_many(session, posts=posts)]
-            # The crawl's caller relays the outbox and syncs search once the crawl ends, off the crawl's path.
-            session.info.pop(PENDING_FLAG, None)
-            take_written_flag(session)
+            _leave_follow_up_to_the_crawl(session)
         return BatchResult(outcomes)
     except Exception as exc:  # e.g. another crawl stored one of these URLs meanwhile; retried one by one below
         log.warning("a batch of %d posts could not be stored at once (%s); storing them one by one", len(posts), exc)
@@ -62,21 +60,24 @@ def store_batch(posts: list[PostIn]) -> BatchResult:
             try:
                 with session.begin_nested():
                     outcomes += [outcome for outcome, _post_id in store_many(session, posts=[post])]
-                    # Before the savepoint's release, which fires the after-commit hooks (relay, search sync).
-                    session.info.pop(PENDING_FLAG, None)
-                    take_written_flag(session)
+                    # Before the savepoint's release, which fires the after-commit hooks too.
+                    _leave_follow_up_to_the_crawl(session)
             except Exception as exc:  # one bad post must not lose the others; sent back, counted and logged
                 outcomes.append("failed")
                 failures.append(f"could not store {post.url}: {type(exc).__name__}: {exc}")
     return BatchResult(outcomes, failures)
 
 
+def _leave_follow_up_to_the_crawl(session: Session) -> None:
+    # The crawl's caller relays the outbox and syncs search once the crawl ends, off the crawl's path: the
+    # after-commit hooks (relay, search sync) are told there is nothing for them.
+    session.info.pop(PENDING_FLAG, None)
+    take_written_flag(session)
+
+
 def _die_with_parent(parent_pid: int) -> None:
     """Ask Linux to end this process when the crawl ends, however it ends (elsewhere: the closed pipe)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:  # the crawl ended before the request above took effect
         os._exit(1)
 

@@ -20,7 +20,7 @@ def _analyze(session: Session, payload: dict[str, Any]) -> None:
     analyze_post_flow(session, post_id=int(payload["post_id"]))
 
 
-@celery_app.task(name="nlp.analyze_post", bind=True)
+@celery_app.task(name=ANALYZE_TOPIC, bind=True)
 def analyze_post(self: Task, post_id: int) -> None:
     """Analyse one stored post (idempotent per model version), and the others that wait in the same burst."""
     work_through(

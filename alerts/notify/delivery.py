@@ -21,7 +21,7 @@ from alerts.notify.models import Delivery, Notification, NotificationChannel
 from alerts.notify.service import DELIVER_TOPIC
 from core.config import get_settings
 from core.db import session_scope
-from core.outbox import BATCH, complete_events, hand_back, waiting_events
+from core.outbox import complete_events, hand_back, waiting_events
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -109,9 +109,7 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
     return outcome
 
 
-def deliver_waiting(
-    *, delivery_id: int, own_event_id: int | None, limit: int = BATCH, now: datetime | None = None
-) -> dict[int, Outcome]:
+def deliver_waiting(*, delivery_id: int, own_event_id: int | None, now: datetime | None = None) -> dict[int, Outcome]:
     """Deliver ``delivery_id``, then the deliveries queued behind it, one attempt each; returns every outcome.
 
     A burst of alerts queues one delivery per alert and channel: sending those that wait in one job spares a
@@ -120,20 +118,18 @@ def deliver_waiting(
     """
     now = now or utcnow()
     outcomes = {delivery_id: deliver(delivery_id=delivery_id, now=now)}
+    mine = [own_event_id] if own_event_id is not None else []
     if outcomes[delivery_id].status not in ("sent", "skipped"):
         # The relay may have sent this one job for the deliveries behind it too: they go to jobs of their own.
         with session_scope() as session:
-            queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id, limit=limit)
-            hand_back(
-                session,
-                event_ids=[event_id for event_id, _ in queued],
-                error=f"同批投递 {delivery_id} 失败：{outcomes[delivery_id].error}",
-            )
+            queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id)
+            error = f"同批投递 {delivery_id} 失败：{outcomes[delivery_id].error}"
+            hand_back(session, event_ids=[event_id for event_id, _ in queued], error=error)
             # Its own attempt is over (the retry is scheduled apart): no new delivery should wait for this job.
-            complete_events(session, event_ids=[own_event_id] if own_event_id is not None else [])
+            complete_events(session, event_ids=mine)
         return outcomes
     with session_scope() as session:
-        queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id, limit=limit)
+        queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id)
         claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]] = []
         for event_id, payload in queued:
             other = int(payload.get("delivery_id", 0))
@@ -142,7 +138,6 @@ def deliver_waiting(
                 claims.append((event_id, other, claimed))
         # Taken now, with the claims, so no other job counts them as waiting. A claim left behind by a
         # crash expires and the sweep sends it again (``due_retries``).
-        mine = [own_event_id] if own_event_id is not None else []
         complete_events(session, event_ids=[*mine, *(event_id for event_id, _ in queued)])
     sent: list[int] = []
     for position, (_, other, claimed) in enumerate(claims):

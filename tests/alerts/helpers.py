@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from alerts.flows import transition
 from alerts.lifecycle import Status
 from alerts.models import Alert, AlertEvent
+from alerts.notify.models import NotificationChannel
 from alerts.schemas import ResponseInput
 from core.db import session_scope
-from core.models import User
+from core.models import Analysis, OutboxEvent, User
+from core.service import store_post
 
 ROLES = {
     "duty": ("duty", None),
@@ -81,3 +83,45 @@ def drive_to(alert_id: int, status: Status, *, merge_into: int | None = None) ->
         return
     act(alert_id, "head", "close")
     assert status == Status.closed
+
+
+def add_channel(name: str, kind: str, config: dict[str, Any], **fields: Any) -> int:
+    """Add a notification channel; returns its id."""
+    with session_scope() as session:
+        channel = NotificationChannel(name=name, kind=kind, config=config, **fields)
+        session.add(channel)
+        session.flush()
+        return channel.id
+
+
+FARM = {"places": ["柳河镇", "前进村"], "towns": ["柳河镇"], "organisations": ["兴旺生猪养殖场"]}
+
+
+def analysed_post(
+    title: str,
+    content: str,
+    *,
+    category: str = "pollution",
+    severity: str = "一般",
+    entities: dict[str, Any] | None = None,
+    reposts: int | None = None,
+) -> int:
+    """Store a post with the given analysis (its own queued analysis removed); returns the post id."""
+    with session_scope() as session:
+        stored = store_post(session, url=None, title=title, content=content, engagement={"reposts": reposts})
+        session.execute(delete(OutboxEvent).where(OutboxEvent.payload["post_id"].as_integer() == stored.post.id))
+        session.add(
+            Analysis(
+                post=stored.post,
+                model_version="test",
+                relevant=True,
+                category=category,
+                needs_response=True,
+                severity=severity,
+                sentiment="negative",
+                score=0.9,
+                reasons=[],
+                entities=entities or {},
+            )
+        )
+        return stored.post.id

@@ -6,14 +6,11 @@ delivery attempted once, and a failing channel holding back nothing (the rest go
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from sqlalchemy import select
 
 from alerts.models import Alert, AlertPost
-from alerts.notify.models import Delivery, NotificationChannel
+from alerts.notify.models import Delivery
 from alerts.notify.service import DELIVER_TOPIC
 from alerts.tasks import RAISE_TOPIC
 from alerts.tasks import deliver as deliver_job
@@ -21,17 +18,12 @@ from alerts.tasks import raise_alert as raise_job
 from core.db import session_scope
 from core.models import OutboxEvent
 from core.outbox import add_event
-from tests.alerts.receivers import HttpReceiver, http_receiver
-from tests.alerts.test_grouping import FARM, post
+from tests.alerts.helpers import FARM, add_channel, analysed_post
+from tests.alerts.receivers import HttpReceiver
 from tests.factories import make_user
 
+BURST_EVENTS = ["alert.new", "alert.joined"]
 OTHER_FARM = {"places": ["石桥镇", "新庄村"], "towns": ["石桥镇"], "organisations": ["金穗蛋鸡场"]}
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with http_receiver() as server:
-        yield server
 
 
 def queue_raising(post_ids: list[int]) -> list[int]:
@@ -55,11 +47,6 @@ def alert_of(post_id: int) -> Alert:
         return alert
 
 
-def add_channel(name: str, kind: str, config: dict[str, Any]) -> None:
-    with session_scope() as session:
-        session.add(NotificationChannel(name=name, kind=kind, config=config, events=["alert.new", "alert.joined"]))
-
-
 def deliveries(channel: str) -> list[Delivery]:
     with session_scope() as session:
         return list(session.scalars(select(Delivery).where(Delivery.channel == channel).order_by(Delivery.id)))
@@ -67,10 +54,12 @@ def deliveries(channel: str) -> list[Delivery]:
 
 def test_one_job_raises_a_whole_burst_grouped_as_one_post_at_a_time_would_be(seeded: str, queued_jobs: None) -> None:
     farm = [
-        post(f"兴旺生猪养殖场又在排污（第{n}次反映）", f"柳河镇前进村兴旺养殖场粪水直排第{n}天", entities=FARM)
+        analysed_post(f"兴旺生猪养殖场又在排污（第{n}次反映）", f"柳河镇前进村兴旺养殖场粪水直排第{n}天", entities=FARM)
         for n in (1, 2, 3)
     ]
-    other = post("金穗蛋鸡场鸡粪乱堆", "石桥镇新庄村金穗蛋鸡场鸡粪堆在路边，下雨就流进田里", entities=OTHER_FARM)
+    other = analysed_post(
+        "金穗蛋鸡场鸡粪乱堆", "石桥镇新庄村金穗蛋鸡场鸡粪堆在路边，下雨就流进田里", entities=OTHER_FARM
+    )
     queued = queue_raising([*farm, other])
 
     raise_job(post_id=farm[0])  # the job sent for the first post; the others wait behind it
@@ -90,8 +79,8 @@ def test_one_job_raises_a_whole_burst_grouped_as_one_post_at_a_time_would_be(see
 def test_a_post_that_fails_in_a_burst_goes_to_a_job_of_its_own_and_the_rest_are_raised(
     seeded: str, queued_jobs: None
 ) -> None:
-    good = post("兴旺生猪养殖场排污", "柳河镇前进村兴旺养殖场粪水直排进河沟", entities=FARM)
-    later = post("金穗蛋鸡场鸡粪乱堆", "石桥镇新庄村金穗蛋鸡场鸡粪堆在路边", entities=OTHER_FARM)
+    good = analysed_post("兴旺生猪养殖场排污", "柳河镇前进村兴旺养殖场粪水直排进河沟", entities=FARM)
+    later = analysed_post("金穗蛋鸡场鸡粪乱堆", "石桥镇新庄村金穗蛋鸡场鸡粪堆在路边", entities=OTHER_FARM)
     queued = queue_raising([good, 987654, later])  # a post that does not exist (deleted meanwhile)
 
     raise_job(post_id=good)
@@ -112,9 +101,9 @@ def test_one_job_delivers_a_burst_and_a_failing_channel_holds_back_nobody(
     seeded: str, queued_jobs: None, receiver: HttpReceiver
 ) -> None:
     make_user("duty", "duty")
-    add_channel("平台", "webhook", {"url": f"{receiver.url}/hook", "secret": "s"})
+    add_channel("平台", "webhook", {"url": f"{receiver.url}/hook", "secret": "s"}, events=BURST_EVENTS)
     farms = [
-        post(f"第{n}家养猪场排污", f"第{n}个村的养猪场把粪水排进河里", entities={"places": [f"{n}号村"]})
+        analysed_post(f"第{n}家养猪场排污", f"第{n}个村的养猪场把粪水排进河里", entities={"places": [f"{n}号村"]})
         for n in range(1, 5)
     ]
     queue_raising(farms)
@@ -133,9 +122,9 @@ def test_one_job_delivers_a_burst_and_a_failing_channel_holds_back_nobody(
         assert waiting == []
 
     # Now a second channel that refuses connections, next to the working one.
-    add_channel("坏掉的群", "wecom", {"url": "http://127.0.0.1:9/robot"})
+    add_channel("坏掉的群", "wecom", {"url": "http://127.0.0.1:9/robot"}, events=BURST_EVENTS)
     more = [
-        post(f"第{n}家鸡场鸡粪乱堆", f"第{n}个镇的鸡场鸡粪堆在路边", entities={"places": [f"{n}号镇"]})
+        analysed_post(f"第{n}家鸡场鸡粪乱堆", f"第{n}个镇的鸡场鸡粪堆在路边", entities={"places": [f"{n}号镇"]})
         for n in range(5, 8)
     ]
     queue_raising(more)
@@ -166,8 +155,8 @@ def test_a_delivery_claimed_by_a_worker_that_died_is_sent_again_by_the_sweep(
     from alerts.notify.delivery import CLAIM_EXPIRES, due_retries
     from core.timeutil import utcnow
 
-    add_channel("平台", "webhook", {"url": f"{receiver.url}/hook", "secret": "s"})
-    farm = post("兴旺生猪养殖场排污", "柳河镇前进村兴旺养殖场粪水直排进河沟", entities=FARM)
+    add_channel("平台", "webhook", {"url": f"{receiver.url}/hook", "secret": "s"}, events=BURST_EVENTS)
+    farm = analysed_post("兴旺生猪养殖场排污", "柳河镇前进村兴旺养殖场粪水直排进河沟", entities=FARM)
     queue_raising([farm])
     raise_job(post_id=farm)
     (hook,) = deliveries("webhook")

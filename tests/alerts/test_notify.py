@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from alerts.notify.delivery import deliver
-from alerts.notify.models import Delivery, InboxItem, Notification, NotificationChannel
+from alerts.notify.models import Delivery, InboxItem, Notification
 from alerts.notify.service import save_preference
 from core.db import session_scope
 from core.models import User
-from tests.alerts.receivers import HttpReceiver, http_receiver, smtp_server
+from tests.alerts.helpers import add_channel
+from tests.alerts.receivers import HttpReceiver, smtp_server
 from tests.factories import make_alert, make_user
 
 PHONE, ID_NUMBER = "13812345678", "110101199003071234"
@@ -36,20 +37,6 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         get_settings.cache_clear()
         yield mailbox
     get_settings.cache_clear()
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with http_receiver() as server:
-        yield server
-
-
-def add_channel(name: str, kind: str, config: dict[str, Any], **fields: Any) -> int:
-    with session_scope() as session:
-        channel = NotificationChannel(name=name, kind=kind, config=config, **fields)
-        session.add(channel)
-        session.flush()
-        return channel.id
 
 
 def duty_with_email(address: str = "duty@district.example") -> int:
