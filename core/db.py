@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +19,9 @@ _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
 _CACHE_PREFIX = "muqing_cache:"
 _CACHE_DEPENDS = "muqing_cache_depends"
+BUSY_TIMEOUT_SECONDS = 30
+# First and longest sleep between attempts to take SQLite's write lock.
+BEGIN_POLL_SECONDS = (0.0005, 0.004)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -25,13 +30,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock at BEGIN so two writers queue on busy_timeout instead of failing mid-way.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Take the write lock at BEGIN so two writers queue here instead of failing mid-way. SQLite's own busy
+    # handler backs off to 100 ms sleeps, and a process that commits many short transactions in a row then
+    # keeps the lock from a waiter for a second or more; polling every few milliseconds catches the gaps.
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        delay, deadline = BEGIN_POLL_SECONDS[0], time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, BEGIN_POLL_SECONDS[1])
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -47,7 +68,7 @@ def get_engine(url: str | None = None) -> Engine:
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS})
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "connect")

@@ -14,7 +14,9 @@ writes through the outbox also records them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +29,7 @@ from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
 from core.models import OutboxEvent
-from core.tasks import broker_label, celery_app, completed_in_job, enqueue
+from core.tasks import TRANSIENT_ERRORS, broker_label, celery_app, completed_in_job, enqueue
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -41,13 +43,22 @@ BATCH = 50
 # A job sent this recently and not finished is counted on to take on new events of its topic.
 IN_FLIGHT = timedelta(seconds=30)
 _drained: set[str] = set()
+# Topic -> what works through its waiting events, for a job that follows through to that topic (``work_through``).
+_followers: dict[str, Callable[[], object]] = {}
+_reserved = threading.local()
 
 
 def add_event(session: Session, *, topic: str, payload: dict[str, Any]) -> OutboxEvent:
     """Record work for ``topic`` (a task name) in the caller's transaction; relayed after commit."""
     outbox_event = OutboxEvent(topic=topic, payload=payload)
+    if topic in getattr(_reserved, "topics", ()):
+        # The running job works this event through itself once the transaction commits (``work_through``'s
+        # ``then``): it is counted as sent to that job, and sent again only if the job is lost (the lease).
+        outbox_event.dispatched_at = utcnow()
+        outbox_event.attempts = 1
+    else:
+        session.info[PENDING_FLAG] = True
     session.add(outbox_event)
-    session.info[PENDING_FLAG] = True
     return outbox_event
 
 
@@ -60,10 +71,26 @@ def _due() -> ColumnElement[bool]:
     )
 
 
-def drained_topic(topic: str) -> str:
-    """Declare that the jobs of ``topic`` take on its waiting events (see ``work_through``); returns the topic."""
+def drained_topic(topic: str, *, follow: Callable[[], object] | None = None) -> str:
+    """Declare that the jobs of ``topic`` take on its waiting events (see ``work_through``); returns the topic.
+
+    ``follow`` works through every waiting event of the topic: a job of another topic whose work makes events
+    of this one runs it right after its own commit instead of sending them through the queue.
+    """
     _drained.add(topic)
+    if follow is not None:
+        _followers[topic] = follow
     return topic
+
+
+@contextmanager
+def _reserving(topic: str | None) -> Iterator[None]:
+    previous: frozenset[str] = getattr(_reserved, "topics", frozenset())
+    _reserved.topics = previous | {topic} if topic is not None else previous
+    try:
+        yield
+    finally:
+        _reserved.topics = previous
 
 
 def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> int:
@@ -191,7 +218,7 @@ def _drain(
     own: dict[str, Any] | None,
     own_event_id: int | None,
     handle: Callable[[Session, dict[str, Any]], object],
-) -> None:
+) -> int:
     """Do a job's own work and that of other events of ``topic`` still waiting, in the caller's transaction.
 
     Each waiting event taken on is marked completed in the same transaction as its work, so its own job,
@@ -209,7 +236,8 @@ def _drain(
     if own is not None:
         handle(session, own)
     done = [own_event_id] if own_event_id is not None and own is not None else []
-    for event_id, payload in waiting_events(session, topic=topic, exclude=own_event_id):
+    taken = waiting_events(session, topic=topic, exclude=own_event_id)
+    for event_id, payload in taken:
         try:
             with session.begin_nested():
                 handle(session, payload)
@@ -226,28 +254,56 @@ def _drain(
             continue
         done.append(event_id)
     complete_events(session, event_ids=done)
+    return len(taken)
 
 
 def work_through(
     *,
     topic: str,
-    own: dict[str, Any],
+    own: dict[str, Any] | None,
     own_event_id: int | None,
     handle: Callable[[Session, dict[str, Any]], object],
-) -> None:
+    then: str | None = None,
+) -> int:
     """Do a job's own work and take on the waiting events of its topic (``_drain``), in a transaction of its own.
 
-    The relay may have sent one job for a whole burst (see ``relay``): if the job's own work fails, the events
-    it would have taken go to jobs of their own at once instead of waiting for the lease.
+    Returns how many waiting events it took on. The relay may have sent one job for a whole burst (see
+    ``relay``): if the job's own work fails, the events it would have taken go to jobs of their own at once
+    instead of waiting for the lease. With ``then`` (a topic declared with ``follow``), the events of that
+    topic this work makes are kept from the queue and worked through by this job right after the commit:
+    a burst goes from one stage to the next without waiting in the queue between them.
     """
+    follow = _followers.get(then) if then is not None else None
     try:
-        with session_scope() as session:
-            _drain(session, topic=topic, own=own, own_event_id=own_event_id, handle=handle)
+        with _reserving(then if follow is not None else None), session_scope() as session:
+            taken = _drain(session, topic=topic, own=own, own_event_id=own_event_id, handle=handle)
     except Exception as exc:
         with session_scope() as session:
             waiting = [event_id for event_id, _ in waiting_events(session, topic=topic, exclude=own_event_id)]
             hand_back(session, event_ids=waiting, error=f"同批任务失败，改为单独发送：{type(exc).__name__}: {exc}")
         raise
+    if follow is not None:
+        follow()
+    return taken
+
+
+def work_waiting(*, topic: str, handle: Callable[[Session, dict[str, Any]], object], then: str | None = None) -> None:
+    """Work through every waiting event of ``topic``, a batch per transaction (a job following through to it).
+
+    A failed batch hands its events to jobs of their own (``work_through``), which report the error; this job,
+    whose own work is done, goes on. A transient error (the database restarting) is raised, so the job is
+    retried and follows through again.
+    """
+    while True:
+        try:
+            taken = work_through(topic=topic, own=None, own_event_id=None, handle=handle, then=then)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            log.exception("working through the waiting %s events failed; they were handed to jobs of their own", topic)
+            return
+        if taken < BATCH:
+            return
 
 
 def waiting_events(

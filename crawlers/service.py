@@ -141,13 +141,13 @@ def crawl_source(
 def _relay_new_posts() -> None:
     """Hand the crawl's analysis jobs to the queue (the child leaves them in the outbox)."""
     from core import outbox
-    from core.tasks import enqueue
+    from core.search.changes import request_sync
 
     try:
         for _ in range(1000):  # bounded: 500 events a call
             if outbox.relay(limit=500) < 500:
                 break
-        enqueue("core.sync_search", retry=False)
+        request_sync()
     except Exception:
         # They stay in the outboxes; the scheduled relay and search sync pick them up.
         log.exception("relaying the crawl's outbox events failed")

@@ -11,6 +11,7 @@ from core.outbox import drained_topic, work_through
 from core.posts import ANALYZE_TOPIC
 from core.tasks import celery_app, outbox_event_of
 from nlp.flows import retrain as retrain_flow
+from nlp.service import RAISE_TOPIC
 from nlp.service import analyze_post as analyze_post_flow
 
 drained_topic(ANALYZE_TOPIC)
@@ -22,9 +23,16 @@ def _analyze(session: Session, payload: dict[str, Any]) -> None:
 
 @celery_app.task(name=ANALYZE_TOPIC, bind=True)
 def analyze_post(self: Task, post_id: int) -> None:
-    """Analyse one stored post (idempotent per model version), and the others that wait in the same burst."""
+    """Analyse one stored post (idempotent per model version), and the others that wait in the same burst.
+
+    The alerts the analysis calls for are then raised by this job too, without a trip through the queue.
+    """
     work_through(
-        topic=ANALYZE_TOPIC, own={"post_id": post_id}, own_event_id=outbox_event_of(self.request), handle=_analyze
+        topic=ANALYZE_TOPIC,
+        own={"post_id": post_id},
+        own_event_id=outbox_event_of(self.request),
+        handle=_analyze,
+        then=RAISE_TOPIC,
     )
 
 

@@ -21,7 +21,7 @@ from alerts.notify.models import Delivery, Notification, NotificationChannel
 from alerts.notify.service import DELIVER_TOPIC
 from core.config import get_settings
 from core.db import session_scope
-from core.outbox import complete_events, hand_back, waiting_events
+from core.outbox import BATCH, complete_events, hand_back, waiting_events
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -121,24 +121,50 @@ def deliver_waiting(*, delivery_id: int, own_event_id: int | None, now: datetime
     mine = [own_event_id] if own_event_id is not None else []
     if outcomes[delivery_id].status not in ("sent", "skipped"):
         # The relay may have sent this one job for the deliveries behind it too: they go to jobs of their own.
-        with session_scope() as session:
-            queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id)
-            error = f"同批投递 {delivery_id} 失败：{outcomes[delivery_id].error}"
-            hand_back(session, event_ids=[event_id for event_id, _ in queued], error=error)
-            # Its own attempt is over (the retry is scheduled apart): no new delivery should wait for this job.
-            complete_events(session, event_ids=mine)
+        # Its own attempt is over (the retry is scheduled apart): no new delivery should wait for this job.
+        error = f"同批投递 {delivery_id} 失败：{outcomes[delivery_id].error}"
+        _hand_back_waiting(exclude=own_event_id, complete=mine, error=error)
         return outcomes
+    _, batch = _deliver_batch(exclude=own_event_id, complete=mine, done=set(outcomes), now=now)
+    return {**outcomes, **batch}
+
+
+def deliver_all_waiting(*, now: datetime | None = None) -> dict[int, Outcome]:
+    """Deliver every queued delivery, a batch per transaction (a job following through from raising alerts).
+
+    As in ``deliver_waiting``, the first failure ends the run and the deliveries still waiting go to jobs of
+    their own.
+    """
+    now = now or utcnow()
+    outcomes: dict[int, Outcome] = {}
+    while True:
+        taken, batch = _deliver_batch(exclude=None, complete=[], done=set(outcomes), now=now)
+        outcomes.update(batch)
+        failed = [(other, outcome) for other, outcome in batch.items() if outcome.status != "sent"]
+        if failed:
+            other, outcome = failed[0]
+            _hand_back_waiting(exclude=None, complete=[], error=f"同批投递 {other} 失败：{outcome.error}")
+            return outcomes
+        if taken < BATCH:
+            return outcomes
+
+
+def _deliver_batch(
+    *, exclude: int | None, complete: list[int], done: set[int], now: datetime
+) -> tuple[int, dict[int, Outcome]]:
+    # Returns how many queued events were taken and the outcome of each delivery sent.
     with session_scope() as session:
-        queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=own_event_id)
+        queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=exclude)
         claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]] = []
         for event_id, payload in queued:
             other = int(payload.get("delivery_id", 0))
-            claimed = _claim(session, other, now) if other and other not in outcomes else None
+            claimed = _claim(session, other, now) if other and other not in done else None
             if claimed is not None:
                 claims.append((event_id, other, claimed))
         # Taken now, with the claims, so no other job counts them as waiting. A claim left behind by a
         # crash expires and the sweep sends it again (``due_retries``).
-        complete_events(session, event_ids=[*mine, *(event_id for event_id, _ in queued)])
+        complete_events(session, event_ids=[*complete, *(event_id for event_id, _ in queued)])
+    outcomes: dict[int, Outcome] = {}
     sent: list[int] = []
     for position, (_, other, claimed) in enumerate(claims):
         outcome = _send(other, claimed)
@@ -149,7 +175,14 @@ def deliver_waiting(*, delivery_id: int, own_event_id: int | None, now: datetime
             break
         sent.append(other)
     _mark_sent(sent)
-    return outcomes
+    return len(queued), outcomes
+
+
+def _hand_back_waiting(*, exclude: int | None, complete: list[int], error: str) -> None:
+    with session_scope() as session:
+        queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=exclude)
+        hand_back(session, event_ids=[event_id for event_id, _ in queued], error=error)
+        complete_events(session, event_ids=complete)
 
 
 def _mark_sent(delivery_ids: list[int]) -> None:

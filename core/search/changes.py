@@ -10,12 +10,15 @@ statement bypasses it and must call ``mark_changed`` for the posts it touches.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
+from core.config import get_settings
 from core.models import Analysis, Post, SearchOutbox
 from core.search import plugins
 from core.timeutil import utcnow
@@ -98,13 +101,53 @@ def _sync_after_commit(session: Session) -> None:
         return
     from kombu.exceptions import OperationalError as BrokerError
 
-    from core.tasks import enqueue
-
     # Fail fast; the scheduled sync (core.sync_search, every few seconds) catches up on anything left,
     # since the rows stay in the search outbox until their documents are in the index.
     try:
-        enqueue(SYNC_TASK, retry=False)
+        request_sync()
     except BrokerError as exc:
         log.warning("search index sync deferred to the scheduled run, the job queue is unavailable: %s", exc)
     except Exception:
         log.exception("search index sync deferred to the scheduled run")
+
+
+def _request_marker() -> Path | None:
+    settings = get_settings()
+    if settings.broker_url or settings.tasks_eager:
+        return None
+    return settings.resolved_data_dir / ".search-sync.requested"
+
+
+def request_sync() -> None:
+    """Send a search sync job, unless one already sent has not started yet (embedded mode).
+
+    In the embedded mode every process shares the data directory: a marker file there stands for the job
+    waiting in the queue, so a burst of commits sends one job instead of one each. The job removes the marker
+    when it starts (``take_sync_request``); the scheduled sync also does, so a lost job holds nothing up long.
+    """
+    from core.tasks import enqueue
+
+    marker = _request_marker()
+    if marker is not None:
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+    try:
+        enqueue(SYNC_TASK, retry=False)
+    except BaseException:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+        raise
+
+
+def take_sync_request() -> bool:
+    """Called by the sync job once it holds the sync lock: True if a sync was asked for since the last call."""
+    marker = _request_marker()
+    if marker is None:
+        return False
+    try:
+        marker.unlink()
+    except FileNotFoundError:
+        return False
+    return True

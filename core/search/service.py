@@ -20,6 +20,7 @@ from core.errors import Conflict, InvalidInput, ServiceUnavailable
 from core.models import Post, SearchOutbox
 from core.search import plugins
 from core.search.base import AGGREGATIONS, MAX_WINDOW, Bucket, SearchBackend, SearchQuery
+from core.search.changes import take_sync_request
 from core.search.documents import load_documents, tokenise
 from core.search.highlight import highlight, snippet
 
@@ -199,15 +200,19 @@ def sync(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> int
             return 0
         backend = get_backend()
         batches = 0
+        take_sync_request()
         while max_batches is None or batches < max_batches:
             with session_scope() as session:
                 rows = session.execute(
                     select(SearchOutbox.id, SearchOutbox.post_id).order_by(SearchOutbox.id).limit(batch_size)
                 ).all()
-                if not rows:
-                    break
                 post_ids = sorted({post_id for _, post_id in rows})
-                documents = load_documents(session, post_ids=post_ids)
+                documents = load_documents(session, post_ids=post_ids) if rows else {}
+            if not rows:
+                # A commit since the last read asked for a sync whose job may find this one still running.
+                if take_sync_request():
+                    continue
+                break
             tokenise(documents.values())
             deletions = [post_id for post_id in post_ids if post_id not in documents]
             try:

@@ -1,5 +1,7 @@
 """A burst of posts is raised and delivered by a few jobs, each taking on the work queued behind it.
 
+The job that raises a burst sends its notifications too, without a trip through the queue.
+
 The outcome must be what one job per post would give: the same grouping, one notification per post, every
 delivery attempted once, and a failing channel holding back nothing (the rest go to jobs of their own).
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from alerts.intake import raise_alert as raise_alert_flow
 from alerts.models import Alert, AlertPost
 from alerts.notify.models import Delivery
 from alerts.notify.service import DELIVER_TOPIC
@@ -21,6 +24,7 @@ from core.outbox import add_event
 from tests.alerts.helpers import FARM, add_channel, analysed_post
 from tests.alerts.receivers import HttpReceiver
 from tests.factories import make_user
+from tests.jobs import queued_messages
 
 BURST_EVENTS = ["alert.new", "alert.joined"]
 OTHER_FARM = {"places": ["石桥镇", "新庄村"], "towns": ["石桥镇"], "organisations": ["金穗蛋鸡场"]}
@@ -97,7 +101,7 @@ def test_a_post_that_fails_in_a_burst_goes_to_a_job_of_its_own_and_the_rest_are_
         raise_job(post_id=987654)
 
 
-def test_one_job_delivers_a_burst_and_a_failing_channel_holds_back_nobody(
+def test_the_job_raising_a_burst_delivers_it_too_and_a_failing_channel_holds_back_nobody(
     seeded: str, queued_jobs: None, receiver: HttpReceiver
 ) -> None:
     make_user("duty", "duty")
@@ -107,14 +111,13 @@ def test_one_job_delivers_a_burst_and_a_failing_channel_holds_back_nobody(
         for n in range(1, 5)
     ]
     queue_raising(farms)
-    raise_job(post_id=farms[0])
-    hooks = deliveries("webhook")
-    assert len(hooks) == 4 and {d.status for d in hooks} == {"pending"}
+    sent_before = queued_messages(DELIVER_TOPIC)
 
-    assert deliver_job(delivery_id=hooks[0].id) == "sent"  # the job of the first delivery sends all four
+    raise_job(post_id=farms[0])  # raises all four, then sends their webhooks itself
 
     assert len(receiver.on("/hook")) == 4
     assert {(d.status, d.attempts) for d in deliveries("webhook")} == {("sent", 1)}
+    assert queued_messages(DELIVER_TOPIC) == sent_before  # no delivery job went through the queue
     with session_scope() as session:
         waiting = session.scalars(
             select(OutboxEvent).where(OutboxEvent.topic == DELIVER_TOPIC, OutboxEvent.completed_at.is_(None))
@@ -128,23 +131,42 @@ def test_one_job_delivers_a_burst_and_a_failing_channel_holds_back_nobody(
         for n in range(5, 8)
     ]
     queue_raising(more)
-    raise_job(post_id=more[0])
-    fresh = [d for d in deliveries("webhook") if d.status == "pending"]
-    assert len(fresh) == 3 and len(deliveries("wecom")) == 3
 
-    deliver_job(delivery_id=fresh[0].id)
+    raise_job(post_id=more[0])
 
     wecom = deliveries("wecom")
+    assert len(wecom) == 3 and len(deliveries("webhook")) == 7
     tried = [d for d in wecom if d.attempts == 1]
     assert len(tried) == 1 and tried[0].status == "retrying" and tried[0].next_attempt_at is not None
     # Whatever was queued behind the failure went back to the relay, untried, each in a job of its own.
     untried = [d for d in [*wecom, *deliveries("webhook")] if d.status == "pending"]
     assert untried and all(d.attempts == 0 for d in untried)
+    assert queued_messages(DELIVER_TOPIC) - sent_before == len(untried) + 1  # and the failure's own retry
     for delivery in untried:
         deliver_job(delivery_id=delivery.id)
     assert len(receiver.on("/hook")) == 7  # every webhook arrived, once
     assert {d.status for d in deliveries("webhook")} == {"sent"}
     assert {d.status for d in deliveries("wecom")} == {"retrying"}  # each failure has its own retry
+
+
+def test_one_delivery_job_sends_the_deliveries_queued_behind_it(
+    seeded: str, queued_jobs: None, receiver: HttpReceiver
+) -> None:
+    add_channel("平台", "webhook", {"url": f"{receiver.url}/hook", "secret": "s"}, events=BURST_EVENTS)
+    farms = [
+        analysed_post(f"第{n}家养猪场排污", f"第{n}个村的养猪场把粪水排进河里", entities={"places": [f"{n}号村"]})
+        for n in range(1, 4)
+    ]
+    for post_id in farms:  # raised one at a time elsewhere (say, from the API): their deliveries are queued
+        with session_scope() as session:
+            raise_alert_flow(session, post_id=post_id)
+    hooks = deliveries("webhook")
+    assert len(hooks) == 3 and {d.status for d in hooks} == {"pending"}
+
+    assert deliver_job(delivery_id=hooks[0].id) == "sent"
+
+    assert len(receiver.on("/hook")) == 3
+    assert {(d.status, d.attempts) for d in deliveries("webhook")} == {("sent", 1)}
 
 
 def test_a_delivery_claimed_by_a_worker_that_died_is_sent_again_by_the_sweep(
@@ -157,8 +179,8 @@ def test_a_delivery_claimed_by_a_worker_that_died_is_sent_again_by_the_sweep(
 
     add_channel("平台", "webhook", {"url": f"{receiver.url}/hook", "secret": "s"}, events=BURST_EVENTS)
     farm = analysed_post("兴旺生猪养殖场排污", "柳河镇前进村兴旺养殖场粪水直排进河沟", entities=FARM)
-    queue_raising([farm])
-    raise_job(post_id=farm)
+    with session_scope() as session:
+        raise_alert_flow(session, post_id=farm)
     (hook,) = deliveries("webhook")
     with session_scope() as session:  # taken by a batch, whose worker then died before sending it
         row = session.get(Delivery, hook.id)

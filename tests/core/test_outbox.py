@@ -21,8 +21,10 @@ from core.outbox import (
     relay,
     stuck_count,
     work_through,
+    work_waiting,
 )
 from tests.conftest import reload_settings
+from tests.jobs import queued_messages
 
 
 @pytest.fixture
@@ -101,14 +103,6 @@ def test_a_job_queue_outage_puts_events_back_without_using_their_attempts(queued
     assert relay() == 3  # the queue is back (the file queue of the test session)
 
 
-def queued_messages(topic: str) -> int:
-    """Jobs of ``topic`` waiting in the embedded file queue."""
-    from core.config import get_settings
-
-    folder = get_settings().resolved_data_dir / "queue"
-    return sum(f'"task": "{topic}"' in path.read_text() for path in folder.glob("*.msg"))
-
-
 def test_a_burst_of_a_drained_topic_is_sent_as_one_job_per_batch(queued_jobs: None) -> None:
     drained_topic("tests.burst")
     before = queued_messages("tests.burst"), queued_messages("core.sync_search")
@@ -177,3 +171,68 @@ def test_new_events_wait_for_the_job_already_on_its_way_on_sqlite_and_the_schedu
     assert queued_messages("tests.burst") - before == 2 and event_row(fourth).dispatched_at is None
     assert relay() == 1  # should that job be lost, the scheduled relay does not wait for it
     assert event_row(fourth).dispatched_at is not None and event_row(third).completed_at is None
+
+
+def stage(name: str, handled: list[Any], *, fail_on: int | None = None) -> str:
+    """A drained topic whose follower records each payload it works through (and fails on ``n == fail_on``)."""
+
+    def handle(session: Session, payload: dict[str, Any]) -> None:
+        if payload["n"] == fail_on:
+            raise RuntimeError(f"{name} {fail_on} is broken")
+        handled.append(payload["n"])
+
+    return drained_topic(name, follow=lambda: work_waiting(topic=name, handle=handle))
+
+
+def make_next(count: int, topic: str) -> Any:
+    def handle(session: Session, payload: dict[str, Any]) -> None:
+        for n in range(count):
+            add_event(session, topic=topic, payload={"n": n})
+
+    return handle
+
+
+def test_a_job_works_through_the_events_its_work_makes_itself_without_the_queue(queued_jobs: None) -> None:
+    handled: list[int] = []
+    second = stage("tests.second", handled)
+    before = queued_messages(second)
+    count = 2 * BATCH + 3  # more than one batch: the follower goes on until nothing waits
+
+    work_through(topic="tests.first", own={}, own_event_id=None, handle=make_next(count, second), then=second)
+
+    assert sorted(handled) == list(range(count))
+    assert queued_messages(second) == before  # not one job sent for them
+    with session_scope() as session:
+        rows = session.scalars(select(OutboxEvent).where(OutboxEvent.topic == second)).all()
+    assert len(rows) == count and all(row.completed_at is not None and row.attempts == 1 for row in rows)
+
+
+def test_a_failure_while_following_through_goes_to_a_job_of_its_own_and_the_first_job_succeeds(
+    queued_jobs: None,
+) -> None:
+    handled: list[int] = []
+    second = stage("tests.second_failing", handled, fail_on=1)
+    before = queued_messages(second)
+
+    work_through(topic="tests.first", own={}, own_event_id=None, handle=make_next(3, second), then=second)
+
+    assert sorted(handled) == [0, 2]
+    assert queued_messages(second) - before == 1  # the broken one, sent at once to report its error
+    with session_scope() as session:
+        broken = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.topic == second, OutboxEvent.completed_at.is_(None))
+        ).one()
+    assert broken.payload == {"n": 1} and "broken" in (broken.last_error or "")
+
+
+def test_events_kept_for_a_job_that_was_lost_before_following_through_are_sent_after_the_lease(
+    queued_jobs: None, lease: None
+) -> None:
+    second = drained_topic("tests.second_unfollowed", follow=lambda: None)  # the job died after its commit
+    before = queued_messages(second)
+
+    work_through(topic="tests.first", own={}, own_event_id=None, handle=make_next(2, second), then=second)
+
+    assert queued_messages(second) == before
+    assert relay() == 2  # the lease is over: sent as any lost job's events are
+    assert queued_messages(second) - before == 2
