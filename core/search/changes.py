@@ -97,7 +97,9 @@ def take_written_flag(session: Session) -> bool:
 
 @event.listens_for(Session, "after_commit")
 def _sync_after_commit(session: Session) -> None:
-    if not take_written_flag(session):
+    # A released SAVEPOINT also fires after_commit: its rows are not committed yet, and an inline sync would
+    # wait for the write lock this very session holds.
+    if session.in_nested_transaction() or not take_written_flag(session):
         return
     from kombu.exceptions import OperationalError as BrokerError
 

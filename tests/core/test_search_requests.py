@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import select
+
 from core.db import session_scope
 from core.posts import store_post
 from core.search.changes import SYNC_TASK, take_sync_request
@@ -26,3 +30,30 @@ def test_commits_while_a_sync_job_waits_send_no_other_and_it_writes_them_all(que
     store(5)  # that job has started: a change after it sends a new one
     assert queued_messages(SYNC_TASK) - before == 2
     assert sync() == 1
+
+
+def test_a_batch_whose_events_run_in_savepoints_reaches_the_index_once_it_commits(db: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from core.models import Post
+    from core.outbox import add_event, drained_topic, work_through
+    from core.search.service import pending_count
+
+    topic = drained_topic("tests.retitle")
+    for n in range(3):
+        store(n)
+    with session_scope() as session:
+        post_ids = list(session.scalars(select(Post.id)))
+        for post_id in post_ids:
+            add_event(session, topic=topic, payload={"post_id": post_id})
+
+    def retitle(session: Session, payload: dict[str, Any]) -> None:
+        post = session.get(Post, payload["post_id"])
+        assert post is not None
+        post.title = f"改过的标题 {post.id}"
+
+    work_through(topic=topic, own=None, own_event_id=None, handle=retitle)  # each waiting event in a savepoint
+
+    with session_scope() as session:
+        assert pending_count(session) == 0  # synced after the commit, not at a savepoint before it
+        assert session.scalar(select(Post.title).where(Post.id == post_ids[0])) == f"改过的标题 {post_ids[0]}"
