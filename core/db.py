@@ -25,12 +25,11 @@ BEGIN_POLL_SECONDS = (0.0005, 0.004)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the API read while the job runner writes; busy_timeout rides out short write locks.
+    # WAL lets the API read while the job runner writes (the connection's timeout is SQLite's busy_timeout).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     cursor.close()
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from alerts.flows import raise_alert
 from alerts.models import Alert
 from core.db import session_scope
-from core.models import Analysis, OutboxEvent, User
+from core.models import Analysis, OutboxEvent, Post, User
 from core.service import create_user, store_post
 
 PASSWORD = "correct horse battery"
@@ -17,6 +20,36 @@ def make_user(username: str, role: str, section: str | None = None) -> int:
     """Create a user with the test password; returns its id."""
     with session_scope() as session:
         return create_user(session, username=username, password=PASSWORD, role=role, section_code=section).id
+
+
+def label_post(
+    session: Session,
+    *,
+    post: Post,
+    category: str,
+    severity: str = "一般",
+    needs_response: bool = True,
+    relevant: bool = True,
+    sentiment: str = "negative",
+    reasons: list[dict[str, Any]] | None = None,
+    entities: dict[str, Any] | None = None,
+) -> None:
+    """Give a just-stored post these labels instead of the classifier's: its queued analysis is dropped."""
+    session.execute(delete(OutboxEvent).where(OutboxEvent.payload["post_id"].as_integer() == post.id))
+    session.add(
+        Analysis(
+            post=post,
+            model_version="test",
+            relevant=relevant,
+            category=category,
+            needs_response=needs_response,
+            severity=severity,
+            sentiment=sentiment,
+            score=0.9,
+            reasons=reasons or [],
+            entities=entities or {},
+        )
+    )
 
 
 def make_post(
@@ -37,20 +70,14 @@ def make_post(
             raise ValueError(
                 f"make_post: {title!r} was stored before (post {stored.post.id}); give each post its own text"
             )
-        session.execute(delete(OutboxEvent).where(OutboxEvent.payload["post_id"].as_integer() == stored.post.id))
-        session.add(
-            Analysis(
-                post=stored.post,
-                model_version="test",
-                relevant=category != "other",
-                category=category,
-                needs_response=needs_response,
-                severity=severity,
-                sentiment="negative",
-                score=0.9,
-                reasons=[{"term": "养猪场", "weight": 1.0}],
-                entities={},
-            )
+        label_post(
+            session,
+            post=stored.post,
+            category=category,
+            severity=severity,
+            needs_response=needs_response,
+            relevant=category != "other",
+            reasons=[{"term": "养猪场", "weight": 1.0}],
         )
         return stored.post.id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from alerts.flows import transition
 from alerts.lifecycle import Status
@@ -12,8 +12,9 @@ from alerts.models import Alert, AlertEvent
 from alerts.notify.models import NotificationChannel
 from alerts.schemas import ResponseInput
 from core.db import session_scope
-from core.models import Analysis, OutboxEvent, User
+from core.models import User
 from core.service import store_post
+from tests.factories import label_post
 
 ROLES = {
     "duty": ("duty", None),
@@ -109,19 +110,5 @@ def analysed_post(
     """Store a post with the given analysis (its own queued analysis removed); returns the post id."""
     with session_scope() as session:
         stored = store_post(session, url=None, title=title, content=content, engagement={"reposts": reposts})
-        session.execute(delete(OutboxEvent).where(OutboxEvent.payload["post_id"].as_integer() == stored.post.id))
-        session.add(
-            Analysis(
-                post=stored.post,
-                model_version="test",
-                relevant=True,
-                category=category,
-                needs_response=True,
-                severity=severity,
-                sentiment="negative",
-                score=0.9,
-                reasons=[],
-                entities=entities or {},
-            )
-        )
+        label_post(session, post=stored.post, category=category, severity=severity, entities=entities)
         return stored.post.id

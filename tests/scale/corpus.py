@@ -12,8 +12,9 @@ from alerts.flows import raise_alert
 from alerts.models import Alert, AlertPost
 from alerts.service import seed_defaults
 from core.db import session_scope
-from core.models import Analysis, OutboxEvent, Section
+from core.models import OutboxEvent, Section
 from core.service import ensure_source, store_post
+from tests.factories import label_post
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,21 +194,13 @@ def load(examples: tuple[Example, ...] = EXAMPLES) -> Loaded:
                 source_id=sources[example.source],
                 published_at=example.published,
             )
-            # The analysis is given, not computed: drop the queued classification of this post.
-            session.execute(delete(OutboxEvent).where(OutboxEvent.payload["post_id"].as_integer() == stored.post.id))
-            session.add(
-                Analysis(
-                    post=stored.post,
-                    model_version="test",
-                    relevant=True,
-                    category=example.category,
-                    needs_response=example.needs_response,
-                    severity=example.severity,
-                    sentiment=example.sentiment,
-                    score=0.9,
-                    reasons=[],
-                    entities={},
-                )
+            label_post(
+                session,
+                post=stored.post,
+                category=example.category,
+                severity=example.severity,
+                needs_response=example.needs_response,
+                sentiment=example.sentiment,
             )
             ids[example.key] = stored.post.id
         if example.needs_response:
