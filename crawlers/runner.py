@@ -64,10 +64,31 @@ def scrapy_settings(overrides: dict[str, Any] | None = None, *, source: AnySourc
             per_source["DOWNLOAD_DELAY"] = source.download_delay
         if source.concurrency_per_domain is not None:
             per_source["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency_per_domain
+        if source.render == "browser":
+            per_source.update(browser_settings())
         settings.setdict(per_source, priority="spider")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     return settings
+
+
+def browser_settings() -> dict[str, Any]:
+    """Pages marked for the browser go through scrapy-playwright and the system Chromium (never a download)."""
+    from core.config import get_settings
+
+    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    return {
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": get_settings().chromium_path,
+            "headless": True,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+        },
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
+    }
 
 
 def _known(source_id: int) -> tuple[list[str], list[str]]:
