@@ -335,13 +335,17 @@ class WeiboSearchSource(SourceBase):
 
 
 class TiebaSource(SourceBase):
-    """百度贴吧: a forum's thread lists (hidden in HTML comments) and each thread's first floor."""
+    """百度贴吧 after its 2026 redesign: the mobile pages the server still renders (``/mo/q/m``).
+
+    ``/mo/q/m?kw=<forum>&pn=<offset>`` lists a forum's threads (offsets step by ``page_size``, 30 on the
+    site); ``/mo/q/m?kz=<tid>`` shows a thread's floors. ``/f`` and ``/p/<tid>`` are script shells now.
+    """
 
     kind: Literal["tieba"]
     forum: Annotated[str, Field(min_length=1)]
     base_url: Url = "https://tieba.baidu.com"
     max_pages: Annotated[int, Field(ge=1, le=100)] = 2
-    page_size: Annotated[int, Field(ge=1)] = 50
+    page_size: Annotated[int, Field(ge=1)] = 30
 
     @field_validator("base_url")
     @classmethod

@@ -202,6 +202,8 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             if any(params.get(key) != value for key, value in (route.get("when") or {}).items()):
                 continue
+            if any(not params.get(key) for key in route.get("needs") or ()):
+                continue
             if "signed" in route and not _signed(route["signed"], params):
                 body = json.dumps({"code": "SN0006", "msg": "数据格式错误"}, ensure_ascii=False).encode()
                 self._send(200, {"Content-Type": "application/json;charset=UTF-8"}, body)
