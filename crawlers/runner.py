@@ -23,6 +23,7 @@ from core.models import CrawlRun, Post, PostLink, PostSnapshot, Source
 from core.posts import mark_deleted
 from core.timeutil import utcnow
 from crawlers import settings as crawler_settings
+from crawlers.quality import Observer
 from crawlers.sources import AnySource, parse_source
 from crawlers.spiders.article import ArticleSpider
 from crawlers.spiders.base import SourceSpider
@@ -114,7 +115,7 @@ def _recheck(source_id: int, spec: AnySource) -> list[dict[str, Any]]:
     since = utcnow() - timedelta(days=spec.recheck_days)
     with session_scope() as session:
         rows = session.execute(
-            select(Post.id, PostSnapshot.url, Post.title)
+            select(Post.id, PostSnapshot.url, Post.title, func.length(Post.content))
             .join(PostSnapshot, PostSnapshot.post_id == Post.id)
             .where(
                 Post.source_id == source_id,
@@ -128,10 +129,10 @@ def _recheck(source_id: int, spec: AnySource) -> list[dict[str, Any]]:
         ).all()
     seen: set[int] = set()
     entries = []
-    for post_id, url, title in rows:
+    for post_id, url, title, length in rows:
         if post_id not in seen:
             seen.add(post_id)
-            entries.append({"post_id": post_id, "url": url, "title": title})
+            entries.append({"post_id": post_id, "url": url, "title": title, "length": int(length or 0)})
     return entries
 
 
@@ -214,6 +215,7 @@ def _record(run_id: int, source_id: int, stats: dict[str, Any], spider: Any) -> 
             "deleted": len(gone),
             "error_samples": list(getattr(spider, "error_samples", [])),
             "fatal": stats.get("muqing/fatal"),
+            "quality": spider.quality.summary() if isinstance(getattr(spider, "quality", None), Observer) else {},
             "finish_reason": stats.get("finish_reason"),
         }
         for entry in gone:

@@ -10,7 +10,7 @@ from core.schemas import LocalDatetime, ORMModel, PostOut
 
 
 class HealthOut(BaseModel):
-    """How a source is doing: ok, failing, blind (盲区), never_run, running, disabled, manual."""
+    """How a source is doing: ok, failing, blind (盲区), degraded (解析异常), robots_blocked, never_run, running, disabled, manual."""
 
     status: str
     label: str

@@ -22,6 +22,7 @@ from core.timeutil import utcnow
 from core.urls import canonical_url
 from crawlers.dates import parse_published
 from crawlers.items import Evidence, PostItem
+from crawlers.quality import Observer
 from crawlers.sources import AnySource, SourceBase, parse_source
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ class SourceSpider(scrapy.Spider):
         self.pinned_now = datetime.fromisoformat(now) if isinstance(now, str) else now
         self.gone: list[dict[str, Any]] = []
         self.error_samples: list[dict[str, str]] = []
+        self.quality = Observer()
         self._requested: set[tuple[str, str, bytes]] = set()
 
     @property
@@ -314,7 +316,15 @@ class SourceSpider(scrapy.Spider):
         moved = canonical_url(response.url) != canonical_url(entry["url"])
         if not title_present and (marker or moved or not response.body.strip()):
             self._mark_gone(entry, f"页面显示“{marker}”" if marker else "原地址已跳转或为空")
+        elif isinstance(response, TextResponse):
+            fresh = self.reparse(response)
+            if fresh is not None:
+                self.quality.recheck(stored=int(entry.get("length") or 0), fresh=fresh)
         yield from ()
+
+    def reparse(self, response: TextResponse) -> str | None:
+        """The post text this source's parser reads from a stored post's page now (None: not comparable)."""
+        return None
 
     def _mark_gone(self, entry: dict[str, Any], why: str) -> None:
         self.count("recheck/gone")

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawlers.extract import element_text, first_text
 from crawlers.items import PostItem
@@ -231,3 +231,7 @@ class PeopleLiuyanSpider(SourceSpider):
                 **{key: entry.get(key) for key in _KEPT_FIELDS if entry.get(key) is not None},
             },
         )
+
+    def reparse(self, response: TextResponse) -> str | None:
+        """The message text the page shows today."""
+        return element_text(response.css("#replyContentMain"))

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from parsel import Selector
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawlers.extract import element_text, first_text
 from crawlers.items import PostItem
@@ -143,3 +143,7 @@ class TiebaSpider(SourceSpider):
             engagement={"comments": replies},
             extra={"pinned": hints.get("pinned", False), "last_reply_at": self.local_iso(last_reply_at)},
         )
+
+    def reparse(self, response: TextResponse) -> str | None:
+        """The first floor's text the thread page shows today."""
+        return element_text(response.css('ul#pblist div.content[lz="1"]'))
