@@ -24,6 +24,7 @@ from api.routes import (
     search,
     sections,
     sla,
+    source_admin,
     sources,
     stats,
 )
@@ -123,6 +124,7 @@ def create_app() -> FastAPI:
         models.router,
         posts.router,
         sources.router,
+        source_admin.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)
