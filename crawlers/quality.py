@@ -26,6 +26,7 @@ from crawlers.pipelines import Pipeline
 
 CUT_MARKERS = ("...", "…", "展开全文", "查看全文", "阅读全文", "显示全部", "[更多]")
 MIN_ITEMS = 3
+MIN_CUT_ITEMS = 2
 MIN_RECHECKED = 2
 HISTORY_RUNS = 10
 MAX_LENGTHS = 500

@@ -163,6 +163,40 @@ def update_source(session: Session, *, source_id: int, changes: dict[str, Any], 
     return source
 
 
+def replace_source(session: Session, *, source_id: int, data: dict[str, Any], actor: User | None) -> Source:
+    """Replace a source's whole definition (the edit form); its stored secrets stay unless ``data`` sets them."""
+    source = get(session, source_id=source_id)
+    _crawlable(source)
+    stored = source.config or {}
+    given = {key.lower() for key in (data.get("headers") or {})}
+    kept = {
+        k: v for k, v in (stored.get("headers") or {}).items() if k.lower() in SECRET_HEADERS and k.lower() not in given
+    }
+    if kept:
+        data = {**data, "headers": {**(data.get("headers") or {}), **kept}}
+    for name in SECRET_FIELDS:
+        if stored.get(name) and not data.get(name):
+            data = {**data, name: stored[name]}
+    before = public_config(stored)
+    spec = validate(data)
+    _name_free(session, name=spec.name, own_id=source.id)
+    _apply(source, spec)
+    session.flush()
+    after = public_config(source.config)
+    record_change(
+        session,
+        actor=actor,
+        entity="source",
+        entity_id=source.id,
+        entity_name=source.name,
+        action="update",
+        before=before,
+        after=after,
+        note="、".join(sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))),
+    )
+    return source
+
+
 def set_enabled(session: Session, *, source_id: int, enabled: bool, actor: User | None) -> Source:
     """Pause (stop crawling) or resume a source."""
     source = get(session, source_id=source_id)

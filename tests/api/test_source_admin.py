@@ -52,7 +52,11 @@ def test_a_bad_field_is_refused_with_422_naming_it(client: TestClient, login: Lo
     response = client.post("/api/sources", json=bad_selector, headers=headers)
     assert response.status_code == 422 and response.json()["details"]["field"] == "detail.title"
     assert "detail.title" in response.json()["detail"]
-    for change, field in (({"kind": "forum"}, "kind"), ({"interval_minutes": 0}, "interval_minutes"), ({"speed": 1}, "speed")):
+    for change, field in (
+        ({"kind": "forum"}, "kind"),
+        ({"interval_minutes": 0}, "interval_minutes"),
+        ({"speed": 1}, "speed"),
+    ):
         response = client.post("/api/sources", json={**BOARD, **change}, headers=headers)
         assert response.status_code == 422 and response.json()["details"]["field"] == field, response.text
     assert client.post("/api/sources", json=BOARD, headers=headers).status_code == 201

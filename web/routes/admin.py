@@ -19,6 +19,7 @@ from web import figures, service
 from web.pages import done
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router
+from web.routes.admin_source_edit import router as source_edit_router
 from web.routes.admin_sources import router as sources_router
 from web.security import CsrfChecked, require_roles
 from web.templating import ROLE_LABELS, render
@@ -26,6 +27,8 @@ from web.templating import ROLE_LABELS, render
 router = APIRouter(include_in_schema=False)
 router.include_router(rules_router)
 router.include_router(roster_router)
+# Before the source pages: /admin/sources/new is a form, not a source id.
+router.include_router(source_edit_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
