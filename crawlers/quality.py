@@ -167,6 +167,12 @@ def _checks(quality: dict[str, Any], history: _History) -> list[tuple[str, str]]
     found: list[tuple[str, str]] = []
     items = int(quality.get("items") or 0)
     known = history.items > 0
+    if items >= MIN_CUT_ITEMS:
+        cut = _share(int(quality.get("truncated") or 0), items)
+        cut_before = _share(history.truncated, history.items) if known else 0.0
+        if cut >= SHARE_ABOVE and cut - cut_before >= SHARE_RISE:
+            text = f"正文被截断：{_pct(cut)} 的帖子只有摘要（以“...”等结尾），此前 {_pct(cut_before)}"
+            found.append(("truncated", text))
     if items >= MIN_ITEMS:
         complete = _share(int(quality.get("complete") or 0), items)
         before = _share(history.complete, history.items) if known else 1.0
@@ -176,12 +182,6 @@ def _checks(quality: dict[str, Any], history: _History) -> list[tuple[str, str]]
             label = FIELD_LABELS.get(worst, worst)
             share = _pct(_share(int(missing.get(worst, 0)), items))
             found.append((f"missing_{worst}", f"{share} 的帖子缺少{label}（此前 {_pct(before)} 的帖子字段齐全）"))
-        cut = _share(int(quality.get("truncated") or 0), items)
-        cut_before = _share(history.truncated, history.items) if known else 0.0
-        if cut >= SHARE_ABOVE and cut - cut_before >= SHARE_RISE:
-            found.append(
-                ("truncated", f"正文被截断：{_pct(cut)} 的帖子只有摘要（以“...”等结尾），此前 {_pct(cut_before)}")
-            )
         unreadable = _share(int(quality.get("date_unreadable") or 0), items)
         unreadable_before = _share(history.unreadable, history.items) if known else 0.0
         if unreadable >= UNREADABLE_ABOVE and unreadable - unreadable_before >= UNREADABLE_RISE:

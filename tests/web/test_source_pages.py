@@ -32,7 +32,8 @@ def _write_site(root: Path, *, posts: range, cut: bool) -> None:
         f'<li class="topic"><a href="t/{n}.html">{TOWNS[n % 6]}养殖场排污问题（{n}）</a></li>' for n in posts
     )
     (board / "index.html").write_text(
-        f'<html><head><meta charset="utf-8"><title>民生论坛</title></head><body><ul class="topics">{items}</ul></body></html>',
+        f'<html><head><meta charset="utf-8"><title>民生论坛</title></head><body><ul class="topics">{items}</ul>'
+        "</body></html>",
         encoding="utf-8",
     )
     for n in posts:
@@ -40,7 +41,8 @@ def _write_site(root: Path, *, posts: range, cut: bool) -> None:
         shown = text[:40] + "...<a href='#'>展开全文</a>" if cut else text
         (board / "t" / f"{n}.html").write_text(
             f'<html><head><meta charset="utf-8"><title>帖子</title></head><body>'
-            f'<h1 class="subject">{TOWNS[n % 6]}养殖场排污问题（{n}）</h1><span class="when">2026-03-{10 + n:02d} 09:30</span>'
+            f'<h1 class="subject">{TOWNS[n % 6]}养殖场排污问题（{n}）</h1>'
+            f'<span class="when">2026-03-{10 + n:02d} 09:30</span>'
             f'<div class="post-body"><p>{shown}</p></div></body></html>',
             encoding="utf-8",
         )
