@@ -16,6 +16,7 @@ from api.routes import (
     auth,
     feedback,
     health,
+    hotline,
     models,
     notifications,
     posts,
@@ -125,6 +126,7 @@ def create_app() -> FastAPI:
         posts.router,
         sources.router,
         source_admin.router,
+        hotline.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

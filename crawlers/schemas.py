@@ -212,6 +212,8 @@ class ImportOut(BaseModel):
     imported: int
     unchanged: int
     errors: list[RowErrorOut]
+    # The case (预警) each newly imported work order became.
+    alert_ids: list[int] = Field(default_factory=list)
 
 
 class MappingOut(BaseModel):
