@@ -129,6 +129,9 @@ def _note_new_snapshots(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _seal_before_commit(session: Session) -> None:
+    # before_commit runs before the commit's own flush: snapshots only added so far are flushed here first.
+    if any(isinstance(instance, PostSnapshot) for instance in session.new):
+        session.flush()
     if session.info.pop(PENDING_FLAG, False):
         session.flush()
         seal_pending(session)
