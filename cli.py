@@ -68,7 +68,29 @@ def db_seed() -> None:
     ensure_schema()
     with session_scope() as session:
         seed_defaults(session)
+    seed_district()
     typer.echo("default sections, routing rules and SLA policies are in place")
+
+
+def seed_district() -> None:
+    """The profile's places, lexicon and public channels (disabled) into an empty database; seal old evidence."""
+    from core.district.service import seed_profile
+    from core.evidence_chain import seal_all
+    from crawlers.profile import seed_profile_sources
+
+    with session_scope() as session:
+        counts = seed_profile(session)
+        created = seed_profile_sources(session)
+        sealed = seal_all(session)
+    profile = get_settings().profile
+    if counts["places"] or counts["lexicon"] or created:
+        typer.echo(
+            f"profile {profile}: {counts['places']} places, {counts['lexicon']} lexicon terms, "
+            f"{len(created)} sources to confirm (disabled)",
+            err=True,
+        )
+    if sealed:
+        typer.echo(f"sealed {sealed} evidence records written before the evidence chain", err=True)
 
 
 @app.command("import")
@@ -167,6 +189,10 @@ def up(
     port: Annotated[int | None, typer.Option(help="HTTP port (default MUQING_PORT or 8000)")] = None,
 ) -> None:
     """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
+    if demo:
+        # The demo board is about the invented 青禾区: demo mode always uses its profile.
+        os.environ["MUQING_PROFILE"] = "demo"
+        get_settings.cache_clear()
     from core.migrate import upgrade
     from core.tasks import embedded_worker_command, enqueue
     from nlp.registry import active_version, train_from_corpus
@@ -207,6 +233,7 @@ def up(
 
             with session_scope() as session:
                 seed_defaults(session)
+        seed_district()
         children.append(subprocess.Popen(embedded_worker_command(schedule=data_dir / "beat-schedule"), env=env))
         children.append(
             subprocess.Popen(

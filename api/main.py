@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from api.routes import (
     alerts,
     auth,
+    district,
     feedback,
     health,
     hotline,
@@ -127,6 +128,7 @@ def create_app() -> FastAPI:
         sources.router,
         source_admin.router,
         hotline.router,
+        district.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)
