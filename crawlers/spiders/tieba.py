@@ -30,6 +30,8 @@ from crawlers.spiders.base import SourceSpider
 MOBILE_USER_AGENT = f"Mozilla/5.0 (Linux; Android 14; Mobile) {USER_AGENT}"
 BLOCKED_MARKERS = ("百度安全验证", "security_verify")
 APP_GUIDE_MARKER = "贴吧小程序"
+# The anti-bot page comes with HTTP 403: read it, to say that we were blocked rather than "HTTP 403".
+_SEE_403 = {"handle_httpstatus_list": [403]}
 
 
 def _data_info(node: Selector) -> dict[str, Any]:
@@ -60,7 +62,9 @@ class TiebaSpider(SourceSpider):
 
     def list_request(self, page: int) -> Any:
         url = f"{self.spec.base_url}/mo/q/m?kw={quote(self.spec.forum)}&pn={page * self.spec.page_size}"
-        return self.request(url, self.parse_list, cb_kwargs={"page": page}, kind="list", headers=self._headers())
+        return self.request(
+            url, self.parse_list, cb_kwargs={"page": page}, kind="list", headers=self._headers(), meta=_SEE_403
+        )
 
     def thread_url(self, tid: str) -> str:
         """The thread's public address (the post's URL); its floors are read from the mobile page."""
@@ -107,6 +111,7 @@ class TiebaSpider(SourceSpider):
                 self.parse_thread,
                 cb_kwargs={"hints": hints},
                 headers=self._headers(),
+                meta=_SEE_403,
             )
             if request is not None:
                 yield request
