@@ -184,7 +184,10 @@ def sources_list(
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
     if not rows:
-        typer.echo("没有来源（用 muqing crawl --config 文件 加载来源）")
+        typer.echo(
+            "没有来源（在 系统管理 › 采集来源 添加，或用 muqing crawl --config 文件 加载；"
+            "muqing db seed 导入所选配置的公开渠道）"
+        )
         return
     header = ("来源", "类型", "间隔", "状态", "上次成功", "连续失败", "帖子数", "说明")
     lines = [header] + [
