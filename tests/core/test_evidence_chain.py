@@ -4,9 +4,13 @@ first record that was changed or deleted (exit 1, naming it)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import Select, delete, select, text, update
 from typer.testing import CliRunner
+
+if TYPE_CHECKING:
+    from core.evidence_chain import EvidenceLink
 
 
 def _store(count: int) -> list[int]:
@@ -104,7 +108,5 @@ def test_a_snapshot_without_a_chain_record_is_reported_until_sealed(db: str) -> 
     assert _verify()[0] == 0
 
 
-def select_links(model: type) -> object:
-    from sqlalchemy import select
-
-    return select(model).order_by(model.seq)  # type: ignore[attr-defined]
+def select_links(model: type[EvidenceLink]) -> Select[EvidenceLink]:
+    return select(model).order_by(model.seq)

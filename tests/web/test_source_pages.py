@@ -55,7 +55,7 @@ def unseen_site(tmp_path: Path) -> Iterator[tuple[SiteServer, Path]]:
         yield server, tmp_path
 
 
-def _source_page_form(client: TestClient, base: str) -> dict[str, str]:
+def _source_page_form(client: TestClient, base: str) -> dict[str, str | list[str]]:
     return {
         "name": "county-board",
         "title": "县民生论坛",

@@ -65,12 +65,12 @@ def definition_from_form(form: dict[str, str]) -> dict[str, Any]:
     advanced = (form.get("definition") or "").strip()
     if advanced:
         try:
-            data = yaml.safe_load(advanced)
+            loaded = yaml.safe_load(advanced)
         except yaml.YAMLError as exc:
             raise InvalidInput(f"YAML 格式错误：{exc}", details={"field": "definition"}) from exc
-        if not isinstance(data, dict):
+        if not isinstance(loaded, dict):
             raise InvalidInput("YAML 应为一个来源的定义（键值结构）", details={"field": "definition"})
-        return data
+        return loaded
     kind = form.get("kind", "")
     data: dict[str, Any] = {"kind": kind}
     for key in (*_SIMPLE, *_CHOICES, "wait_for"):
