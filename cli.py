@@ -16,6 +16,7 @@ import typer
 from sqlalchemy import select
 
 import alerts.cli
+import core.evidence_cli
 import core.search.cli
 import crawlers.cli
 import nlp.cli
@@ -32,6 +33,7 @@ user_app = typer.Typer(help="Users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 core.search.cli.register(app)
+core.evidence_cli.register(app)
 crawlers.cli.register(app)
 alerts.cli.register(app)
 nlp.cli.register(app)
@@ -66,7 +68,63 @@ def db_seed() -> None:
     ensure_schema()
     with session_scope() as session:
         seed_defaults(session)
+    seed_district()
     typer.echo("default sections, routing rules and SLA policies are in place")
+
+
+def seed_district() -> None:
+    """The profile's places, lexicon and public channels (disabled) into an empty database; seal old evidence."""
+    from core.district.service import seed_profile
+    from core.evidence_chain import seal_all
+    from crawlers.profile import seed_profile_sources
+
+    with session_scope() as session:
+        counts = seed_profile(session)
+        created = seed_profile_sources(session)
+        sealed = seal_all(session)
+    profile = get_settings().profile
+    if counts["places"] or counts["lexicon"] or created:
+        typer.echo(
+            f"profile {profile}: {counts['places']} places, {counts['lexicon']} lexicon terms, "
+            f"{len(created)} sources to confirm (disabled)",
+            err=True,
+        )
+    if sealed:
+        typer.echo(f"sealed {sealed} evidence records written before the evidence chain", err=True)
+
+
+@app.command("import")
+def import_orders(
+    file: Annotated[Path, typer.Argument(help="a CSV or XLSX export of hotline work orders", exists=True)],
+    mapping: Annotated[
+        str | None, typer.Option(help="a mapping name (beijing12345, linyi12345 …) or a YAML mapping file")
+    ] = None,
+) -> None:
+    """Import 12345 work orders: each good row becomes a post and a case at once; bad rows are listed."""
+    from api.hotline import open_cases
+    from core.migrate import ensure_schema
+    from crawlers.imports import import_work_orders, resolve_mapping
+
+    setup_logging()
+    ensure_schema()
+    try:
+        chosen = resolve_mapping(mapping)
+        with session_scope() as session:
+            report = import_work_orders(session, data=file.read_bytes(), filename=file.name, mapping=chosen)
+            cases = open_cases(session, post_ids=report.post_ids)
+            case_ids = [case.id for case in cases]
+    except MuqingError as exc:
+        raise fail(exc) from exc
+    typer.echo(
+        f"{file.name}: 导入 {report.imported} 条，立案 {len(case_ids)} 件，已存在未改动 {report.unchanged} 条，"
+        f"有问题 {len(report.errors)} 行（来源 {report.source}）"
+    )
+    for error in report.errors:
+        typer.echo(f"第 {error.row} 行：{error.reason}")
+    if get_settings().tasks_eager:
+        from core import outbox
+
+        outbox.relay()
 
 
 @user_app.command("create")
@@ -131,6 +189,10 @@ def up(
     port: Annotated[int | None, typer.Option(help="HTTP port (default MUQING_PORT or 8000)")] = None,
 ) -> None:
     """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
+    if demo:
+        # The demo board is about the invented 青禾区: demo mode always uses its profile.
+        os.environ["MUQING_PROFILE"] = "demo"
+        get_settings.cache_clear()
     from core.migrate import upgrade
     from core.tasks import embedded_worker_command, enqueue
     from nlp.registry import active_version, train_from_corpus
@@ -171,6 +233,7 @@ def up(
 
             with session_scope() as session:
                 seed_defaults(session)
+        seed_district()
         children.append(subprocess.Popen(embedded_worker_command(schedule=data_dir / "beat-schedule"), env=env))
         children.append(
             subprocess.Popen(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
+from alerts.external_due import stricter_due
 from alerts.models import Alert, Extension, SlaPolicy
 from alerts.service import policy_for, work_calendar
 from alerts.sla import LIMIT_NAMES, Limit, WorkCalendar, compute_deadlines
@@ -89,6 +90,7 @@ def apply_deadlines(session: Session, *, alert: Alert, start: datetime | None = 
         )
         return False
     alert.sla_policy_id = policy.id
+    due = stricter_due(alert, due)
     for name in LIMIT_NAMES:
         if keep_met and getattr(alert, MET_FIELDS[name]) is not None:
             continue

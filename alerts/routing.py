@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.models import RoutingRule
+from core.district.data import District, district
 from core.errors import InvalidInput
 from core.models import Section
 from core.types import CATEGORY_LABELS
@@ -35,7 +34,6 @@ MATCH_KEYS = (
     "severities",
     "kinds",
 )
-PLACES_FILE = Path(__file__).resolve().parent.parent / "core" / "resources" / "places.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +59,14 @@ class RoutingDecision:
     reason: str
 
 
-@lru_cache(maxsize=1)
 def town_names() -> dict[str, tuple[str, ...]]:
-    """Each town or street of the district with every name that points at it (aliases, villages)."""
-    data = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8")) if PLACES_FILE.exists() else {}
-    towns = ((data or {}).get("district") or {}).get("towns") or []
-    return {town["name"]: (town["name"], *(town.get("aliases") or []), *(town.get("villages") or [])) for town in towns}
+    """Each town or street of the district with every name that points at it (aliases, villages, landmarks)."""
+    return _town_names(district())
+
+
+@lru_cache(maxsize=4)
+def _town_names(data: District) -> dict[str, tuple[str, ...]]:
+    return {town.name: (town.name, *town.aliases, *town.villages, *town.landmarks) for town in data.towns}
 
 
 def _town_hit(town: str, item: RoutingInput) -> bool:

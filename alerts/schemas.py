@@ -175,6 +175,9 @@ class AlertItem(ORMModel):
     duty_user_id: int | None
     assignee_id: int | None
     merged_into_id: int | None
+    # A 12345 work order's number and the hotline's own deadline (处理时限); the stricter deadline applies.
+    external_ref: str | None = None
+    external_due: LocalDatetime | None = None
 
 
 class AlertList(BaseModel):

@@ -14,8 +14,10 @@ from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from api.routes import (
     alerts,
     auth,
+    district,
     feedback,
     health,
+    hotline,
     models,
     notifications,
     posts,
@@ -24,6 +26,7 @@ from api.routes import (
     search,
     sections,
     sla,
+    source_admin,
     sources,
     stats,
 )
@@ -123,6 +126,9 @@ def create_app() -> FastAPI:
         models.router,
         posts.router,
         sources.router,
+        source_admin.router,
+        hotline.router,
+        district.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

@@ -18,6 +18,7 @@ from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
+from core.evidence_chain import note_written
 from core.fingerprint import as_signed, hamming, normalise, simhash_normalised
 from core.models import OutboxEvent, Post, PostLink, PostSignature, PostSnapshot, RawPage
 from core.outbox import PENDING_FLAG, add_event
@@ -260,6 +261,8 @@ class PostIn:
     extra: dict[str, Any] = field(default_factory=dict)
     evidence: EvidenceIn | None = None
     keep_fragment: bool = False
+    # More evidence of the same page (a screenshot from the browser that rendered it), kept with a new post.
+    attachments: list[EvidenceIn] = field(default_factory=list)
 
 
 def _table(model: type[Any]) -> Table:
@@ -486,6 +489,7 @@ def store_many(session: Session, *, posts: list[PostIn]) -> list[tuple[str, int 
         evidence = prepared[index][0].evidence
         if evidence is not None:
             snapshots.append((inserted[index], evidence))
+        snapshots += [(inserted[index], attachment) for attachment in prepared[index][0].attachments]
     if known_pages:
         latest: dict[int, str] = {}
         for post_id, digest in session.execute(
@@ -579,3 +583,4 @@ def _insert_snapshots(session: Session, snapshots: list[tuple[int, EvidenceIn]],
             for digest, (post_id, evidence) in zip(digests, snapshots, strict=True)
         ],
     )
+    note_written(session)

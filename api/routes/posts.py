@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from sqlalchemy import func, or_, select
 
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.hotline import open_cases
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, RawPage, Source
 from core.posts import raw_body
@@ -90,7 +91,7 @@ def import_upload(
     file: Annotated[UploadFile, File(description="CSV or XLSX export of hotline work orders")],
     mapping: Annotated[str | None, Form()] = None,
 ) -> ImportOut:
-    """Import work orders: good rows become posts; bad rows come back with row number and reason."""
+    """Import work orders: each good row becomes a post and a case; bad rows come back with row and reason."""
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput("文件超过 50 MB", details={"field": "file"})
@@ -99,12 +100,14 @@ def import_upload(
     report = import_work_orders(
         session, data=data, filename=file.filename or "upload.csv", mapping=resolve_mapping(mapping)
     )
+    cases = open_cases(session, post_ids=report.post_ids)
     session.commit()
     return ImportOut(
         source=report.source,
         imported=report.imported,
         unchanged=report.unchanged,
         errors=[RowErrorOut(row=error.row, reason=error.reason) for error in report.errors],
+        alert_ids=[case.id for case in cases],
     )
 
 

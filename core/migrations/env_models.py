@@ -3,6 +3,9 @@
 MODEL_MODULES = (
     "core.models",
     "core.signin",
+    "core.district.models",
+    "core.audit_log",
+    "core.evidence_chain",
     "nlp.models",
     "alerts.models",
     "alerts.config_models",

@@ -17,8 +17,10 @@ from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
 from web import figures, service
 from web.pages import done
+from web.routes.admin_district import router as district_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router
+from web.routes.admin_source_edit import router as source_edit_router
 from web.routes.admin_sources import router as sources_router
 from web.security import CsrfChecked, require_roles
 from web.templating import ROLE_LABELS, render
@@ -26,6 +28,9 @@ from web.templating import ROLE_LABELS, render
 router = APIRouter(include_in_schema=False)
 router.include_router(rules_router)
 router.include_router(roster_router)
+# Before the source pages: /admin/sources/new is a form, not a source id.
+router.include_router(source_edit_router)
+router.include_router(district_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from api.deps import SessionDep
+from api.hotline import open_cases
 from core.errors import InvalidInput, MuqingError
 from core.models import Post, User
 from core.types import Role
@@ -170,6 +171,7 @@ async def import_file(
         if not filename.lower().endswith((".csv", ".xlsx", ".xlsm")):
             raise InvalidInput("只能导入 CSV 或 XLSX 文件", details={"field": "file"})
         report = import_work_orders(session, data=data, filename=filename, mapping=_mapping(mapping, overrides))
+        cases = open_cases(session, post_ids=report.post_ids)
         session.commit()
     except MuqingError as exc:
         session.rollback()
@@ -182,5 +184,6 @@ async def import_file(
         "imported": report.imported,
         "unchanged": report.unchanged,
         "errors": report.errors,
+        "cases": len(cases),
     }
     return _page(request, user, tab="import", result=result, form={"mapping": mapping})
