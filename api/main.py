@@ -19,12 +19,14 @@ from api.routes import (
     models,
     notifications,
     posts,
+    responses,
     roster,
     rules,
     search,
     sections,
     sla,
     sources,
+    statements,
     stats,
 )
 from core.errors import (
@@ -123,6 +125,8 @@ def create_app() -> FastAPI:
         models.router,
         posts.router,
         sources.router,
+        responses.router,
+        statements.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

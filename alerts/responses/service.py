@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from alerts.models import Alert, Response
 from alerts.responses.checks import CaseFacts, CheckLists, Finding, run_checks
-from alerts.responses.drafts import Draft, build_draft, case_text, draft_facts, kept_share
+from alerts.responses.drafts import Draft, build_draft, case_text, draft_facts, fill, kept_share
 from alerts.responses.models import ResponseReview
 from alerts.responses.wording import places_in
 from alerts.statements.models import Statement
@@ -93,7 +93,7 @@ def record_review(
         statement = session.get(Statement, source.statement_id)
         if statement is None:
             raise InvalidInput(f"口径 {source.statement_id} 不存在", details={"field": "response.draft_statement_id"})
-        kept = kept_share(statement.wording, response.content)
+        kept = kept_share(fill(statement.wording, draft_facts(alert)), response.content)
         draft.update(statement_id=statement.id, topic=statement.topic, kept=kept)
         used = statement.id if kept >= STATEMENT_USED else None
     if source.similar_alert_id is not None:
