@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -22,7 +23,7 @@ def office(people: None) -> None:
     make_user("quality-head", "head", "quality")
 
 
-def _statement(client: TestClient, auth: dict[str, str], **overrides: object) -> dict[str, object]:
+def _statement(client: TestClient, auth: dict[str, str], **overrides: object) -> dict[str, Any]:
     body = {
         "category": "pollution",
         "topic": "养殖场粪污臭味扰民",
