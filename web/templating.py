@@ -69,6 +69,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/search", "检索", "search"),
         NavItem("/dashboard", "看板", "dashboard"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
     ),
@@ -77,6 +78,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/console", "值班台", "console"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
     Role.admin: (
@@ -84,6 +86,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/dashboard", "看板", "dashboard"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
         NavItem("/admin", "管理", "admin"),
@@ -92,12 +95,14 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/workbench", "工作台", "workbench"),
         NavItem("/alerts", "本科室预警", "alerts"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
     Role.staff: (
         NavItem("/workbench", "工作台", "workbench"),
         NavItem("/alerts", "本科室预警", "alerts"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
 }
