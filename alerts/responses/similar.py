@@ -12,20 +12,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.lifecycle import Status
 from alerts.models import Alert, AlertPost, Response
 from alerts.service import visible_alerts
-from core.models import Post, User
+from core.models import Analysis, Post, User
 from core.privacy import mask_text
+from core.search import plugins
 from core.search.base import SearchQuery
-from core.search.service import search
+from core.search.service import get_backend
 from core.similarity import Matter, compare, matter_of
 from core.types import Role
 
 MIN_SCORE = 0.35
 CANDIDATE_POSTS = 100
+CANDIDATE_CASES = 40
 EXCERPT = 140
 
 
@@ -102,6 +105,28 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
+def _candidates(session: Session, *, user: User, ids: list[int]) -> dict[int, Matter]:
+    """The matter of each closed, visible case among ``ids``, read as plain columns (no ORM objects)."""
+    rows = session.execute(
+        visible_alerts(user)
+        .with_only_columns(Alert.id, Alert.category, Alert.title, Post.content, Post.simhash, Analysis.entities)
+        .join(AlertPost, AlertPost.alert_id == Alert.id)
+        .join(Post, Post.id == AlertPost.post_id)
+        .outerjoin(Analysis, Analysis.post_id == Post.id)
+        .where(Alert.id.in_(ids), Alert.status == Status.closed.value)
+        .order_by(Alert.id, AlertPost.added_at, Analysis.id)
+    )
+    parts: dict[int, dict[str, Any]] = {}
+    for alert_id, category, title, content, simhash, entities in rows:
+        part = parts.setdefault(
+            alert_id,
+            {"category": category, "title": title or "", "text": content or "", "simhash": simhash, "entities": {}},
+        )
+        for key in ("places", "towns", "organisations"):
+            part["entities"].setdefault(key, []).extend(_strings((entities or {}).get(key)))
+    return {alert_id: matter_of(**part) for alert_id, part in parts.items()}
+
+
 def similar_cases(session: Session, *, alert: Alert, user: User, limit: int = 5) -> list[SimilarCase]:
     """The closed cases visible to ``user`` most like ``alert``, best first (at most ``limit``)."""
     matter = matter_of_alert(alert)
@@ -109,39 +134,46 @@ def similar_cases(session: Session, *, alert: Alert, user: User, limit: int = 5)
     if user.role in (Role.staff, Role.head) and user.section is not None:
         # Recall within what the user may see; the visibility rule below is what decides.
         filters["section"] = (user.section.code,)
-    page = search(
-        query=SearchQuery(text=_query_text(alert, matter), filters=filters, limit=CANDIDATE_POSTS, any_token=True)
-    )
-    ids = list(dict.fromkeys(hit.alert_id for hit in page.hits if hit.alert_id and hit.alert_id != alert.id))
+    text = _query_text(alert, matter)
+    tokens = list(dict.fromkeys(plugins.query_tokens(text))) if text else []
+    if not tokens:
+        return []
+    # The backend itself: candidates need no highlighted snippets, only their cases, best first.
+    raw = get_backend().search(SearchQuery(filters=filters, limit=CANDIDATE_POSTS, any_token=True), tokens)
+    ids = list(dict.fromkeys(h.document.alert_id for h in raw.hits if h.document.alert_id not in (None, alert.id)))
+    ids = [alert_id for alert_id in ids if alert_id is not None][:CANDIDATE_CASES]
     if not ids:
         return []
-    candidates = session.scalars(
-        visible_alerts(user)
-        .where(Alert.id.in_(ids), Alert.status == Status.closed.value)
-        .options(
-            selectinload(Alert.links).selectinload(AlertPost.post).selectinload(Post.analyses),
-            selectinload(Alert.responses).selectinload(Response.author),
-            selectinload(Alert.section),
-        )
+    scored = []
+    for other_id, other in _candidates(session, user=user, ids=ids).items():
+        match = compare(matter, other)
+        if match.score >= MIN_SCORE:
+            scored.append((match.score, other_id, match.reasons))
+    if not scored:
+        return []
+    scored.sort(key=lambda item: -item[0])
+    chosen = {other_id: (score, reasons) for score, other_id, reasons in scored[: limit * 2]}
+    cases = session.scalars(
+        select(Alert)
+        .where(Alert.id.in_(chosen))
+        .options(selectinload(Alert.responses).selectinload(Response.author), selectinload(Alert.section))
     ).all()
     found = []
-    for other in candidates:
-        match = compare(matter, matter_of_alert(other))
-        if match.score < MIN_SCORE:
-            continue
-        response = _published(other)
+    for row in cases:
+        score, reasons = chosen[row.id]
+        response = _published(row)
         found.append(
             SimilarCase(
-                alert_id=other.id,
-                title=mask_text(other.title or ""),
+                alert_id=row.id,
+                title=mask_text(row.title or ""),
                 response_excerpt=_excerpt(response.content) if response else "",
                 response_text=mask_text(response.content) if response else "",
-                closed_at=other.closed_at,
-                satisfaction=other.satisfaction,
-                score=round(match.score, 3),
+                closed_at=row.closed_at,
+                satisfaction=row.satisfaction,
+                score=round(score, 3),
                 responded_by=response.author_name if response else None,
-                section=other.section.name if other.section else None,
-                reasons=match.reasons,
+                section=row.section.name if row.section else None,
+                reasons=reasons,
             )
         )
     found.sort(key=lambda case: (-case.score, -(case.closed_at.timestamp() if case.closed_at else 0)))
