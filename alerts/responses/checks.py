@@ -131,11 +131,8 @@ def confidential_findings(content: str, *, facts: CaseFacts, lists: CheckLists) 
     for match in _ADDRESS.finditer(content):
         if any(term and term in match.group(0) for term in allowed_terms):
             continue
-        found.append(
-            _finding(
-                "保密", "address", match.group(0), match.start(), "含具体门牌地址，请确认不涉及个人住址，否则隐去门牌号"
-            )
-        )
+        text, start = _trimmed(match)
+        found.append(_finding("保密", "address", text, start, "含具体门牌地址，请确认不涉及个人住址，否则隐去门牌号"))
     for key, label in (("name", "姓名"), ("phone", "电话"), ("address", "住址")):
         value = (facts.requester.get(key) or "").strip()
         if len(value) < 2:
@@ -145,23 +142,33 @@ def confidential_findings(content: str, *, facts: CaseFacts, lists: CheckLists) 
                 _finding("保密", f"requester_{key}", value, start, f"含诉求人的{label}，对外发布前请删除或隐去")
             )
     for match in _INTERNAL_NUMBER.finditer(content):
-        found.append(
-            _finding(
-                "保密",
-                "internal_document",
-                match.group(0).lstrip(),
-                match.start() + _lead(match.group(0)),
-                "引用了内部文件的文号，内部文件不得对外引用",
-            )
-        )
+        text, start = _trimmed(match)
+        found.append(_finding("保密", "internal_document", text, start, "引用了内部文件的文号，内部文件不得对外引用"))
     for term, _ in lists.terms.get("confidential", []):
         for start in occurrences(content, term):
             found.append(_finding("保密", "confidential_term", term, start, f"「{term}」在保密词表中，请确认可以公开"))
     return found
 
 
-def _lead(text: str) -> int:
-    return len(text) - len(text.lstrip())
+# Words that run into a number's or address's Chinese prefix but are not part of it ("依据青农发〔2024〕12号");
+# never single characters, which begin place names too (和平村).
+_LEAD_WORDS = ("依据", "根据", "按照", "参照", "对照", "执行", "印发", "家住", "住在", "位于", "地址", "以及", "地处")
+
+
+def _trimmed(match: re.Match[str]) -> tuple[str, int]:
+    """The match without leading spaces and lead words, and where it then starts."""
+    text, start = match.group(0), match.start()
+    changed = True
+    while changed:
+        changed = False
+        stripped = text.lstrip(" ：:，,")
+        start, text = start + len(text) - len(stripped), stripped
+        for word in _LEAD_WORDS:
+            if text.startswith(word) and len(text) > len(word):
+                start, text = start + len(word), text[len(word) :]
+                changed = True
+                break
+    return text, start
 
 
 # -- 法律关 ----------------------------------------------------------------------------------------------
@@ -173,9 +180,10 @@ _DEADLINE = (
     r"|(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:之前|以前|前)|(?:本周|下周|本月|月底|年底|年内|春节|国庆)(?:之前|以前|前|内)"
     r"|(?:明天|明日|后天|今天|今日)(?:之内|内|前)?)"
 )
+_PROMISE_LEAD = r"(?:保证|确保|承诺|一定|务必|将在|将于|争取在|争取|会在|于)"
+_PROMISE_VERB = r"(?:完成|解决|办结|答复|回复|关停|关闭|拆除|搬迁|整改到位|赔偿|补偿|发放|到位|处理完毕|给予|退还)"
 _DATE_PROMISE = re.compile(
-    rf"(?:(?:保证|确保|承诺|一定|务必|将在|将于|争取在|会在|于){_DEADLINE}|{_DEADLINE}[^。；;！!？?\n]{{0,10}}?"
-    r"(?:完成|解决|办结|答复|回复|关停|关闭|拆除|搬迁|整改到位|赔偿|补偿|发放|到位|处理完毕|给予|退还))"
+    rf"{_PROMISE_LEAD}?{_DEADLINE}[^。；;！!？?\n]{{0,10}}?{_PROMISE_VERB}|{_PROMISE_LEAD}{_DEADLINE}"
 )
 
 
@@ -220,15 +228,9 @@ def legal_findings(content: str, *, facts: CaseFacts, lists: CheckLists) -> list
         if not known and prefix and (year, number) in short_numbers:
             known = any(p.endswith(prefix) or prefix.endswith(p) for p, y, n in numbers if (y, n) == (year, number))
         if not known:
-            text = match.group(0).lstrip()
+            text, start = _trimmed(match)
             found.append(
-                _finding(
-                    "法律",
-                    "unknown_number",
-                    text,
-                    match.start() + _lead(match.group(0)),
-                    f"文号「{text}」不在口径库的政策文件清单中，请核对",
-                )
+                _finding("法律", "unknown_number", text, start, f"文号「{text}」不在口径库的政策文件清单中，请核对")
             )
     for match in _DATE_PROMISE.finditer(content):
         found.append(
