@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 CHECKS = ("保密", "法律", "政治", "文字")
+# A text this wrong needs rewriting, not a longer list.
+MAX_FINDINGS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +268,7 @@ def political_findings(content: str, *, facts: CaseFacts, lists: CheckLists) -> 
 
 
 def run_checks(content: str, *, facts: CaseFacts, lists: CheckLists) -> list[Finding]:
-    """Every finding of the four checks in ``content``, in reading order (check order for ties)."""
+    """The findings of the four checks in ``content`` in reading order (at most ``MAX_FINDINGS``)."""
     from alerts.responses.wording import wording_findings
 
     found: list[Finding] = []
@@ -277,21 +279,18 @@ def run_checks(content: str, *, facts: CaseFacts, lists: CheckLists) -> list[Fin
 
 def _distinct(found: Iterable[Finding]) -> list[Finding]:
     seen: set[tuple[str, int, int]] = set()
+    reach: dict[str, int] = {}
     result: list[Finding] = []
     order = {name: index for index, name in enumerate(CHECKS)}
-    for finding in sorted(found, key=lambda f: (f.start, order[f.check], -f.end, f.kind)):
+    for finding in sorted(found, key=lambda f: (f.start, -f.end, order[f.check], f.kind)):
         key = (finding.check, finding.start, finding.end)
         if key in seen:
             continue
-        # A phone number inside a name+phone finding, or a promise word inside a date promise, says less.
-        if any(
-            other.check == finding.check
-            and other.start <= finding.start
-            and finding.end <= other.end
-            and (other.start, other.end) != (finding.start, finding.end)
-            for other in result
-        ):
+        # Inside an earlier finding of the same check (a phone inside name+phone, a promise word inside a
+        # date promise) it says less: the earlier one started no later, so its end is all that matters.
+        if finding.end <= reach.get(finding.check, -1):
             continue
         seen.add(key)
+        reach[finding.check] = max(reach.get(finding.check, -1), finding.end)
         result.append(finding)
-    return result
+    return result[:MAX_FINDINGS]

@@ -4,6 +4,7 @@ written two ways, and a section or place name that is not this case's."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,22 +56,23 @@ def _misused(content: str, lists: CheckLists) -> list[Finding]:
 def _brackets(content: str) -> list[Finding]:
     found: list[Finding] = []
     stack: list[tuple[str, int]] = []
+    open_count: Counter[str] = Counter()
     for index, char in enumerate(content):
         if char in PAIRS and not (char in "“‘" and stack and stack[-1][0] == char):
             stack.append((char, index))
+            open_count[char] += 1
         elif char in CLOSERS:
-            if stack and stack[-1][0] == CLOSERS[char]:
+            opener = CLOSERS[char]
+            if open_count[opener]:
+                # Whatever opened inside and was never closed is reported, then this pair closes.
+                while stack[-1][0] != opener:
+                    inner, at = stack.pop()
+                    open_count[inner] -= 1
+                    found.append(_unclosed(inner, at))
                 stack.pop()
-            elif any(opener == CLOSERS[char] for opener, _ in stack):
-                # Something opened inside was never closed: report it, then close this pair.
-                while stack and stack[-1][0] != CLOSERS[char]:
-                    opener, at = stack.pop()
-                    found.append(_unclosed(opener, at))
-                stack.pop()
+                open_count[opener] -= 1
             else:
-                found.append(
-                    Finding("文字", "bracket", char, index, index + 1, f"「{char}」没有对应的「{CLOSERS[char]}」")
-                )
+                found.append(Finding("文字", "bracket", char, index, index + 1, f"「{char}」没有对应的「{opener}」"))
     found += [_unclosed(opener, at) for opener, at in stack]
     straight = [i for i, char in enumerate(content) if char == '"']
     if len(straight) % 2:
