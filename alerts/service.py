@@ -17,6 +17,7 @@ from alerts.config_models import AlertSetting, HolidayYear
 from alerts.lifecycle import OPEN_STATUSES
 from alerts.models import Alert, AlertCoSection, AlertPost, Extension, FollowUp, Response, RoutingRule, SlaPolicy
 from alerts.sla import WorkCalendar, parse_office_hours
+from alerts.statements.service import seed_terms
 from core.config import get_settings
 from core.db import transaction_cache
 from core.errors import ConfigurationError, InvalidInput, NotFound
@@ -51,7 +52,7 @@ def _parsed_defaults(path: Path, mtime_ns: int) -> dict[str, Any]:
 
 
 def seed_defaults(session: Session, *, path: Path = DEFAULTS_FILE) -> None:
-    """Create the default sections, routing rules, SLA policies and settings that are missing (idempotent)."""
+    """Create the default sections, rules, SLA policies, settings and check word lists that are missing (idempotent)."""
     data = load_defaults(path)
     for section in data.get("sections", []):
         ensure_section(session, code=section["code"], name=section["name"], description=section.get("description", ""))
@@ -86,6 +87,7 @@ def seed_defaults(session: Session, *, path: Path = DEFAULTS_FILE) -> None:
     for key, value in (data.get("settings") or {}).items():
         if session.get(AlertSetting, key) is None:
             session.add(AlertSetting(key=key, value=value))
+    seed_terms(session)
     session.flush()
 
 

@@ -21,6 +21,7 @@ from api.routes import (
     models,
     notifications,
     posts,
+    responses,
     roster,
     rules,
     search,
@@ -28,6 +29,7 @@ from api.routes import (
     sla,
     source_admin,
     sources,
+    statements,
     stats,
 )
 from core.errors import (
@@ -129,6 +131,8 @@ def create_app() -> FastAPI:
         source_admin.router,
         hotline.router,
         district.router,
+        responses.router,
+        statements.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

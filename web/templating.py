@@ -72,6 +72,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/search", "检索", "search"),
         NavItem("/dashboard", "看板", "dashboard"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
     ),
@@ -80,6 +81,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/console", "值班台", "console"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
     Role.admin: (
@@ -87,6 +89,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/dashboard", "看板", "dashboard"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
         NavItem("/admin", "管理", "admin"),
@@ -95,12 +98,14 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/workbench", "工作台", "workbench"),
         NavItem("/alerts", "本科室预警", "alerts"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
     Role.staff: (
         NavItem("/workbench", "工作台", "workbench"),
         NavItem("/alerts", "本科室预警", "alerts"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
 }

@@ -10,5 +10,7 @@ MODEL_MODULES = (
     "alerts.models",
     "alerts.config_models",
     "alerts.notify.models",
+    "alerts.statements.models",
+    "alerts.responses.models",
     "web.models",
 )

@@ -26,6 +26,7 @@ from core.models import Section, User
 from core.types import CATEGORY_LABELS, Role
 from web import queries
 from web.pages import done
+from web.routes.responses import case_context
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import SEVERITIES, render
 
@@ -171,6 +172,7 @@ def _alert_page(
             "attachment_mb": get_settings().attachment_max_bytes // (1024 * 1024),
             "staff": _section_people(session) if "assign" in actions else [],
             "can_move": user.role in COORDINATOR_ROLES and alert.status not in ("merged",),
+            **case_context(session, alert=alert, user=user, actions=actions, draft=draft or {}),
         },
         user=user,
         active="alerts",
