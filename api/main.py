@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from api.routes import (
     alerts,
     auth,
+    disclosure,
     feedback,
     health,
     models,
@@ -21,6 +22,7 @@ from api.routes import (
     posts,
     roster,
     rules,
+    scoring,
     search,
     sections,
     sla,
@@ -123,6 +125,8 @@ def create_app() -> FastAPI:
         models.router,
         posts.router,
         sources.router,
+        disclosure.router,
+        scoring.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

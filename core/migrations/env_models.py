@@ -7,5 +7,7 @@ MODEL_MODULES = (
     "alerts.models",
     "alerts.config_models",
     "alerts.notify.models",
+    "alerts.disclosure.models",
+    "alerts.scoring.models",
     "web.models",
 )
