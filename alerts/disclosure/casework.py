@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
-from alerts.deadlines import alert_policy, apply_deadlines, extend, extension_limit, snapshot
+from alerts.deadlines import alert_policy, apply_deadlines, extension_limit, snapshot
 from alerts.disclosure.format import reason_label
 from alerts.disclosure.models import DisclosureRequest
 from alerts.disclosure.schemas import STEP_LABELS
@@ -81,6 +81,7 @@ def _extend_case(session: Session, *, actor: User, alert: Alert, note: str) -> d
     if due is None or limit is None:
         return {"extension": "no_deadline"}
     now = utcnow()
+    new_due = work_calendar(session).add(due, limit, [])
     row = Extension(
         alert=alert,
         deadline="close",
@@ -94,9 +95,9 @@ def _extend_case(session: Session, *, actor: User, alert: Alert, note: str) -> d
         decided_at=now,
         decision_note="经政府信息公开工作机构负责人同意",
         old_due=due,
+        new_due=new_due,
     )
-    row.new_due = extend(work_calendar(session), due, row)
-    alert.close_due = row.new_due
     session.add(row)
+    alert.close_due = new_due
     session.flush()
     return {"extension_id": row.id, "old_due": isoformat_local(due), "new_due": isoformat_local(row.new_due)}
