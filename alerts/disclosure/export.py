@@ -28,7 +28,7 @@ COUNT_WIDTH = 72.0 / len(COLUMNS)
 REVIEW_HEADS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
 
 
-def _body_layout(rows: Sequence[RowOut]) -> list[tuple[int, int, int, int, str]]:
+def body_layout(rows: Sequence[RowOut]) -> list[tuple[int, int, int, int, str]]:
     """Merged label cells of the body as (first row, first col, last row, last col, text), rows 0-based."""
     cells: list[tuple[int, int, int, int, str]] = []
     results = [i for i, row in enumerate(rows) if row.kind == "result"]
@@ -63,7 +63,7 @@ def header_layout() -> list[tuple[int, int, int, int, str]]:
 
 def _section3_docx(document: DocumentType, rows: Sequence[RowOut]) -> None:
     grid = officedoc.table(document, HEADER_ROWS + len(rows), LABEL_WIDTHS + [COUNT_WIDTH] * len(COLUMNS))
-    layout = header_layout() + [(a + HEADER_ROWS, b, c + HEADER_ROWS, d, t) for a, b, c, d, t in _body_layout(rows)]
+    layout = header_layout() + [(a + HEADER_ROWS, b, c + HEADER_ROWS, d, t) for a, b, c, d, t in body_layout(rows)]
     for first_row, first_col, last_row, last_col, text in layout:
         cell = grid.cell(first_row, first_col)
         if (last_row, last_col) != (first_row, first_col):
@@ -185,7 +185,7 @@ def _section3_sheet(book: Workbook, report: ReportOut) -> None:
     sheet.cell(1, 1, f"{report_title(report)}：三、收到和处理政府信息公开申请情况").font = Font(bold=True, size=12)
     top = 2
     _merge(sheet, header_layout(), top=top)
-    _merge(sheet, [(a + HEADER_ROWS, b, c + HEADER_ROWS, d, t) for a, b, c, d, t in _body_layout(report.rows)], top=top)
+    _merge(sheet, [(a + HEADER_ROWS, b, c + HEADER_ROWS, d, t) for a, b, c, d, t in body_layout(report.rows)], top=top)
     for index, row in enumerate(report.rows):
         for offset, column in enumerate(COLUMNS):
             sheet.cell(top + HEADER_ROWS + index, 4 + offset, getattr(row.values, column))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from core.errors import InvalidInput
 from core.schemas import LocalDatetime
 
 Step = Literal["correction_requested", "correction_received", "extension", "answer"]
@@ -81,16 +80,6 @@ class StepIn(BaseModel):
     outcome: str | None = Field(default=None, max_length=40)
     reason: str | None = Field(default=None, max_length=100)
     note: str = Field(default="", max_length=5000)
-
-
-def parse(model: type[BaseModel], data: dict[str, Any]) -> Any:
-    """``data`` as ``model``; the first problem refused as InvalidInput naming its field (forms, imports)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error.get("loc", ())) or "body"
-        raise InvalidInput(f"字段 {field} 有误：{error.get('msg', '')}", details={"field": field}) from exc
 
 
 class CaseRef(BaseModel):

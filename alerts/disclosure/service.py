@@ -34,7 +34,6 @@ from alerts.disclosure.schemas import (
     RequestUpdate,
     RowError,
     StepIn,
-    parse,
 )
 from alerts.intake import open_case
 from alerts.models import Alert
@@ -44,6 +43,7 @@ from core.errors import Conflict, InvalidInput, MuqingError, NotFound, Permissio
 from core.models import User
 from core.timeutil import to_local, utcnow
 from core.types import Role
+from core.validation import parse_as
 
 # The section that keeps the register (政府信息公开工作机构); coordinators and leadership use it too.
 REGISTER_SECTION = "office"
@@ -404,7 +404,7 @@ def import_requests(
     for number, cells in read_table(data, filename=filename):
         savepoint = session.begin_nested()
         try:
-            entry = register_request(session, actor=actor, data=parse(RequestIn, row_fields(cells, columns)))
+            entry = register_request(session, actor=actor, data=parse_as(RequestIn, row_fields(cells, columns)))
         except MuqingError as exc:
             savepoint.rollback()
             result.errors.append(RowError(row=number, field=exc.details.get("field"), reason=exc.message))

@@ -107,14 +107,18 @@ def list_requests(
     limit: int = 100,
     offset: int = 0,
 ) -> RequestList:
-    """The register, newest first: a year's requests are those received in it or still open from before."""
+    """The register, newest first: a year's requests are those received in it or carried into it."""
     check_register_user(user)
     query = select(DisclosureRequest)
     if year is not None:
         start, end = year_bounds(year)
         query = query.where(
             DisclosureRequest.received_at < end,
-            or_(DisclosureRequest.received_at >= start, DisclosureRequest.answered_at.is_(None)),
+            or_(
+                DisclosureRequest.received_at >= start,
+                DisclosureRequest.answered_at.is_(None),
+                DisclosureRequest.answered_at >= start,
+            ),
         )
     if status == "answered":
         query = query.where(DisclosureRequest.answered_at.is_not(None))

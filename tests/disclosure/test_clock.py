@@ -36,7 +36,9 @@ def test_a_correction_stops_the_clock_across_the_national_day_holiday(desk: Call
     assert entry["case"]["close_due"] == "2025-10-30T17:30:00+08:00"
 
     paused = office.at("2025-09-28 11:00").call(
-        "POST", f"/api/disclosure/requests/{entry['id']}/steps", json={"step": "correction_requested", "note": "请写明文件名称"}
+        "POST",
+        f"/api/disclosure/requests/{entry['id']}/steps",
+        json={"step": "correction_requested", "note": "请写明文件名称"},
     )
     assert paused["status"] == "paused" and paused["due_at"] is None
     assert paused["case"]["close_due"] is None  # the case's clock stops too

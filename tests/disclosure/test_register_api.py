@@ -61,7 +61,9 @@ def build_the_register(office: Desk) -> dict[str, dict[str, Any]]:
     e["L"] = step(office, e["L"], step="answer", at="2025-09-30T09:00:00+08:00", outcome="disclosed")
     e["M"] = enter(office, applicant_type="natural", applicant_name="己", received_via="in_person",
                    received_at="2025-10-09T09:00:00+08:00", information="重大动物疫情应急预案涉密附件")  # fmt: skip
-    e["M"] = step(office, e["M"], step="answer", at="2025-10-20T09:00:00+08:00", outcome="withheld", reason="state_secret")
+    e["M"] = step(
+        office, e["M"], step="answer", at="2025-10-20T09:00:00+08:00", outcome="withheld", reason="state_secret"
+    )
     # An information-request case entered through the case intake, with its register fields.
     case = office.call("POST", "/api/alerts", 201, json={
         "kind": "info_request", "title": "申请公开饲料抽检结果", "content": "请公开2025年第三季度饲料抽检结果",

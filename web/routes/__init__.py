@@ -29,9 +29,12 @@ def mount(app: FastAPI) -> None:
         cases,
         console,
         dashboard,
+        disclosure,
+        disclosure_reports,
         feedback,
         intake,
         reports,
+        scoring,
         search,
         workbench,
     )
@@ -49,6 +52,9 @@ def mount(app: FastAPI) -> None:
         search,
         feedback,
         intake,
+        disclosure,
+        disclosure_reports,
+        scoring,
         admin,
     )
     for module in modules:
