@@ -49,32 +49,87 @@ def test_two_years_through_form_and_api_reconcile_publish_and_export(
     client: TestClient, desk: Callable[[str, str], Desk]
 ) -> None:
     api = desk("office-head", "2026-01-08 10:00")
-    api.call("POST", "/api/disclosure/requests", 201, json={
-        "applicant_type": "natural", "applicant_name": "甲", "received_via": "letter", "information": "补贴发放名单",
-        "received_at": "2024-11-05T09:00:00+08:00", "answered_at": "2025-01-06T09:00:00+08:00", "outcome": "disclosed"})  # fmt: skip
-    api.call("POST", "/api/disclosure/requests", 201, json={
-        "applicant_type": "business", "applicant_name": "乙公司", "received_via": "online", "information": "会议纪要",
-        "received_at": "2025-03-03T09:00:00+08:00", "answered_at": "2025-03-20T09:00:00+08:00",
-        "outcome": "withheld", "reason": "process_info"})  # fmt: skip
-    api.call("POST", "/api/disclosure/requests", 201, json={
-        "applicant_type": "research", "applicant_name": "某研究所", "received_via": "email", "information": "监测数据",
-        "received_at": "2025-12-29T09:00:00+08:00"})  # fmt: skip
+    api.call(
+        "POST",
+        "/api/disclosure/requests",
+        201,
+        json={
+            "applicant_type": "natural",
+            "applicant_name": "甲",
+            "received_via": "letter",
+            "information": "补贴发放名单",
+            "received_at": "2024-11-05T09:00:00+08:00",
+            "answered_at": "2025-01-06T09:00:00+08:00",
+            "outcome": "disclosed",
+        },
+    )
+    api.call(
+        "POST",
+        "/api/disclosure/requests",
+        201,
+        json={
+            "applicant_type": "business",
+            "applicant_name": "乙公司",
+            "received_via": "online",
+            "information": "会议纪要",
+            "received_at": "2025-03-03T09:00:00+08:00",
+            "answered_at": "2025-03-20T09:00:00+08:00",
+            "outcome": "withheld",
+            "reason": "process_info",
+        },
+    )
+    api.call(
+        "POST",
+        "/api/disclosure/requests",
+        201,
+        json={
+            "applicant_type": "research",
+            "applicant_name": "某研究所",
+            "received_via": "email",
+            "information": "监测数据",
+            "received_at": "2025-12-29T09:00:00+08:00",
+        },
+    )
 
     sign_in(client, "office-staff")
-    older = enter_through_the_form(client, applicant_type="legal_service", applicant_name="某律所", received_via="fax",
-                                   information="行政处罚决定书", received_at="2024-12-30T10:00")  # fmt: skip
-    enter_through_the_form(client, applicant_type="natural", applicant_name="丙", received_via="letter",
-                           information="检疫证明开具流程", received_at="2025-06-10T09:00",
-                           answered_at="2025-06-30T09:00", outcome="partial")  # fmt: skip
-    late = enter_through_the_form(client, applicant_type="public_interest", applicant_name="某协会",
-                                  received_via="online", information="养殖场投诉处理结果", received_at="2025-12-30T15:00")  # fmt: skip
+    older = enter_through_the_form(
+        client,
+        applicant_type="legal_service",
+        applicant_name="某律所",
+        received_via="fax",
+        information="行政处罚决定书",
+        received_at="2024-12-30T10:00",
+    )
+    enter_through_the_form(
+        client,
+        applicant_type="natural",
+        applicant_name="丙",
+        received_via="letter",
+        information="检疫证明开具流程",
+        received_at="2025-06-10T09:00",
+        answered_at="2025-06-30T09:00",
+        outcome="partial",
+    )
+    late = enter_through_the_form(
+        client,
+        applicant_type="public_interest",
+        applicant_name="某协会",
+        received_via="online",
+        information="养殖场投诉处理结果",
+        received_at="2025-12-30T15:00",
+    )
     page = f"/disclosure/requests/{older}"
     form_post(client, page, f"{page}/steps", {"step": "answer", "at": "2025-01-15T10:00", "outcome": "disclosed"})
     shown = client.get(page).text
     assert "予以公开" in shown and "按期" in shown
     # A bad form is shown again with the reason, nothing stored.
-    refused = form_post(client, "/disclosure/new", "/disclosure/new", {"applicant_type": "个人", "received_via": "fax",
-                        "applicant_name": "丁", "information": "x"}, status=400)  # fmt: skip
+    refused = form_post(
+        client,
+        "/disclosure/new",
+        "/disclosure/new",
+        {"applicant_type": "个人", "received_via": "fax", "applicant_name": "丁", "information": "x"},
+        status=400,
+    )
     assert "申请人类型「个人」无效" in refused.text
 
     report = api.call("GET", "/api/disclosure/reports/2025")
@@ -91,11 +146,21 @@ def test_two_years_through_form_and_api_reconcile_publish_and_export(
 
     sign_in(client, "office-head")
     forms = {
-        "organisation": "某区畜牧发展促进中心", "overview": "全年依法办理政府信息公开申请。", "problems": "答复文书格式需统一。",
-        "other": "无。", "rules_issued": "0", "normative_issued": "2", "normative_in_force": "7", "licensing": "31",
-        "penalties": "4", "coercion": "0", "fees": "0", "review.upheld": "1", "review.pending": "1",
+        "organisation": "某区畜牧发展促进中心",
+        "overview": "全年依法办理政府信息公开申请。",
+        "problems": "答复文书格式需统一。",
+        "other": "无。",
+        "rules_issued": "0",
+        "normative_issued": "2",
+        "normative_in_force": "7",
+        "licensing": "31",
+        "penalties": "4",
+        "coercion": "0",
+        "fees": "0",
+        "review.upheld": "1",
+        "review.pending": "1",
         "suit_direct.corrected": "1",
-    }  # fmt: skip
+    }
     form_post(client, "/disclosure/reports/2025", "/disclosure/reports/2025/forms", forms)
     form_post(
         client, "/disclosure/reports/2025", "/disclosure/reports/2025/publish", {"url": "https://example.org/2025"}
@@ -122,8 +187,14 @@ def check_docx(content: bytes) -> None:
     assert "PAGE" in section.footer._element.xml
     text = "\n".join(p.text for p in document.paragraphs)
     assert "某区畜牧发展促进中心2025年政府信息公开工作年度报告" in text
-    headings = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]  # fmt: skip
+    headings = [
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ]
     assert [line for line in text.splitlines() if line in headings] == headings
     assert "草稿" not in text and "答复文书格式需统一。" in text
     title_run = document.paragraphs[0].runs[0]
