@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,15 +54,23 @@ class Desk:
 
 
 @pytest.fixture
-def desk(client: TestClient, login: Login, office: None) -> Callable[[str, str], Desk]:
-    """``desk("office-head", "2026-01-10 10:00")``: the API as that user at that Beijing time."""
-    travellers: list[time_machine.travel] = []
+def desk(client: TestClient, login: Login, office: None) -> Iterator[Callable[[str, str], Desk]]:
+    """``desk("office-head", "2026-01-10 10:00")``: the API as that user at that Beijing time.
+
+    Every desk shares one clock: asking for a desk, or moving one, moves the time for everybody.
+    """
+    traveller: time_machine.travel | None = None
+    clock: time_machine.Traveller | None = None
 
     def make(username: str, moment: str) -> Desk:
-        traveller = time_machine.travel(local(moment), tick=True)
-        travellers.append(traveller)
-        return Desk(client, login, traveller.start(), username)
+        nonlocal traveller, clock
+        if clock is None:
+            traveller = time_machine.travel(local(moment), tick=True)
+            clock = traveller.start()
+        else:
+            clock.move_to(local(moment))
+        return Desk(client, login, clock, username)
 
-    yield make  # type: ignore[misc]
-    for traveller in reversed(travellers):
+    yield make
+    if traveller is not None:
         traveller.stop()
