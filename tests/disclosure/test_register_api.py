@@ -24,152 +24,61 @@ def step(office: Desk, entry: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return dict(office.call("POST", f"/api/disclosure/requests/{entry['id']}/steps", json=fields))
 
 
+def bj(moment: str) -> str:
+    """``2025-02-03 09:30`` as ISO 8601 with the Beijing offset."""
+    return moment.replace(" ", "T") + ":00+08:00"
+
+
+# (who applied, how, when, what for, what was known when it was entered, the steps recorded afterwards).
+# Answered when entered: kept in the register only. Not answered: each opens its case, steps follow.
+REQUESTS: dict[str, tuple[str, str, str, str, str, dict[str, str], list[dict[str, str]]]] = {
+    "A": ("natural", "甲", "letter", "2024-12-20 09:00", "2024年动物防疫补助发放名单",
+          {"answered_at": "2025-01-10 10:00", "outcome": "disclosed"}, []),
+    "B": ("商业企业", "乙公司", "网络", "2024-12-27 14:00", "屠宰企业年度检查报告", {}, []),
+    "C": ("natural", "丙", "online", "2025-02-03 09:30", "粪污资源化利用项目验收材料",
+          {"answered_at": "2025-02-20 16:00", "outcome": "部分公开"}, []),
+    "D": ("natural", "丁", "letter", "2025-03-05 10:00", "某养殖场的环评批复全文",
+          {"answered_at": "2025-03-28 10:00", "outcome": "不予公开", "reason": "保护第三方合法权益"}, []),
+    "E": ("research", "某大学课题组", "email", "2025-04-01 11:00", "近十年各乡镇生猪存栏原始台账",
+          {"answered_at": "2025-04-20 11:00", "outcome": "unavailable", "reason": "not_held"}, []),
+    "F": ("社会公益组织", "某环保协会", "当面", "2025-05-06 15:00", "同一事项第二次申请",
+          {"answered_at": "2025-05-08 15:00", "outcome": "not_processed", "reason": "重复申请"}, []),
+    "G": ("legal_service", "某律师事务所", "fax", "2025-06-02 09:00", "有关的文件",
+          {"correction_requested_at": "2025-06-05 09:00", "answered_at": "2025-07-01 09:00", "outcome": "other",
+           "reason": "no_correction"}, []),
+    "H": ("other_org", "某村委会", "online", "2025-07-01 09:00", "那份通知",
+          {"correction_requested_at": "2025-07-03 09:00", "correction_received_at": "2025-07-10 09:00",
+           "answered_at": "2025-07-25 09:00", "outcome": "unavailable", "reason": "补正后申请内容仍不明确"}, []),
+    "L": ("natural", "戊", "online", "2025-08-11 09:00", "畜禽养殖禁养区划定图", {},
+          [{"step": "extension", "at": "2025-08-25 09:00", "note": "需调取档案"},
+           {"step": "answer", "at": "2025-09-30 09:00", "outcome": "disclosed"}]),
+    "M": ("natural", "己", "in_person", "2025-10-09 09:00", "重大动物疫情应急预案涉密附件", {},
+          [{"step": "answer", "at": "2025-10-20 09:00", "outcome": "withheld", "reason": "state_secret"}]),
+    "J": ("natural", "辛", "online", "2025-12-15 09:00", "2025年兽药抽检不合格名单", {}, []),
+    "K": ("business", "壬公司", "letter", "2025-12-22 09:00", "定点屠宰场名单", {},
+          [{"step": "answer", "at": "2026-01-05 09:00", "outcome": "disclosed"}]),
+}  # fmt: skip
+DATES = ("correction_requested_at", "correction_received_at", "answered_at")
+
+
 def build_the_register(office: Desk) -> dict[str, dict[str, Any]]:
     """The requests of late 2024 and of 2025, each the way a real one would come in."""
     e: dict[str, dict[str, Any]] = {}
-    # Answered when entered: kept in the register only (no case to track).
-    e["A"] = enter(
-        office,
-        applicant_type="natural",
-        applicant_name="甲",
-        received_via="letter",
-        received_at="2024-12-20T09:00:00+08:00",
-        information="2024年动物防疫补助发放名单",
-        answered_at="2025-01-10T10:00:00+08:00",
-        outcome="disclosed",
-    )
-    e["B"] = enter(
-        office,
-        applicant_type="商业企业",
-        applicant_name="乙公司",
-        received_via="网络",
-        received_at="2024-12-27T14:00:00+08:00",
-        information="屠宰企业年度检查报告",
-    )
-    e["C"] = enter(
-        office,
-        applicant_type="natural",
-        applicant_name="丙",
-        received_via="online",
-        received_at="2025-02-03T09:30:00+08:00",
-        information="粪污资源化利用项目验收材料",
-        answered_at="2025-02-20T16:00:00+08:00",
-        outcome="部分公开",
-    )
-    e["D"] = enter(
-        office,
-        applicant_type="natural",
-        applicant_name="丁",
-        received_via="letter",
-        received_at="2025-03-05T10:00:00+08:00",
-        information="某养殖场的环评批复全文",
-        answered_at="2025-03-28T10:00:00+08:00",
-        outcome="不予公开",
-        reason="保护第三方合法权益",
-    )
-    e["E"] = enter(
-        office,
-        applicant_type="research",
-        applicant_name="某大学课题组",
-        received_via="email",
-        received_at="2025-04-01T11:00:00+08:00",
-        information="近十年各乡镇生猪存栏原始台账",
-        answered_at="2025-04-20T11:00:00+08:00",
-        outcome="unavailable",
-        reason="not_held",
-    )
-    e["F"] = enter(
-        office,
-        applicant_type="社会公益组织",
-        applicant_name="某环保协会",
-        received_via="当面",
-        received_at="2025-05-06T15:00:00+08:00",
-        information="同一事项第二次申请",
-        answered_at="2025-05-08T15:00:00+08:00",
-        outcome="not_processed",
-        reason="重复申请",
-    )
-    e["G"] = enter(
-        office,
-        applicant_type="legal_service",
-        applicant_name="某律师事务所",
-        received_via="fax",
-        received_at="2025-06-02T09:00:00+08:00",
-        information="有关的文件",
-        correction_requested_at="2025-06-05T09:00:00+08:00",
-        answered_at="2025-07-01T09:00:00+08:00",
-        outcome="other",
-        reason="no_correction",
-    )
-    e["H"] = enter(
-        office,
-        applicant_type="other_org",
-        applicant_name="某村委会",
-        received_via="online",
-        received_at="2025-07-01T09:00:00+08:00",
-        information="那份通知",
-        correction_requested_at="2025-07-03T09:00:00+08:00",
-        correction_received_at="2025-07-10T09:00:00+08:00",
-        answered_at="2025-07-25T09:00:00+08:00",
-        outcome="unavailable",
-        reason="补正后申请内容仍不明确",
-    )
-    # Not answered when entered: each opens its case, and its steps are recorded as they happen.
-    e["L"] = enter(
-        office,
-        applicant_type="natural",
-        applicant_name="戊",
-        received_via="online",
-        received_at="2025-08-11T09:00:00+08:00",
-        information="畜禽养殖禁养区划定图",
-    )
-    step(office, e["L"], step="extension", at="2025-08-25T09:00:00+08:00", note="需调取档案")
-    e["L"] = step(office, e["L"], step="answer", at="2025-09-30T09:00:00+08:00", outcome="disclosed")
-    e["M"] = enter(
-        office,
-        applicant_type="natural",
-        applicant_name="己",
-        received_via="in_person",
-        received_at="2025-10-09T09:00:00+08:00",
-        information="重大动物疫情应急预案涉密附件",
-    )
-    e["M"] = step(
-        office, e["M"], step="answer", at="2025-10-20T09:00:00+08:00", outcome="withheld", reason="state_secret"
-    )
+    for letter, (kind, name, via, received, what, known, later) in REQUESTS.items():
+        given = {key: bj(value) if key in DATES else value for key, value in known.items()}
+        e[letter] = enter(office, applicant_type=kind, applicant_name=name, received_via=via,
+                          received_at=bj(received), information=what, **given)  # fmt: skip
+        for recorded in later:
+            e[letter] = step(office, e[letter], **{**recorded, "at": bj(recorded["at"])})
     # An information-request case entered through the case intake, with its register fields.
-    case = office.call(
-        "POST",
-        "/api/alerts",
-        201,
-        json={
-            "kind": "info_request",
-            "title": "申请公开饲料抽检结果",
-            "content": "请公开2025年第三季度饲料抽检结果",
-            "received_at": "2025-11-03T09:00:00+08:00",
-            "requester": {"name": "庚公司", "phone": "13800001111"},
-            "disclosure": {"applicant_type": "business", "received_via": "online"},
-        },
-    )
+    case = office.call("POST", "/api/alerts", 201, json={
+        "kind": "info_request", "title": "申请公开饲料抽检结果", "content": "请公开2025年第三季度饲料抽检结果",
+        "received_at": bj("2025-11-03 09:00"), "requester": {"name": "庚公司", "phone": "13800001111"},
+        "disclosure": {"applicant_type": "business", "received_via": "online"},
+    })  # fmt: skip
     listed = office.call("GET", "/api/disclosure/requests", params={"year": 2025})["items"]
-    e["N"] = next(item for item in listed if item["alert_id"] == case["id"])
-    e["N"] = step(office, e["N"], step="answer", at="2025-11-20T09:00:00+08:00", outcome="partial")
-    e["J"] = enter(
-        office,
-        applicant_type="natural",
-        applicant_name="辛",
-        received_via="online",
-        received_at="2025-12-15T09:00:00+08:00",
-        information="2025年兽药抽检不合格名单",
-    )
-    e["K"] = enter(
-        office,
-        applicant_type="business",
-        applicant_name="壬公司",
-        received_via="letter",
-        received_at="2025-12-22T09:00:00+08:00",
-        information="定点屠宰场名单",
-    )
-    e["K"] = step(office, e["K"], step="answer", at="2026-01-05T09:00:00+08:00", outcome="disclosed")
+    entry = next(item for item in listed if item["alert_id"] == case["id"])
+    e["N"] = step(office, entry, step="answer", at=bj("2025-11-20 09:00"), outcome="partial")
     return e
 
 
