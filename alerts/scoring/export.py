@@ -65,7 +65,8 @@ def detail_rows(out: SheetsOut, *, base_url: str = "") -> list[tuple[str, ...]]:
 
 def _note(out: SheetsOut) -> str:
     state = "已发布（结果已固定）" if out.status == "published" else "未发布（按现行细则计算）"
-    return f"考核期间：{out.label}；赋分细则第{out.policy_version}版；{state}"
+    version = f"赋分细则第{out.policy_version}版" if out.policy_version else "默认赋分细则"
+    return f"考核期间：{out.label}；{version}；{state}"
 
 
 def sheets_xlsx(out: SheetsOut, *, base_url: str = "") -> bytes:

@@ -12,7 +12,15 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from alerts.disclosure import service, views
-from alerts.disclosure.export import body_layout, header_layout, report_docx, report_title, report_xlsx
+from alerts.disclosure.export import (
+    REVIEW_HEADS,
+    body_layout,
+    header_layout,
+    report_docx,
+    report_title,
+    report_xlsx,
+    review_values,
+)
 from alerts.disclosure.format import COLUMNS
 from alerts.disclosure.schemas import PublicationIn, ReportFormsIn, ReportOut, RowOut
 from api.deps import SessionDep
@@ -76,6 +84,8 @@ def _page(
             "error": error,
             "may_publish": user.role in service.PUBLISHERS,
             "title": report_title(report),
+            "review_heads": REVIEW_HEADS,
+            "review_values": review_values(report),
         },
         user=user,
         active="disclosure",
