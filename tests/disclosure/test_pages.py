@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from docx import Document
+from docx.shared import Length
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -115,13 +116,18 @@ def test_two_years_through_form_and_api_reconcile_publish_and_export(
     check_xlsx(client.get("/disclosure/reports/2025/export.xlsx").content)
 
 
+def millimetres(length: Length | None) -> float:
+    assert length is not None
+    return round(length.mm, 1)
+
+
 def check_docx(content: bytes) -> None:
     document = Document(io.BytesIO(content))
     section = document.sections[0]
     # Word keeps lengths in twentieths of a point: compare in millimetres.
-    size = [round(length.mm, 1) for length in (section.page_width, section.page_height)]
+    size = [millimetres(length) for length in (section.page_width, section.page_height)]
     margins = [
-        round(m.mm, 1) for m in (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+        millimetres(m) for m in (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
     ]
     assert size == [210, 297] and margins == [37, 35, 28, 26]
     assert "PAGE" in section.footer._element.xml
@@ -138,7 +144,8 @@ def check_docx(content: bytes) -> None:
     assert [line for line in text.splitlines() if line in headings] == headings
     assert "草稿" not in text and "答复文书格式需统一。" in text
     title_run = document.paragraphs[0].runs[0]
-    assert title_run.font.size.pt == 22 and title_run.font.name == "方正小标宋简体"
+    assert title_run.font.size is not None and title_run.font.size.pt == 22
+    assert title_run.font.name == "方正小标宋简体"
     proactive, section3, review = document.tables
     assert [c.text for c in proactive.rows[3].cells] == ["行政规范性文件", "2", "0", "7"]
     assert proactive.cell(6, 1).text == "31"

@@ -18,6 +18,7 @@ from alerts.models import Alert, AlertEvent
 from alerts.sweep import sweep
 from core.db import session_scope
 from tests.disclosure.conftest import Desk, local
+from tests.disclosure.test_pages import millimetres
 from tests.factories import make_alert, make_user
 from tests.web.helpers import csrf_of, sign_in
 
@@ -105,6 +106,7 @@ def recount_from_the_audit_log(start: datetime, end: datetime) -> dict[tuple[str
             .order_by(AlertEvent.id)
         ).all()
         for event, alert in rows:
+            assert alert.section is not None
             section = alert.section.code
             if event.action == "acknowledge" and event.data["late"]:
                 found[(section, "late_ack")].append(event.id)
@@ -122,9 +124,9 @@ def recount_from_the_audit_log(start: datetime, end: datetime) -> dict[tuple[str
                 last_close[alert.id] = event
         for alert_id, event in last_close.items():
             if not event.data["late"]:
-                alert = session.get(Alert, alert_id)
-                assert alert is not None and alert.section is not None
-                found[(alert.section.code, "on_time_close")].append(event.id)
+                closed = session.get(Alert, alert_id)
+                assert closed is not None and closed.section is not None
+                found[(closed.section.code, "on_time_close")].append(event.id)
     return {key: sorted(ids) for key, ids in found.items()}
 
 
@@ -221,7 +223,7 @@ def check_exports(client: TestClient, cases: dict[str, int]) -> None:
     assert ["畜牧生产科", "签收超时", "-2", f"#{cases['c1']}"] == details[0][:4]
     assert all(str(line[-1]).endswith(f"/alerts/{str(line[3])[1:]}") for line in details)
     docx = Document(io.BytesIO(client.get("/scoring/export.docx", params={"period": "2025-10"}).content))
-    assert round(docx.sections[0].page_width.mm) == 210 and round(docx.sections[0].left_margin.mm) == 28
+    assert millimetres(docx.sections[0].page_width) == 210 and millimetres(docx.sections[0].left_margin) == 28
     summary_table = docx.tables[0]
     assert [c.text for c in summary_table.rows[0].cells] == ["科室", "基础分", "扣分", "加分", "得分"]
     rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in summary_table.rows[1:]}

@@ -49,7 +49,7 @@ def _now_local() -> str:
     return datetime.now(local_zone()).strftime("%Y-%m-%dT%H:%M")
 
 
-def _year(value: str) -> int:
+def chosen_year(value: str) -> int:
     now = to_local(utcnow())
     assert now is not None
     return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else now.year
@@ -66,7 +66,7 @@ def register_page(
     request: Request, session: SessionDep, user: WebUser, year: str = "", status: str = ""
 ) -> HTMLResponse:
     """The register of a year (received in it, or still open from before) and the cases not yet registered."""
-    chosen = _year(year)
+    chosen = chosen_year(year)
     listed = views.list_requests(
         session,
         user=user,

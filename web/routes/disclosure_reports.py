@@ -28,7 +28,7 @@ from core.errors import MuqingError
 from core.models import User
 from core.validation import parse_as
 from web.pages import done
-from web.routes.disclosure import _year
+from web.routes.disclosure import chosen_year
 from web.security import CsrfChecked, WebUser
 from web.templating import render
 
@@ -96,14 +96,14 @@ def _page(
 @router.get("/disclosure/reports")
 def reports_home(request: Request, session: SessionDep, user: WebUser, year: str = "") -> HTMLResponse:
     """Last year's report (the one due by 31 January), or the year asked for."""
-    chosen = int(year) if year.isdigit() else _year("") - 1
-    return _page(request, session, user, _year(str(chosen)))
+    chosen = int(year) if year.isdigit() else chosen_year("") - 1
+    return _page(request, session, user, chosen_year(str(chosen)))
 
 
 @router.get("/disclosure/reports/{year}")
 def report_page(request: Request, session: SessionDep, user: WebUser, year: int) -> HTMLResponse:
     """The annual report of ``year``."""
-    return _page(request, session, user, _year(str(year)))
+    return _page(request, session, user, chosen_year(str(year)))
 
 
 def _forms(form: FormData) -> dict[str, Any]:
@@ -125,7 +125,7 @@ async def save_forms(request: Request, session: SessionDep, user: WebUser, year:
     """Keep the office's sections of the report."""
     try:
         forms = parse_as(ReportFormsIn, _forms(await request.form()))
-        service.save_forms(session, actor=user, year=_year(str(year)), forms=forms)
+        service.save_forms(session, actor=user, year=chosen_year(str(year)), forms=forms)
         session.commit()
     except MuqingError as exc:
         session.rollback()
@@ -140,7 +140,7 @@ async def publish(request: Request, session: SessionDep, user: WebUser, year: in
     values = {name: str(form.get(name) or "").strip() for name in ("url", "published_at")}
     try:
         data = parse_as(PublicationIn, {name: value for name, value in values.items() if value})
-        service.publish_report(session, actor=user, year=_year(str(year)), data=data)
+        service.publish_report(session, actor=user, year=chosen_year(str(year)), data=data)
         session.commit()
     except MuqingError as exc:
         session.rollback()
@@ -156,7 +156,7 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 
 def _report(session: SessionDep, user: User, year: int) -> ReportOut:
-    return views.get_report(session, user=user, year=_year(str(year)))
+    return views.get_report(session, user=user, year=chosen_year(str(year)))
 
 
 @router.get("/disclosure/reports/{year}/export.docx")
