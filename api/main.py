@@ -15,6 +15,7 @@ from api.routes import (
     alerts,
     auth,
     district,
+    disclosure,
     feedback,
     health,
     hotline,
@@ -24,6 +25,7 @@ from api.routes import (
     responses,
     roster,
     rules,
+    scoring,
     search,
     sections,
     sla,
@@ -133,6 +135,8 @@ def create_app() -> FastAPI:
         district.router,
         responses.router,
         statements.router,
+        disclosure.router,
+        scoring.router,
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)

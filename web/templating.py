@@ -32,6 +32,12 @@ ACTION_LABELS = {
     **{name: spec.label for name, spec in TRANSITIONS.items()},
     "raise": "生成预警",
     "deadline_error": "时限计算失败",
+    "disclosure_registered": "依申请公开登记",
+    "disclosure_correction_requested": "告知补正（中止计时）",
+    "disclosure_correction_received": "收到补正（重新计时）",
+    "disclosure_extension": "延期答复",
+    "disclosure_answer": "答复登记",
+    "disclosure_corrected": "更正登记",
 }
 
 
@@ -54,6 +60,9 @@ FLASH = {
     "paused": "已停用，不再定时抓取",
     "resumed": "已启用，将按周期抓取",
     "queued": "已开始抓取，稍后刷新查看结果",
+    "step": "已登记",
+    "published": "已标记发布",
+    "policy": "已保存为新版本的考核细则",
 }
 
 
@@ -64,8 +73,12 @@ class NavItem:
     href: str
     label: str
     key: str
+    # Shown only to section roles of this section (e.g. the office keeps the information-request register).
+    section: str | None = None
 
 
+DISCLOSURE = NavItem("/disclosure", "依申请公开", "disclosure")
+SCORING = NavItem("/scoring", "考核", "scoring")
 NAV: dict[str, tuple[NavItem, ...]] = {
     Role.duty: (
         NavItem("/console", "值班台", "console"),
@@ -75,6 +88,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
+        DISCLOSURE,
     ),
     Role.leader: (
         NavItem("/dashboard", "看板", "dashboard"),
@@ -83,6 +97,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/search", "检索", "search"),
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
+        DISCLOSURE,
+        SCORING,
     ),
     Role.admin: (
         NavItem("/console", "值班台", "console"),
@@ -92,6 +108,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
+        DISCLOSURE,
+        SCORING,
         NavItem("/admin", "管理", "admin"),
     ),
     Role.head: (
@@ -100,6 +118,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/search", "检索", "search"),
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
+        NavItem("/disclosure", "依申请公开", "disclosure", section="office"),
+        NavItem("/scoring", "考核", "scoring"),
     ),
     Role.staff: (
         NavItem("/workbench", "工作台", "workbench"),
@@ -107,6 +127,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/search", "检索", "search"),
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
+        NavItem("/disclosure", "依申请公开", "disclosure", section="office"),
     ),
 }
 
@@ -224,6 +245,13 @@ templates.env.filters.update(
 )
 
 
+def _nav(user: User | SimpleNamespace | None) -> list[NavItem]:
+    if user is None:
+        return []
+    section = getattr(getattr(user, "section", None), "code", None)
+    return [item for item in NAV.get(Role(user.role), ()) if item.section is None or item.section == section]
+
+
 def render(
     request: Request,
     name: str,
@@ -237,7 +265,7 @@ def render(
     context = dict(context or {})
     context.update(
         user=user,
-        nav=NAV.get(Role(user.role), ()) if user else (),
+        nav=_nav(user),
         active=active,
         csrf=csrf_token(request),
         flash=FLASH.get(request.query_params.get("done", ""), ""),

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from alerts import service
 from alerts.attachments import attachment_path, store_attachment
+from alerts.disclosure.service import register_case
 from alerts.flows import move_post, transition
 from alerts.intake import open_case
 from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
@@ -24,7 +25,7 @@ from alerts.schemas import (
     TransitionSpecOut,
 )
 from api.deps import CurrentUser, SessionDep, require_roles
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.types import Category, Role
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -95,6 +96,12 @@ def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDe
         channel=body.channel,
         section_id=body.section_id,
     )
+    if body.disclosure is not None:
+        if body.kind != "info_request":
+            raise InvalidInput(
+                "只有依申请公开案件（kind: info_request）登记 disclosure", details={"field": "disclosure"}
+            )
+        register_case(session, actor=user, alert=alert, fields=body.disclosure)
     session.commit()
     session.expire_all()
     return _detail(session, user, alert.id)

@@ -12,5 +12,7 @@ MODEL_MODULES = (
     "alerts.notify.models",
     "alerts.statements.models",
     "alerts.responses.models",
+    "alerts.disclosure.models",
+    "alerts.scoring.models",
     "web.models",
 )

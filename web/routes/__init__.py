@@ -29,9 +29,12 @@ def mount(app: FastAPI) -> None:
         cases,
         console,
         dashboard,
+        disclosure,
+        disclosure_reports,
         feedback,
         intake,
         reports,
+        scoring,
         search,
         statements,
         workbench,
@@ -51,6 +54,9 @@ def mount(app: FastAPI) -> None:
         feedback,
         intake,
         statements,
+        disclosure,
+        disclosure_reports,
+        scoring,
         admin,
     )
     for module in modules:
