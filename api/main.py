@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from api.routes import (
     alerts,
     auth,
-    district,
     disclosure,
+    district,
     feedback,
     health,
     hotline,

@@ -15,8 +15,8 @@ from core.models import User
 from core.types import Role
 from web import figures, queries
 from web.pages import done
-from web.routes.responses import quality_context
 from web.routes.disclosure import reminder as report_reminder
+from web.routes.responses import quality_context
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
