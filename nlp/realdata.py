@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -61,6 +63,75 @@ def teddy_posts(root: Path, *, reviewed: bool = False) -> list[LabelledPost]:
                     LabelledPost(id=f"{name.split('.')[0]}:{number}", title=title, text=text, category=category)
                 )
     return posts
+
+
+# Columns (id, title, text) of each kind of source file that reviewed/dev_labels.tsv points into.
+_COLUMNS = {
+    "teddy2020c": ("留言编号", "留言主题", "留言详情"),
+    "people-liuyan-hangzhou": ("tid", "title", "content"),
+    "beijing12345": ("工单编号", "标题", "主要内容"),
+}
+REVIEWED_FILE = Path("reviewed") / "dev_labels.tsv"
+# The real labelled messages are split once, by a hash of the id, into a development half (read, tuned
+# on, errors looked at) and a held-out half that is only ever scored: nothing is chosen by its figures.
+HELDOUT_PERCENT = 50
+
+
+def reviewed_posts(root: Path) -> list[LabelledPost]:
+    """The 637 real messages of ``reviewed/dev_labels.tsv`` with their labels (ids ``<file>:<id>``)."""
+    rows = list(csv.DictReader((root / REVIEWED_FILE).open(encoding="utf-8"), delimiter="\t"))
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        wanted.setdefault(row["file"], set()).add(row["id"])
+    texts: dict[tuple[str, str], tuple[str, str]] = {}
+    for name, ids in wanted.items():
+        key, title, text = _COLUMNS[name.split("/")[0]]
+        with (root / name).open(encoding="utf-8") as handle:
+            for record in csv.DictReader(handle):
+                if record[key] in ids:
+                    texts[(name, record[key])] = (_clean(record[title]), _clean(record[text]))
+    posts = []
+    for row in rows:
+        title, text = texts[(row["file"], row["id"])]
+        posts.append(
+            LabelledPost(
+                id=f"{row['file']}:{row['id']}",
+                title=title,
+                text=text,
+                category=row["category"] if row["relevant"] == "1" else "other",
+                needs_response=row["needs_response"] == "1",
+                trap=row["trap"] == "1",
+            )
+        )
+    return posts
+
+
+def _bucket(identifier: str) -> int:
+    return int.from_bytes(hashlib.sha256(identifier.encode()).digest()[:4], "big") % 100
+
+
+def real_split(posts: Sequence[LabelledPost]) -> tuple[list[LabelledPost], list[LabelledPost]]:
+    """(development, held-out): by a hash of the id; copies of one message (same title and opening) follow
+    the copy with the smallest id, so no message is on both sides."""
+    groups: dict[tuple[str, str], str] = {}
+    for post in posts:
+        key = (post.title, post.text[:50])
+        groups[key] = min(groups.get(key, post.id), post.id)
+    development: list[LabelledPost] = []
+    heldout: list[LabelledPost] = []
+    for post in posts:
+        side = heldout if _bucket(groups[(post.title, post.text[:50])]) < HELDOUT_PERCENT else development
+        side.append(post)
+    return development, heldout
+
+
+def real_sets() -> dict[str, list[LabelledPost]] | None:
+    """``{"dev": [...], "heldout": [...]}`` of the reviewed real messages, or None without the shared data."""
+    root = shared_data_dir()
+    if root is None or not (root / REVIEWED_FILE).exists():
+        return None
+    development, heldout = real_split(reviewed_posts(root))
+    return {"dev": development, "heldout": heldout}
 
 
 def main(argv: list[str] | None = None) -> int:
