@@ -16,6 +16,7 @@ from api.routes import (
     auth,
     feedback,
     health,
+    labelling,
     models,
     notifications,
     posts,
@@ -121,6 +122,7 @@ def create_app() -> FastAPI:
         notifications.router,
         feedback.router,
         models.router,
+        labelling.router,
         posts.router,
         sources.router,
     ):

@@ -123,7 +123,7 @@ def evaluate_command(
     version: Annotated[str | None, typer.Option(help="model version (default: the active one)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
 ) -> None:
-    """Print the model card (training data by class, check-set figures, date); with --data, evaluate on that file too."""
+    """Print the model card (training data by class, check-set figures, date); with --data, evaluate that file too."""
     from core.errors import NotFound
     from nlp.card import format_card, model_card
     from nlp.evaluation import evaluate, format_report, read_labelled

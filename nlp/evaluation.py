@@ -220,9 +220,7 @@ def gate(candidate: dict[str, Any], active: dict[str, Any]) -> tuple[bool, str]:
     if candidate["f1"] < active["f1"]:
         worse.append(f"相关性 F1 {candidate['f1']:.3f} 低于当前的 {active['f1']:.3f}")
     if candidate["category_accuracy"] < active["category_accuracy"]:
-        worse.append(
-            f"类别准确率 {candidate['category_accuracy']:.3f} 低于当前的 {active['category_accuracy']:.3f}"
-        )
+        worse.append(f"类别准确率 {candidate['category_accuracy']:.3f} 低于当前的 {active['category_accuracy']:.3f}")
     if candidate["traps"]["flagged"] > active["traps"]["flagged"]:
         worse.append(f"误报关键词陷阱 {candidate['traps']['flagged']} 条，多于当前的 {active['traps']['flagged']} 条")
     if worse:
@@ -230,7 +228,8 @@ def gate(candidate: dict[str, Any], active: dict[str, Any]) -> tuple[bool, str]:
     return True, (
         f"候选模型在固定核验集上相关性 F1 {candidate['f1']:.3f}（当前 {active['f1']:.3f}）、"
         f"类别准确率 {candidate['category_accuracy']:.3f}（当前 {active['category_accuracy']:.3f}）、"
-        f"误报陷阱 {candidate['traps']['flagged']} 条（当前 {active['traps']['flagged']} 条），各项均不差于当前模型，已启用"
+        f"误报陷阱 {candidate['traps']['flagged']} 条（当前 {active['traps']['flagged']} 条），"
+        "各项均不差于当前模型，已启用"
     )
 
 

@@ -14,6 +14,7 @@ term also carries where it occurs, so a decision can be traced back to the words
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from bisect import bisect_left, bisect_right
@@ -57,9 +58,14 @@ class Cues:
 def cues() -> Cues:
     """The clause cues of ``resources/cues.yaml``."""
     data = yaml.safe_load((RESOURCES / "cues.yaml").read_text(encoding="utf-8"))
-    return Cues(
-        subject=re.compile(data["subject"]), kinds={name: re.compile(rx) for name, rx in data["kinds"].items()}
-    )
+    return Cues(subject=re.compile(data["subject"]), kinds={name: re.compile(rx) for name, rx in data["kinds"].items()})
+
+
+@lru_cache(maxsize=1)
+def tone() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The negative and positive tone words of ``resources/tone.yaml``."""
+    data = yaml.safe_load((RESOURCES / "tone.yaml").read_text(encoding="utf-8"))
+    return re.compile(trie_pattern(data["negative"])), re.compile(trie_pattern(data["positive"]))
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +84,8 @@ def dense_names() -> tuple[str, ...]:
         *(f"lexicon:{group}" for group in GROUPS),
         "lexicon:none",
         "species",
+        "tone:negative",
+        "tone:positive",
         *(f"cue:{kind}" for kind in cues().kinds),
         "cue:clauses",
         "cue:share",
@@ -164,6 +172,8 @@ def _dense(masked: str, clause_starts: list[int]) -> list[float]:
         values.append(math.log1p(hits))
     values.append(1.0 if total == 0 else 0.0)
     values.append(math.log1p(len(_SPECIES.findall(masked))) / 2.0)
+    negative, positive = tone()
+    values += [math.log1p(len(negative.findall(masked))), math.log1p(len(positive.findall(masked)))]
     values += _clause_cues(masked, clause_starts)
     return values
 
@@ -210,9 +220,7 @@ def locate(extracted: Extracted, name: str) -> list[Span]:
         if not second:
             return [(start, end) for token, start, end, _ in content if token == first]
         return [
-            (a[1], b[2])
-            for a, b in zip(content, content[1:], strict=False)
-            if a[0] == first and b[0] == second and a[3] == b[3]
+            (a[1], b[2]) for a, b in itertools.pairwise(content) if a[0] == first and b[0] == second and a[3] == b[3]
         ]
     if kind == "c":
         found, text, position = [], extracted.doc.clean, 0
@@ -221,6 +229,9 @@ def locate(extracted: Extracted, name: str) -> list[Span]:
             position += 1
         return found
     group, _, what = term.partition(":")
+    if group == "tone":
+        pattern = tone()[0 if what == "negative" else 1]
+        return [m.span() for m in pattern.finditer(extracted.masked)]
     if group == "lexicon" and what in lexicon().groups:
         return [m.span() for m in lexicon().groups[what].finditer(extracted.masked)]
     if group == "cue" and what in cues().kinds:

@@ -40,7 +40,7 @@ class Linear:
     def scores(self, matrix: Any) -> np.ndarray:
         """Scores of each row: shape (n,) when binary, (n, classes) otherwise."""
         raw = np.asarray(matrix @ self.coef.T) + self.intercept
-        return raw[:, 0] if len(self.classes) == 2 else raw
+        return raw[:, 0] if self.coef.shape[0] == 1 else raw
 
 
 def _binary(family: str, matrix: Any, target: np.ndarray, c: float, weights: np.ndarray | None) -> tuple[Any, Any]:
@@ -81,14 +81,21 @@ def _binary(family: str, matrix: Any, target: np.ndarray, c: float, weights: np.
 
 
 def fit_linear(
-    family: str, matrix: Any, labels: Sequence[Any] | np.ndarray, *, c: float, weights: np.ndarray | None = None
+    family: str,
+    matrix: Any,
+    labels: Sequence[Any] | np.ndarray,
+    *,
+    c: float,
+    weights: np.ndarray | None = None,
+    one_vs_rest: bool = False,
 ) -> Linear:
-    """A binary head (two labels) or a one-vs-rest multi-class head of ``family``."""
+    """A binary head (two labels) or a one-vs-rest head of ``family`` (one row per class, also for two classes
+    when ``one_vs_rest``)."""
     target = np.asarray(labels)
     classes = sorted(set(target.tolist()))
     if len(classes) < 2:
         raise ValueError(f"a head needs at least two labels, got {classes}")
-    if len(classes) == 2:
+    if len(classes) == 2 and not one_vs_rest:
         row, intercept = _binary(family, matrix, target == classes[1], c, weights)
         return Linear(classes, np.asarray([row]), np.asarray([intercept]))
     rows, intercepts = [], []
@@ -118,14 +125,23 @@ def cross_scores(
     c: float,
     weights: np.ndarray | None = None,
     folds: int = 3,
+    one_vs_rest: bool = False,
 ) -> np.ndarray:
     """Out-of-fold scores of a head of ``family`` (what calibration and model comparison are fitted on)."""
     target = np.asarray(labels)
     classes = sorted(set(target.tolist()))
-    out = np.zeros(len(target)) if len(classes) == 2 else np.zeros((len(target), len(classes)))
+    binary = len(classes) == 2 and not one_vs_rest
+    out = np.zeros(len(target)) if binary else np.zeros((len(target), len(classes)))
     splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=7)
     for train, test in splits.split(np.zeros(len(target)), target):
-        head = fit_linear(family, matrix[train], target[train], c=c, weights=None if weights is None else weights[train])
+        head = fit_linear(
+            family,
+            matrix[train],
+            target[train],
+            c=c,
+            weights=None if weights is None else weights[train],
+            one_vs_rest=one_vs_rest,
+        )
         out[test] = head.scores(matrix[test])
     return out
 

@@ -94,7 +94,10 @@ def _windows(run: list[int], scores: list[float]) -> list[list[int]]:
     pieces: list[list[int]] = []
     rest = list(run)
     while rest:
-        best = max(range(len(rest) - min(MAX_WORDS, len(rest)) + 1), key=lambda i: sum(scores[j] for j in rest[i : i + MAX_WORDS]))
+        best = max(
+            range(len(rest) - min(MAX_WORDS, len(rest)) + 1),
+            key=lambda i: sum(scores[j] for j in rest[i : i + MAX_WORDS]),
+        )
         window = rest[best : best + MAX_WORDS]
         pieces.append(window)
         left, right = rest[:best], rest[best + MAX_WORDS :]

@@ -59,9 +59,7 @@ def senses() -> Senses:
     # look-ahead lets most positions fail at once.
     shaped = "|".join(f"(?P<{name}>{rx})" for name, rx in patterns.items())
     first = "".join(sorted({re.escape(p[0]) for p in phrase_sections}))
-    pattern = (
-        f"(?=[{first}])(?P<phrase>{trie_pattern(list(phrase_sections))})|(?={data['pattern_start']})(?:{shaped})"
-    )
+    pattern = f"(?=[{first}])(?P<phrase>{trie_pattern(list(phrase_sections))})|(?={data['pattern_start']})(?:{shaped})"
     return Senses(sections=sections, matcher=re.compile(pattern), phrase_sections=phrase_sections)
 
 

@@ -179,7 +179,7 @@ class QueueItem:
 def label_queue(
     session: Session, *, now: datetime | None = None, per_day: int = LABELS_PER_DAY, days: int = QUEUE_DAYS
 ) -> list[QueueItem]:
-    """The posts to label: each day's ``per_day`` most uncertain analysed posts nobody has labelled, newest day first."""
+    """The posts to label: each day's ``per_day`` most uncertain posts nobody has labelled, newest day first."""
     now = now or utcnow()
     today = now.astimezone(local_zone()).date()
     start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=local_zone())

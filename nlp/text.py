@@ -38,7 +38,7 @@ def is_cjk(char: str) -> bool:
 
 @dataclass(slots=True)
 class Document:
-    """A post cut into words: ``words`` are (word, start, end, clause) over ``clean`` = cleaned title + newline + text."""
+    """A post cut into words: ``words`` are (word, start, end, clause) over ``clean`` (cleaned title, newline, text)."""
 
     title: str
     text: str

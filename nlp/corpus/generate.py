@@ -25,7 +25,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import os
 import json
 import random
 import re
@@ -105,10 +104,12 @@ def tell(matter: dict[str, Any], writer: Writer, shape: str) -> tuple[list[str],
     if shape == "short" and matter.get("colloquial"):
         chosen = _pick(rng, matter["colloquial"], 1, 2)
     else:
+        # Letters tell a matter at length, as real ones do: more details, the harm, what was tried before.
+        long = shape == "letter"
         chosen = _pick(rng, matter.get("core", []), 1, 2)
-        chosen += _pick(rng, matter.get("detail", []), 0 if shape == "short" else 1, 3)
-        chosen += _pick(rng, matter.get("impact", []), 0, 2)
-        if rng.random() < 0.5:
+        chosen += _pick(rng, matter.get("detail", []), 2 if long else (0 if shape == "short" else 1), 4 if long else 3)
+        chosen += _pick(rng, matter.get("impact", []), 1 if long else 0, 2)
+        if rng.random() < (0.75 if long else 0.4):
             chosen += _pick(rng, matter.get("history", []), 1, 1)
     asks = _pick(rng, matter.get("ask", []), 1, 1) if shape != "short" or rng.random() < 0.3 else []
     severity = "一般"
@@ -224,9 +225,8 @@ def compose() -> dict[str, list[dict[str, Any]]]:
     by_category: dict[str, list[dict[str, Any]]] = {}
     seen: set[str] = set()
     shapes, weights = list(SHAPES), list(SHAPES.values())
-    scale_other = float(os.environ.get("SCALE_OTHER", "1"))
     for matter in [*relevant, *other]:
-        for _ in range(int(int(matter.get("count", 20)) * (scale_other if matter["category"] == "other" else 1))):
+        for _ in range(int(matter.get("count", 20))):
             shape = rng.choices(shapes, weights)[0]
             if matter.get("shapes"):
                 shape = rng.choice(matter["shapes"])
@@ -234,9 +234,7 @@ def compose() -> dict[str, list[dict[str, Any]]]:
             if shape == "letter" and rng.random() < 0.55:
                 pool = plain if matter["category"] != "other" else other
                 extras = [m for m in rng.sample(pool, rng.randint(1, 2)) if m is not matter]
-            example = compose_one(
-                matter, extras, writer, frames, shape, incidental=incidental, incidental_rate=rate
-            )
+            example = compose_one(matter, extras, writer, frames, shape, incidental=incidental, incidental_rate=rate)
             if example["text"] in seen:
                 continue
             seen.add(example["text"])

@@ -23,6 +23,7 @@ def mount(app: FastAPI) -> None:
     from web.pages import render_error
     from web.routes import (
         admin,
+        admin_models,
         alert_files,
         alerts,
         auth,
@@ -31,6 +32,7 @@ def mount(app: FastAPI) -> None:
         dashboard,
         feedback,
         intake,
+        labelling,
         reports,
         search,
         workbench,
@@ -49,7 +51,9 @@ def mount(app: FastAPI) -> None:
         search,
         feedback,
         intake,
+        labelling,
         admin,
+        admin_models,
     )
     for module in modules:
         app.include_router(module.router)

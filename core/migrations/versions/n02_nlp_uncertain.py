@@ -34,7 +34,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["analysis_id"], ["analysis.id"], name=op.f("fk_nlp_uncertain_analysis_id_analysis"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["post_id"], ["post.id"], name=op.f("fk_nlp_uncertain_post_id_post"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["post.id"], name=op.f("fk_nlp_uncertain_post_id_post"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nlp_uncertain")),
         sa.UniqueConstraint("post_id", "model_version", name=op.f("uq_nlp_uncertain_post_id")),
     )
