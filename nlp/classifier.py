@@ -63,7 +63,7 @@ class Settings:
     # Chosen on the development half of the real messages (``python -m nlp.compare --thresholds``): the
     # calibration comes from cross-validation on our own corpus, where the classes separate more easily
     # than in real letters, so real posts need a surer probability.
-    relevant_threshold: float = 0.97
+    relevant_threshold: float = 0.98
     needs_threshold: float = 0.5
     correction_weight: float = 8.0
     correction_similarity: float = 0.8

@@ -1,8 +1,20 @@
 """Real public messages for evaluation, read from the shared data directory (never copied into the repo).
 
-``python -m nlp.realdata --output FILE`` writes the labelled JSON lines that ``muqing eval --data FILE``
-reads, using the hand mapping in ``corpus/real_eval_labels.yaml``. The shared data directory is
-``$MUQING_SHARED_DATA`` or ``../shared/data`` beside the repository.
+The shared data directory is ``$MUQING_SHARED_DATA`` or ``../shared/data`` beside the repository; every
+function here returns None or nothing when it is absent, so the scripts that use it skip cleanly.
+
+- ``reviewed_posts``: the 637 messages labelled in ``reviewed/dev_labels.tsv`` (54 of the center's
+  matters, 433 keyword traps). ``real_split`` cuts them once, by a hash of the message id, into a
+  development half (errors are read and thresholds chosen on it) and a held-out half that is only ever
+  scored; copies of one message stay on one side.
+- ``teddy_posts``: every distinct message of the TipDM data, labelled by the hand mapping in
+  ``corpus/real_eval_labels.yaml`` (the older strict set).
+
+    python -m nlp.realdata --output FILE [--split dev|heldout|teddy] [--reviewed]
+        labelled JSON lines for ``muqing eval --data FILE``
+    python -m nlp.realdata --overlap
+        corpus examples that share a rare run of ten characters with a real message (must be none that
+        is more than a common phrase: the corpus is our own writing)
 """
 
 from __future__ import annotations
@@ -134,19 +146,59 @@ def real_sets() -> dict[str, list[LabelledPost]] | None:
     return {"dev": development, "heldout": heldout}
 
 
+def overlaps(root: Path, *, size: int = 10, common: int = 3) -> list[tuple[str, list[str]]]:
+    """Corpus examples sharing a run of ``size`` characters with fewer than ``common`` real messages."""
+    import re
+
+    from nlp.corpus import read_examples, seed_files
+
+    def runs(text: str) -> set[str]:
+        found: set[str] = set()
+        for piece in re.findall(r"[\u4e00-\u9fff]+", text):
+            found.update(piece[i : i + size] for i in range(len(piece) - size + 1))
+        return found
+
+    seen: dict[str, set[str]] = {}
+    for post in [*teddy_posts(root), *reviewed_posts(root)]:
+        for run in runs(f"{post.title} {post.text}"):
+            seen.setdefault(run, set()).add(post.id.split(":")[-1])
+    hits = []
+    for example in read_examples(seed_files()):
+        shared = sorted(run for run in runs(f"{example.title} {example.text}") if 0 < len(seen.get(run, ())) < common)
+        if shared:
+            hits.append((example.id, shared))
+    return hits
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, required=True, help="where to write the labelled JSON lines")
-    parser.add_argument("--reviewed", action="store_true", help="count the reviewed messages as positives too")
+    parser.add_argument("--output", type=Path, help="where to write the labelled JSON lines")
+    parser.add_argument("--split", choices=("dev", "heldout", "teddy"), default="dev", help="which real set to write")
+    parser.add_argument("--reviewed", action="store_true", help="teddy: count the reviewed messages as positives too")
+    parser.add_argument("--overlap", action="store_true", help="list corpus examples sharing rare runs with real text")
     args = parser.parse_args(argv)
     root = shared_data_dir()
     if root is None:
         print("shared data not found: set MUQING_SHARED_DATA", file=sys.stderr)
         return 2
-    posts = teddy_posts(root, reviewed=args.reviewed)
+    if args.overlap:
+        hits = overlaps(root)
+        for example_id, shared in hits:
+            print(f"{example_id}: {' '.join(shared)}")
+        print(f"{len(hits)} corpus examples share a rare run of ten characters with real messages", file=sys.stderr)
+        return 0
+    if args.output is None:
+        parser.error("--output is required (or --overlap)")
+    if args.split == "teddy":
+        posts = teddy_posts(root, reviewed=args.reviewed)
+    else:
+        development, heldout = real_split(reviewed_posts(root))
+        posts = development if args.split == "dev" else heldout
     with args.output.open("w", encoding="utf-8") as handle:
         for post in posts:
             row = {"id": post.id, "title": post.title, "text": post.text, "category": post.category}
+            if post.trap is not None:
+                row["trap"] = post.trap
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"{len(posts)} posts, {sum(p.relevant for p in posts)} relevant", file=sys.stderr)
     return 0

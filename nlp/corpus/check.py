@@ -47,10 +47,10 @@ SENTIMENTS = ("negative", "neutral", "positive")
 LENGTH_BOUNDS = {
     "weibo": (10, 140),
     "news": (40, 200),
-    "board": (30, 600),
+    "board": (20, 600),
     "forum": (50, 400),
     "hotline": (30, 400),
-    "letter": (40, 1800),
+    "letter": (20, 1800),
 }
 # Styles where an empty title is allowed.
 TITLE_OPTIONAL = {"weibo", "hotline"}

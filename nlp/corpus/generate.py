@@ -40,8 +40,8 @@ POOLS = HERE / "pools"
 OUT = HERE / "composed"
 SEED = 20261206
 SEVERITY_RANK = {"一般": 0, "较大": 1, "重大": 2}
-SHAPES = {"letter": 0.42, "board": 0.28, "short": 0.18, "hotline": 0.12}
-STYLE_OF_SHAPE = {"letter": "letter", "board": "board", "short": "weibo", "hotline": "hotline"}
+SHAPES = {"letter": 0.40, "board": 0.26, "short": 0.17, "hotline": 0.11, "list": 0.06}
+STYLE_OF_SHAPE = {"letter": "letter", "board": "board", "short": "weibo", "hotline": "hotline", "list": "letter"}
 _SLOT = re.compile(r"\{([^{}]+)\}")
 
 
@@ -210,6 +210,35 @@ def _title(
     return writer.fill(rng.choice(primary["titles"]))
 
 
+def compose_list(
+    primary: dict[str, Any], others: list[dict[str, Any]], writer: Writer, frames: dict[str, Any]
+) -> dict[str, Any]:
+    """A letter that lists several problems in a few words each; one of them may be ours."""
+    rng = writer.rng
+    writer.start(primary.get("kits"))
+    items = [writer.fill(rng.choice(primary["brief"]))]
+    items += [writer.fill(rng.choice(m["brief"])) for m in others]
+    rng.shuffle(items)
+    joiner = rng.choice(["、", "，", "；"])
+    parts = [
+        rng.choice(frames["openings"]),
+        writer.fill(rng.choice(frames["intros"])),
+        rng.choice(frames["list_leads"]),
+        joiner.join(items) + rng.choice(["等问题。", "，", "，问题一大堆。", "。"]),
+        rng.choice(frames["closings"]),
+    ]
+    relevant = primary["category"] != "other"
+    return {
+        "style": "letter",
+        "title": writer.fill(rng.choice(frames["generic_titles"] if rng.random() < 0.5 else others[0]["titles"])),
+        "text": "".join(parts).replace("，，", "，"),
+        "category": primary["category"],
+        "needs_response": relevant,
+        "severity": "一般",
+        "sentiment": "negative",
+    }
+
+
 def compose() -> dict[str, list[dict[str, Any]]]:
     """Every composed example, by category, with ids assigned."""
     slots = _load("slots")
@@ -220,6 +249,7 @@ def compose() -> dict[str, list[dict[str, Any]]]:
     incidental = list(other_pools.get("incidental") or [])
     rate = float(other_pools.get("incidental_rate", 0.0))
     plain = [m for m in other if m.get("plain")]
+    listable = [m for m in other if m.get("brief")]
     rng = random.Random(SEED)
     writer = Writer(slots["slots"], slots["kits"], rng)
     by_category: dict[str, list[dict[str, Any]]] = {}
@@ -230,6 +260,16 @@ def compose() -> dict[str, list[dict[str, Any]]]:
             shape = rng.choices(shapes, weights)[0]
             if matter.get("shapes"):
                 shape = rng.choice(matter["shapes"])
+            if shape == "list":
+                if not matter.get("brief"):
+                    continue
+                listed = [m for m in rng.sample(listable, rng.randint(2, 4)) if m is not matter]
+                example = compose_list(matter, listed, writer, frames)
+                if example["text"] not in seen:
+                    seen.add(example["text"])
+                    example["matter"] = matter["id"]
+                    by_category.setdefault(matter["category"], []).append(example)
+                continue
             extras: list[dict[str, Any]] = []
             if shape == "letter" and rng.random() < 0.55:
                 pool = plain if matter["category"] != "other" else other
