@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         posts = development if args.split == "dev" else heldout
     with args.output.open("w", encoding="utf-8") as handle:
         for post in posts:
-            row = {"id": post.id, "title": post.title, "text": post.text, "category": post.category}
+            row: dict[str, object] = {"id": post.id, "title": post.title, "text": post.text, "category": post.category}
             if post.trap is not None:
                 row["trap"] = post.trap
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
