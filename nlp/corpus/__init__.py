@@ -1,4 +1,4 @@
-"""The labelled seed corpus we wrote (see DATASHEET.md)."""
+"""The labelled training corpus we wrote: hand-written seed/ and composed/ from our pools (see DATASHEET.md)."""
 
 from __future__ import annotations
 
