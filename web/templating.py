@@ -21,6 +21,7 @@ from alerts.schemas import RESPONSE_CHANNELS
 from core.models import User
 from core.timeutil import to_local, utcnow
 from core.types import CATEGORY_LABELS, Role
+from web.highlight import highlight
 from web.security import csrf_token, set_csrf_cookie_if_new
 
 HERE = Path(__file__).parent
@@ -52,6 +53,7 @@ FLASH = {
     "imported": "已导入",
     "raised": "已生成预警",
     "feedback": "已记录纠错，模型重新训练时会学习",
+    "labelled": "已标注，模型重新训练时会学习",
     "retrain": "已开始重新训练，新模型不差于当前模型时才会启用",
     "handover": "已记录交接班",
     "received": "已确认接班",
@@ -89,6 +91,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
         DISCLOSURE,
+        NavItem("/labelling", "待标注", "labelling"),
     ),
     Role.leader: (
         NavItem("/dashboard", "看板", "dashboard"),
@@ -110,6 +113,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/intake", "帖子录入", "intake"),
         DISCLOSURE,
         SCORING,
+        NavItem("/labelling", "待标注", "labelling"),
         NavItem("/admin", "管理", "admin"),
     ),
     Role.head: (
@@ -242,6 +246,7 @@ templates.env.filters.update(
     percent=percent,
     hours=hours,
     duration=duration_text,
+    highlight=highlight,
 )
 
 

@@ -23,6 +23,7 @@ def mount(app: FastAPI) -> None:
     from web.pages import render_error
     from web.routes import (
         admin,
+        admin_models,
         alert_files,
         alerts,
         auth,
@@ -33,6 +34,7 @@ def mount(app: FastAPI) -> None:
         disclosure_reports,
         feedback,
         intake,
+        labelling,
         reports,
         scoring,
         search,
@@ -57,7 +59,9 @@ def mount(app: FastAPI) -> None:
         disclosure,
         disclosure_reports,
         scoring,
+        labelling,
         admin,
+        admin_models,
     )
     for module in modules:
         app.include_router(module.router)
