@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -83,13 +83,21 @@ def sla_explain(
     deadlines = result.deadlines
     if as_json:
         due = {"ack_due": deadlines.ack_due, "response_due": deadlines.response_due, "close_due": deadlines.close_due}
-        typer.echo(json.dumps({k: isoformat_local(v) for k, v in due.items() if v is not None}, ensure_ascii=False))
+        out: dict[str, object] = {k: isoformat_local(v) for k, v in due.items() if v is not None}
+        out["provisional"] = bool(deadlines.provisional_years)
+        typer.echo(json.dumps(out, ensure_ascii=False))
         return
     zone = local_zone()
     origin = "" if result.from_database else "（默认政策）"
     typer.echo(f"级别：{severity}　时限政策：{result.policy_name}{origin}　开始：{format_local(started, zone)}")
     for item in deadlines.explanations:
-        typer.echo(f"{LIMIT_LABELS[item.name]}：{item.limit.describe()} → {format_local(item.due, zone)}")
+        mark = provisional_mark(item.provisional_years)
+        typer.echo(f"{LIMIT_LABELS[item.name]}：{item.limit.describe()} → {format_local(item.due, zone)}{mark}")
+        if item.held_to is not None and item.policy_due is not None:
+            typer.echo(
+                f"    按政策应为 {format_local(item.policy_due, zone)}，早于{LIMIT_LABELS[item.held_to]}时限；"
+                f"后一环节不早于前一环节到期，取{LIMIT_LABELS[item.held_to]}时限"
+            )
         for note in item.notes:
             typer.echo(f"    {note.day.isoformat()}（周{WEEKDAYS[note.day.weekday()]}）{note.reason}")
     if "response" not in result.limits:
@@ -98,22 +106,45 @@ def sla_explain(
         extension = result.limits["extension"]
         typer.echo(
             f"经批准延期（{Limit.parse(extension).describe()}）后办结：{format_local(result.extended_close_due, zone)}"
+            f"{provisional_mark(result.extension_provisional_years)}"
+        )
+    if result.provisional:
+        years = "、".join(f"{year}年" for year in result.provisional_years)
+        typer.echo(
+            f"注：{years}的官方放假安排尚未录入，标“暂定”的时限按法定节假日（不含调休）推算；"
+            f"录入后（muqing sla import-notice）自动重新计算。"
         )
 
 
-@sla_app.command("years")
-def sla_years(around: Annotated[int, typer.Option(help="show the years around this one")] = date.today().year) -> None:
-    """Which years the working-day calendar covers, and where each comes from."""
-    from alerts.holidays import library_covers, list_years
+def provisional_mark(years: list[int]) -> str:
+    """The text mark of a deadline that relied on a provisional year, e.g. ``［暂定：2027年未录入］``."""
+    if not years:
+        return ""
+    return f"［暂定：{'、'.join(f'{year}年' for year in years)}官方安排未录入］"
 
-    labels = {"admin": "管理员录入", "library": "节假日库", "missing": "未覆盖（需管理员录入）"}
-    with _existing_database() as session:
-        if session is None:
-            rows = [(y, "library" if library_covers(y) else "missing") for y in range(around - 2, around + 3)]
-        else:
-            rows = list_years(session, around=around)
-    for year, source in rows:
-        typer.echo(f"{year}\t{labels[source]}")
+
+@sla_app.command("years")
+def sla_years(
+    around: Annotated[int | None, typer.Option(help="show the years around this one (default: this year)")] = None,
+) -> None:
+    """Which years the working-day calendar covers, and where each comes from."""
+    from alerts.holidays import list_years
+    from core.timeutil import local_zone, utcnow
+
+    # Today is read when the command runs, not when the module is imported (a long-lived process).
+    year = around if around is not None else utcnow().astimezone(local_zone()).year
+    labels = {
+        "admin": "管理员录入",
+        "library": "节假日库",
+        "missing": "未录入官方安排（按暂定日历：法定节假日，无调休）",
+    }
+    try:
+        with _existing_database() as session:
+            rows = list_years(session, around=year)
+    except MuqingError as exc:
+        raise fail(exc) from exc
+    for row_year, source in rows:
+        typer.echo(f"{row_year}\t{labels[source]}")
 
 
 @roster_app.command("now")

@@ -198,16 +198,18 @@ class HolidayYearIn(BaseModel):
 
 
 class HolidayYearOut(BaseModel):
-    """A year's calendar: where it comes from and its exception days."""
+    """A year's calendar: where it comes from and its exception days (``missing``: the provisional calendar's
+    statutory days off, until the official arrangement is entered)."""
 
     year: int
     source: Literal["admin", "library", "missing"]
+    provisional: bool
     notice: str
     days: list[HolidayDayIn]
 
 
 class DayOut(BaseModel):
-    """One day of the working calendar."""
+    """One day of the working calendar; the reason of a provisional calendar's holiday ends in （暂定）."""
 
     date: date
     workday: bool
@@ -215,12 +217,20 @@ class DayOut(BaseModel):
 
 
 class DeadlineExplainOut(BaseModel):
-    """One deadline and how it was reached."""
+    """One deadline and how it was reached.
+
+    ``provisional_years``: years without an official arrangement it relied on; ``held_to``: the earlier step
+    whose due time it took because the policy would have made it due first (``policy_due``).
+    """
 
     name: str
     label: str
     limit: str
     due: LocalDatetime
+    provisional: bool
+    provisional_years: list[int]
+    held_to: str | None = None
+    policy_due: LocalDatetime | None = None
     notes: list[DayOut]
 
 
@@ -234,4 +244,8 @@ class ExplainOut(BaseModel):
     response_due: LocalDatetime | None = None
     close_due: LocalDatetime | None = None
     extended_close_due: LocalDatetime | None = None
+    provisional: bool = Field(
+        description="true when any of ack_due, response_due, close_due relies on a provisional year"
+    )
+    provisional_years: list[int]
     deadlines: list[DeadlineExplainOut]

@@ -7,28 +7,31 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from alerts.config_models import HolidayYear
+from alerts.deadlines import recompute_deadlines
 from alerts.lifecycle import POLICY_SEVERITIES
 from alerts.service import load_defaults, policy_for, work_calendar
-from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines
+from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines, out_of_range
+from alerts.statutory import in_range, library_covers, statutory_days
 from core.errors import ConfigurationError, InvalidInput, NotFound
 from core.models import User
 
 log = logging.getLogger(__name__)
 
 
-def library_covers(year: int) -> bool:
-    """True when the holiday library knows ``year``."""
-    try:
-        chinese_calendar.is_workday(date(year, 1, 1))
-    except NotImplementedError:
-        return False
-    return True
+def check_year(year: int, field: str = "year") -> None:
+    """Refuse a year the working-day calendar cannot compute."""
+    if not in_range(year):
+        raise out_of_range(year, field)
+
+
+def provisional_days(year: int) -> list[dict[str, Any]]:
+    """The provisional calendar's days off of ``year`` (statutory holidays only, no make-up days)."""
+    return [{"date": day.isoformat(), "workday": False, "name": name} for day, name in statutory_days(year).items()]
 
 
 def library_days(year: int) -> list[dict[str, Any]]:
@@ -46,26 +49,30 @@ def library_days(year: int) -> list[dict[str, Any]]:
 
 
 def get_year(session: Session, *, year: int) -> tuple[str, str, list[dict[str, Any]]]:
-    """(source, notice, exception days) of ``year``: the admin's entry wins over the library."""
+    """(source, notice, days) of ``year``: the admin's entry wins over the library; a ``missing`` year's
+    days are the provisional calendar's statutory days off."""
+    check_year(year)
     row = session.get(HolidayYear, year)
     if row is not None:
         return "admin", row.notice, sorted(row.days, key=lambda d: d["date"])
     if library_covers(year):
         return "library", "", library_days(year)
-    return "missing", "", []
+    return "missing", "", provisional_days(year)
 
 
-def list_years(session: Session, *, around: int) -> list[tuple[int, str]]:
+def list_years(session: Session | None, *, around: int) -> list[tuple[int, str]]:
     """Coverage of the years near ``around`` and every admin-entered year: (year, source)."""
-    admin = set(session.scalars(select(HolidayYear.year)))
-    years = sorted(admin | set(range(around - 2, around + 3)))
+    check_year(around, "around")
+    admin = set(session.scalars(select(HolidayYear.year))) if session is not None else set()
+    years = sorted(admin | {year for year in range(around - 2, around + 3) if in_range(year)})
     return [(year, "admin" if year in admin else "library" if library_covers(year) else "missing") for year in years]
 
 
-def save_year(session: Session, *, year: int, days: list[dict[str, Any]], notice: str, user: User) -> HolidayYear:
-    """Store a year's official arrangement; every day must fall in the year and say whether it is worked."""
-    if not 2000 <= year <= 2200:
-        raise InvalidInput("年份无效", details={"field": "year"})
+def save_year(
+    session: Session, *, year: int, days: list[dict[str, Any]], notice: str, user: User, notice_text: str = ""
+) -> HolidayYear:
+    """Store a year's official arrangement and recompute the open cases whose deadlines counted its days."""
+    check_year(year)
     seen: set[str] = set()
     clean = []
     for entry in days:
@@ -84,18 +91,21 @@ def save_year(session: Session, *, year: int, days: list[dict[str, Any]], notice
         session.add(row)
     row.days = sorted(clean, key=lambda d: d["date"])
     row.notice = notice
+    row.notice_text = notice_text
     row.updated_by_id = user.id
     session.flush()
+    recompute_deadlines(session, years=[year], actor=user)
     return row
 
 
-def delete_year(session: Session, *, year: int) -> None:
-    """Remove the admin's entry for ``year`` (the library applies again, if it covers the year)."""
+def delete_year(session: Session, *, year: int, user: User | None = None) -> None:
+    """Remove the admin's entry for ``year`` (the library, else the provisional calendar, applies again)."""
     row = session.get(HolidayYear, year)
     if row is None:
         raise NotFound(f"{year} 年没有管理员录入的放假安排")
     session.delete(row)
     session.flush()
+    recompute_deadlines(session, years=[year], actor=user)
 
 
 @dataclass(slots=True)
@@ -108,6 +118,17 @@ class Explanation:
     limits: dict[str, Any]
     deadlines: Deadlines
     extended_close_due: datetime | None
+    extension_provisional_years: list[int]
+
+    @property
+    def provisional_years(self) -> list[int]:
+        """The years without an official arrangement any printed deadline relied on."""
+        return sorted(set(self.deadlines.provisional_years) | set(self.extension_provisional_years))
+
+    @property
+    def provisional(self) -> bool:
+        """True when any printed deadline relied on a provisional year."""
+        return bool(self.provisional_years)
 
 
 def _policy_limits(
@@ -151,9 +172,13 @@ def explain(
         except SQLAlchemyError:
             session.rollback()
     deadlines = compute_deadlines(calendar=calendar, limits=limits, start=start)
-    extended = None
+    extended, extension_years = None, []
     if deadlines.close_due is not None and limits.get("extension"):
-        extended = calendar.add(deadlines.close_due, Limit.parse(limits["extension"]), [])
+        extension = Limit.parse(limits["extension"])
+        extended = calendar.add(deadlines.close_due, extension, [])
+        extension_years = calendar.provisional_years(deadlines.close_due, extended, extension.unit)
+        close_years = deadlines.provisional.get("close", [])
+        extension_years = sorted(set(extension_years) | set(close_years))
     return Explanation(
         severity=severity,
         policy_name=name,
@@ -161,4 +186,5 @@ def explain(
         limits=limits,
         deadlines=deadlines,
         extended_close_due=extended,
+        extension_provisional_years=extension_years,
     )

@@ -122,6 +122,15 @@ def save_setting(session: Session, *, key: str, value: dict[str, Any]) -> dict[s
 
 def admin_years(session: Session) -> dict[int, dict[date, tuple[bool, str]]]:
     """The holiday years entered by the admin, as the calendar's override mapping."""
+    # Read once per transaction (a recomputation builds the calendar for every open case) until a year changes.
+    cache = transaction_cache(session, "holiday-years", depends_on=(HolidayYear,))
+    if "years" not in cache:
+        cache["years"] = _read_admin_years(session)
+    years: dict[int, dict[date, tuple[bool, str]]] = cache["years"]
+    return years
+
+
+def _read_admin_years(session: Session) -> dict[int, dict[date, tuple[bool, str]]]:
     years: dict[int, dict[date, tuple[bool, str]]] = {}
     for row in session.scalars(select(HolidayYear)):
         days: dict[date, tuple[bool, str]] = {}

@@ -32,6 +32,7 @@ ACTION_LABELS = {
     **{name: spec.label for name, spec in TRANSITIONS.items()},
     "raise": "生成预警",
     "deadline_error": "时限计算失败",
+    "recompute_deadlines": "时限重新计算",
 }
 
 

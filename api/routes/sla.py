@@ -22,10 +22,10 @@ from alerts.config_schemas import (
 from alerts.models import SlaPolicy
 from alerts.schemas import PolicySeverityText
 from alerts.service import get_setting, save_setting, work_calendar
-from alerts.sla import LIMIT_LABELS, Limit
+from alerts.sla import LIMIT_LABELS, Limit, check_year
 from api.deps import CurrentUser, SessionDep, require_roles
 from core.errors import Conflict, InvalidInput, NotFound
-from core.timeutil import local_zone
+from core.timeutil import local_zone, utcnow
 from core.types import Role
 
 router = APIRouter(tags=["sla"])
@@ -113,12 +113,18 @@ def explain(
         response_due=d.response_due,
         close_due=d.close_due,
         extended_close_due=result.extended_close_due,
+        provisional=bool(d.provisional_years),
+        provisional_years=d.provisional_years,
         deadlines=[
             DeadlineExplainOut(
                 name=e.name,
                 label=LIMIT_LABELS[e.name],
                 limit=e.limit.describe(),
                 due=e.due,
+                provisional=bool(e.provisional_years),
+                provisional_years=e.provisional_years,
+                held_to=e.held_to,
+                policy_due=e.policy_due,
                 notes=[DayOut(date=n.day, workday=n.reason.startswith("计入"), reason=n.reason) for n in e.notes],
             )
             for e in d.explanations
@@ -131,6 +137,8 @@ def calendar_days(session: SessionDep, user: CurrentUser, start: date, end: date
     """Each day in [start, end]: working day or not, and why (an uncovered year is a clear error)."""
     if end < start or (end - start).days > 400:
         raise InvalidInput("日期范围无效（最多400天）", details={"field": "end"})
+    check_year(start, "start")
+    check_year(end, "end")
     calendar = work_calendar(session)
     days = []
     day = start
@@ -144,7 +152,7 @@ def calendar_days(session: SessionDep, user: CurrentUser, start: date, end: date
 @router.get("/calendar/years")
 def calendar_years(session: SessionDep, user: CurrentUser, around: int | None = None) -> list[HolidayYearOut]:
     """Coverage of the years around this one and every admin-entered year (``missing`` needs the admin)."""
-    rows = holidays.list_years(session, around=around or date.today().year)
+    rows = holidays.list_years(session, around=around or utcnow().astimezone(local_zone()).year)
     return [_year_out(session, year) for year, _ in rows]
 
 
@@ -153,6 +161,7 @@ def _year_out(session: SessionDep, year: int) -> HolidayYearOut:
     return HolidayYearOut(
         year=year,
         source=source,
+        provisional=source == "missing",
         notice=notice,
         days=[HolidayDayIn.model_validate(d) for d in days],
     )

@@ -15,6 +15,7 @@ ORDINARY_JSON = {
     "ack_due": "2025-10-09T17:30:00+08:00",
     "response_due": "2025-10-11T17:30:00+08:00",
     "close_due": "2025-10-14T17:30:00+08:00",
+    "provisional": False,
 }
 
 
@@ -58,19 +59,26 @@ def test_json_for_each_severity(seeded: str) -> None:
     assert code == 0 and json.loads(out) == {
         "ack_due": "2025-09-28T17:30:00+08:00",
         "close_due": "2025-10-30T17:30:00+08:00",
+        "provisional": False,
     }
     code, out, _ = run("sla", "explain", "--severity", "重大", "--start", "2025-10-01T23:50+08:00", "--json")
     assert json.loads(out) == {
         "ack_due": "2025-10-02T00:20:00+08:00",
         "response_due": "2025-10-02T04:50:00+08:00",
         "close_due": "2025-10-02T23:50:00+08:00",
+        "provisional": False,
     }
+    # 较大 before the break: the 24 h response and 48 h close would fall before the sign-for; they take its time.
     code, out, _ = run("sla", "explain", "--severity", "较大", "--start", "2025-09-30T08:00:00Z", "--json")
     assert json.loads(out) == {
         "ack_due": "2025-10-09T09:00:00+08:00",
-        "response_due": "2025-10-01T16:00:00+08:00",
-        "close_due": "2025-10-02T16:00:00+08:00",
+        "response_due": "2025-10-09T09:00:00+08:00",
+        "close_due": "2025-10-09T09:00:00+08:00",
+        "provisional": False,
     }
+    code, out, _ = run("sla", "explain", "--severity", "较大", "--start", "2025-09-30T08:00:00Z")
+    assert "首次公开回应：24小时（自然时） → 2025-10-09 09:00（周四）" in out
+    assert "按政策应为 2025-10-01 16:00（周三），早于签收时限" in out
 
 
 def test_text_lists_the_days_skipped_and_why() -> None:
@@ -84,11 +92,23 @@ def test_text_lists_the_days_skipped_and_why() -> None:
     assert "首次公开回应：本政策不设时限" in out and "经批准延期（20个工作日）后办结" in out
 
 
-def test_a_year_without_a_calendar_is_a_clear_error() -> None:
-    code, _, err = run("sla", "explain", "--severity", "一般", "--start", "2099-03-02T09:00+08:00")
-    assert code == 1 and "2099" in err and "管理员" in err
+def test_a_year_without_an_official_arrangement_is_provisional() -> None:
+    code, out, _ = run("sla", "explain", "--severity", "一般", "--start", "2026-12-28T10:00+08:00")
+    assert code == 0
+    assert "签收：1个工作日 → 2026-12-29 17:30（周二）\n" in out  # 2026 only: not provisional
+    assert "办结：5个工作日 → 2027-01-05 17:30（周二）［暂定：2027年官方安排未录入］" in out
+    assert "2027-01-01（周五）跳过：元旦假期（暂定）" in out and "muqing sla import-notice" in out
+
+
+def test_bad_input_names_what_was_wrong() -> None:
     code, _, err = run("sla", "explain", "--severity", "特大", "--start", "2025-03-02T09:00+08:00")
     assert code == 1 and "依申请公开" in err
+    code, _, err = run("sla", "explain", "--severity", "一般", "--start", "2100-01-04T09:00+08:00")
+    assert code == 1 and "开始时间（start）" in err and "2100" in err and "1900–2099" in err
+    code, _, err = run("sla", "explain", "--severity", "一般", "--start", "2099-12-30T09:00+08:00")
+    assert code == 1 and "开始时间（start）：2100 年" in err  # the 5th working day falls past the range
+    code, _, err = run("sla", "years", "--around", "1850")
+    assert code == 1 and "年份（around）" in err
 
 
 @pytest.mark.usefixtures("seeded")
@@ -111,8 +131,13 @@ def test_policies_and_holiday_years_come_from_the_database(db: str) -> None:
             user=admin,
         )
         policy = session.query(SlaPolicy).filter_by(name="一般").one()
-        policy.limits = {**policy.limits, "close": {"amount": 2, "unit": "working_days"}}
+        policy.limits = {**policy.limits, "close": {"amount": 4, "unit": "working_days"}}
     code, out, _ = run("sla", "explain", "--severity", "一般", "--start", "2099-03-02T09:00+08:00", "--json")
     assert code == 0, out
-    assert json.loads(out)["ack_due"] == "2099-03-04T17:30:00+08:00"
-    assert json.loads(out)["close_due"] == "2099-03-05T17:30:00+08:00"
+    # Monday 2 March; the admin's 3 March is off: 4th, 5th, 6th, then Monday 9th.
+    assert json.loads(out) == {
+        "ack_due": "2099-03-04T17:30:00+08:00",
+        "response_due": "2099-03-06T17:30:00+08:00",
+        "close_due": "2099-03-09T17:30:00+08:00",
+        "provisional": False,
+    }

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from alerts import holidays, roster
 from alerts.config_models import DutyShift
 from alerts.service import work_calendar
-from alerts.sla import WorkCalendar
+from alerts.sla import WorkCalendar, YearOutOfRange
 from api.deps import SessionDep
 from core.errors import ConfigurationError, InvalidInput, MuqingError
 from core.models import User
@@ -29,7 +29,8 @@ router = APIRouter(include_in_schema=False)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
-SOURCE_LABELS = {"admin": "管理员录入", "library": "内置节假日日历", "missing": "未覆盖（需录入）"}
+SOURCE_LABELS = {"admin": "管理员录入", "library": "内置节假日日历", "missing": "暂定（官方安排未录入）"}
+PROVISIONAL_NOTE = "{year}年官方放假安排尚未录入，本月休息日按暂定日历（法定节假日，不含调休）显示"
 
 
 @dataclass(slots=True)
@@ -76,10 +77,15 @@ def _weeks(session: SessionDep, first: date) -> tuple[list[list[Day]], list[str]
         try:
             workday: bool | None
             workday, reason = calendar.describe_day(day)
-        except ConfigurationError as exc:
-            workday, reason = None, "日历未覆盖"
+        except YearOutOfRange as exc:
+            workday, reason = None, "超出日历范围"
             if exc.message not in problems:
                 problems.append(exc.message)
+        else:
+            if calendar.is_provisional(day.year) and day.month == first.month:
+                note = PROVISIONAL_NOTE.format(year=day.year)
+                if note not in problems:
+                    problems.append(note)
         cell = Day(day, day.month == first.month, workday, reason)
         for shift in shifts:
             starts = to_local(shift.starts_at)
