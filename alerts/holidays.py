@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,10 +15,11 @@ from sqlalchemy.orm import Session
 from alerts.config_models import HolidayYear
 from alerts.deadlines import recompute_deadlines
 from alerts.lifecycle import POLICY_SEVERITIES
+from alerts.notice import Notice, parse_notice
 from alerts.service import load_defaults, policy_for, work_calendar
-from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines, out_of_range
+from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines, entered_days, out_of_range, provisional_day
 from alerts.statutory import in_range, library_covers, statutory_days
-from core.errors import ConfigurationError, InvalidInput, NotFound
+from core.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from core.models import User
 
 log = logging.getLogger(__name__)
@@ -68,11 +70,7 @@ def list_years(session: Session | None, *, around: int) -> list[tuple[int, str]]
     return [(year, "admin" if year in admin else "library" if library_covers(year) else "missing") for year in years]
 
 
-def save_year(
-    session: Session, *, year: int, days: list[dict[str, Any]], notice: str, user: User, notice_text: str = ""
-) -> HolidayYear:
-    """Store a year's official arrangement and recompute the open cases whose deadlines counted its days."""
-    check_year(year)
+def _clean_days(year: int, days: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     clean = []
     for entry in days:
@@ -85,17 +83,135 @@ def save_year(
         clean.append({"date": day.isoformat(), "workday": bool(entry["workday"]), "name": entry.get("name", "")})
     if not any(not d["workday"] for d in clean):
         raise InvalidInput("请至少录入一个放假日（按国务院办公厅通知）", details={"field": "days"})
+    return sorted(clean, key=lambda d: d["date"])
+
+
+@dataclass(frozen=True, slots=True)
+class DayChange:
+    """A day whose status differs between two calendars of a year: (working day, why) before and after."""
+
+    day: date
+    before: tuple[bool, str]
+    after: tuple[bool, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The change as JSON-ready data."""
+        return {
+            "date": self.day.isoformat(),
+            "before": {"workday": self.before[0], "reason": self.before[1]},
+            "after": {"workday": self.after[0], "reason": self.after[1]},
+        }
+
+
+def _arrangement(year: int, days: list[dict[str, Any]]) -> WorkCalendar:
+    base = work_calendar()
+    return WorkCalendar(zone=base.zone, office_hours=base.office_hours, admin_years={year: entered_days(days)})
+
+
+def _changes(year: int, before: Callable[[date], tuple[bool, str]], after: WorkCalendar) -> list[DayChange]:
+    changes = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        old, new = before(day), after.describe_day(day)
+        if old[0] != new[0]:
+            changes.append(DayChange(day, old, new))
+        day += timedelta(days=1)
+    return changes
+
+
+def year_differences(
+    session: Session | None, *, year: int, days: list[dict[str, Any]]
+) -> tuple[str, list[DayChange], list[DayChange]]:
+    """(the year's current source, days differing from the current calendar, days differing from the
+    provisional calendar) if ``days`` became the year's arrangement."""
+    check_year(year)
+    clean = _clean_days(year, days)
+    current = work_calendar(session) if session is not None else work_calendar()
+    source = current.source(year)
+    proposed = _arrangement(year, clean)
+    from_current = [] if source == "provisional" else _changes(year, current.describe_day, proposed)
+    return ("missing" if source == "provisional" else source), from_current, _changes(year, provisional_day, proposed)
+
+
+def replace_refused(year: int, source: str, changes: list[DayChange]) -> Conflict:
+    """The answer to entering a year that exists with different days, until the replacement is confirmed."""
+    label = "管理员已录入" if source == "admin" else "内置节假日日历已有"
+    listed = "；".join(f"{c.day.isoformat()} {c.before[1]}→{c.after[1]}" for c in changes[:10])
+    more = f"等 {len(changes)} 天" if len(changes) > 10 else f"共 {len(changes)} 天"
+    return Conflict(
+        f"{label} {year} 年的放假安排，与新录入的安排有 {len(changes)} 天不同（{listed}，{more}）；确认替换后才会保存",
+        details={"year": year, "source": source, "differences": [c.as_dict() for c in changes]},
+    )
+
+
+def save_year(
+    session: Session,
+    *,
+    year: int,
+    days: list[dict[str, Any]],
+    notice: str,
+    user: User | None,
+    notice_text: str = "",
+    replace: bool = True,
+) -> int:
+    """Store a year's official arrangement and recompute the open cases whose deadlines counted its days.
+
+    With ``replace`` False, a year that exists (entered, or in the library) with different days is refused
+    with the differences (Conflict). Returns how many cases' deadlines changed.
+    """
+    clean = _clean_days(year, days)
+    if not replace:
+        source, from_current, _ = year_differences(session, year=year, days=clean)
+        if from_current:
+            raise replace_refused(year, source, from_current)
     row = session.get(HolidayYear, year)
     if row is None:
         row = HolidayYear(year=year)
         session.add(row)
-    row.days = sorted(clean, key=lambda d: d["date"])
+    row.days = clean
     row.notice = notice
     row.notice_text = notice_text
-    row.updated_by_id = user.id
+    row.updated_by_id = user.id if user is not None else None
     session.flush()
-    recompute_deadlines(session, years=[year], actor=user)
-    return row
+    return recompute_deadlines(session, years=[year], actor=user)
+
+
+@dataclass(slots=True)
+class NoticeImport:
+    """A notice read, how it differs from the provisional and the current calendar, and what saving did."""
+
+    notice: Notice
+    source: str
+    from_current: list[DayChange]
+    from_provisional: list[DayChange]
+    saved: bool = False
+    recomputed: int = 0
+
+
+def preview_notice(session: Session | None, *, text: str) -> NoticeImport:
+    """Read a notice and compare it with the year's calendars; nothing is saved."""
+    notice = parse_notice(text)
+    source, from_current, from_provisional = year_differences(session, year=notice.year, days=notice.as_days())
+    return NoticeImport(notice, source, from_current, from_provisional)
+
+
+def import_notice(session: Session, *, text: str, user: User | None, replace: bool = False) -> NoticeImport:
+    """Read a notice and store its year (a year that exists with other days needs ``replace``)."""
+    result = preview_notice(session, text=text)
+    notice = result.notice
+    if result.from_current and not replace:
+        raise replace_refused(notice.year, result.source, result.from_current)
+    result.recomputed = save_year(
+        session,
+        year=notice.year,
+        days=notice.as_days(),
+        notice=notice.title,
+        user=user,
+        notice_text=text,
+        replace=True,
+    )
+    result.saved = True
+    return result
 
 
 def delete_year(session: Session, *, year: int, user: User | None = None) -> None:

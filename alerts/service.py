@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from alerts.config_models import AlertSetting, HolidayYear
 from alerts.lifecycle import OPEN_STATUSES
 from alerts.models import Alert, AlertCoSection, AlertPost, Extension, FollowUp, Response, RoutingRule, SlaPolicy
-from alerts.sla import WorkCalendar, parse_office_hours
+from alerts.sla import WorkCalendar, entered_days, parse_office_hours
 from core.config import get_settings
 from core.db import transaction_cache
 from core.errors import ConfigurationError, InvalidInput, NotFound
@@ -131,20 +131,7 @@ def admin_years(session: Session) -> dict[int, dict[date, tuple[bool, str]]]:
 
 
 def _read_admin_years(session: Session) -> dict[int, dict[date, tuple[bool, str]]]:
-    years: dict[int, dict[date, tuple[bool, str]]] = {}
-    for row in session.scalars(select(HolidayYear)):
-        days: dict[date, tuple[bool, str]] = {}
-        for entry in row.days or []:
-            day = date.fromisoformat(entry["date"])
-            name = entry.get("name") or ""
-            weekend = day.weekday() >= 5
-            if entry.get("workday"):
-                reason = f"{name}调休上班" if weekend and name else "工作日"
-            else:
-                reason = f"{name}假期" + ("（周末）" if weekend else "") if name else "休息日"
-            days[day] = (bool(entry.get("workday")), reason)
-        years[row.year] = days
-    return years
+    return {row.year: entered_days(row.days or []) for row in session.scalars(select(HolidayYear))}
 
 
 def work_calendar(session: Session | None = None) -> WorkCalendar:

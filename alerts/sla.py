@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -122,6 +122,30 @@ def parse_office_hours(spec: str) -> list[tuple[time, time]]:
     return intervals
 
 
+def entered_days(days: Iterable[Mapping[str, Any]]) -> dict[date, tuple[bool, str]]:
+    """A year's entered exception days (``{"date", "workday", "name"}``) as (is working day, why) per day."""
+    described: dict[date, tuple[bool, str]] = {}
+    for entry in days:
+        day = date.fromisoformat(str(entry["date"]))
+        name = str(entry.get("name") or "")
+        weekend = day.weekday() >= 5
+        if entry.get("workday"):
+            described[day] = (True, f"{name}调休上班" if weekend and name else "工作日")
+        else:
+            described[day] = (False, f"{name}假期" + ("（周末）" if weekend else "") if name else "休息日")
+    return described
+
+
+def provisional_day(day: date) -> tuple[bool, str]:
+    """(is working day, why) of ``day`` on the provisional calendar: weekends and statutory days off."""
+    check_year(day, "date")
+    weekend = day.weekday() >= 5
+    name = statutory_days(day.year).get(day)
+    if name is None:
+        return not weekend, "周末" if weekend else "工作日"
+    return False, f"{name}假期{'（周末）' if weekend else ''}{PROVISIONAL_MARK}"
+
+
 class WorkCalendar:
     """Working days: the admin's years, else the holiday library, else the provisional statutory calendar."""
 
@@ -168,10 +192,7 @@ class WorkCalendar:
                 return entry
             return not weekend, "周末" if weekend else "工作日"
         if not library_covers(day.year):
-            name = statutory_days(day.year).get(day)
-            if name is None:
-                return not weekend, "周末" if weekend else "工作日"
-            return False, f"{name}假期{'（周末）' if weekend else ''}{PROVISIONAL_MARK}"
+            return provisional_day(day)
         workday = chinese_calendar.is_workday(day)
         _, holiday = chinese_calendar.get_holiday_detail(day)
         name = _holiday_name(holiday)
