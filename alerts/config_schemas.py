@@ -208,6 +208,42 @@ class HolidayYearOut(BaseModel):
     days: list[HolidayDayIn]
 
 
+class NoticeIn(BaseModel):
+    """The text of 国务院办公厅关于YYYY年部分节假日安排的通知 as published."""
+
+    text: str = Field(min_length=1, max_length=20000)
+    replace: bool = Field(default=False, description="replace a year already entered or in the library")
+    dry_run: bool = Field(default=False, description="read and compare only; save nothing")
+
+
+class DayStatusOut(BaseModel):
+    """A day's status on one calendar."""
+
+    workday: bool
+    reason: str
+
+
+class DayChangeOut(BaseModel):
+    """A day whose status the notice changes."""
+
+    date: date
+    before: DayStatusOut
+    after: DayStatusOut
+
+
+class NoticeOut(BaseModel):
+    """A notice read: its days, how they differ from the provisional and the current calendar, what was saved."""
+
+    year: int
+    title: str
+    source: Literal["admin", "library", "missing"] = Field(description="where the year came from before")
+    days: list[HolidayDayIn]
+    from_provisional: list[DayChangeOut]
+    from_current: list[DayChangeOut]
+    saved: bool
+    recomputed: int = Field(description="open cases whose deadlines changed")
+
+
 class DayOut(BaseModel):
     """One day of the working calendar; the reason of a provisional calendar's holiday ends in （暂定）."""
 

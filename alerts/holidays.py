@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from alerts.config_models import HolidayYear
 from alerts.deadlines import recompute_deadlines
-from alerts.lifecycle import POLICY_SEVERITIES
+from alerts.lifecycle import LIVE_STATUSES, POLICY_SEVERITIES
+from alerts.models import Alert
 from alerts.notice import Notice, parse_notice
 from alerts.service import load_defaults, policy_for, work_calendar
 from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines, entered_days, out_of_range, provisional_day
@@ -93,6 +94,16 @@ class DayChange:
     day: date
     before: tuple[bool, str]
     after: tuple[bool, str]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DayChange:
+        """A change back from its JSON-ready data."""
+        before, after = data["before"], data["after"]
+        return cls(
+            date.fromisoformat(data["date"]),
+            (bool(before["workday"]), str(before["reason"])),
+            (bool(after["workday"]), str(after["reason"])),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The change as JSON-ready data."""
@@ -222,6 +233,19 @@ def delete_year(session: Session, *, year: int, user: User | None = None) -> Non
     session.delete(row)
     session.flush()
     recompute_deadlines(session, years=[year], actor=user)
+
+
+def missing_years(session: Session, *, today: date, days_ahead: int = 60) -> list[int]:
+    """Years without an official arrangement that matter now: a live case's deadline relied on one, or the
+    coming ``days_ahead`` days fall in one (the admin is asked to enter them)."""
+    calendar = work_calendar(session)
+    live = [status.value for status in LIVE_STATUSES]
+    relied = session.scalars(
+        select(Alert.provisional_deadlines).where(Alert.deadlines_provisional.is_(True), Alert.status.in_(live))
+    )
+    years = {int(year) for marks in relied for values in (marks or {}).values() for year in values}
+    years |= set(range(today.year, (today + timedelta(days=days_ahead)).year + 1))
+    return sorted(year for year in years if in_range(year) and calendar.is_provisional(year))
 
 
 @dataclass(slots=True)

@@ -143,6 +143,11 @@ class Alert(TimestampMixin, Base):
     )
 
     @property
+    def provisional(self) -> bool:
+        """True when a deadline relies on a year without an official holiday arrangement (暂定)."""
+        return bool(self.deadlines_provisional)
+
+    @property
     def posts(self) -> list[Post]:
         """The posts of this alert, in the order they joined."""
         return [link.post for link in self.links]

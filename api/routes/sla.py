@@ -10,12 +10,15 @@ from sqlalchemy import select
 
 from alerts import holidays
 from alerts.config_schemas import (
+    DayChangeOut,
     DayOut,
     DeadlineExplainOut,
     ExplainOut,
     HolidayDayIn,
     HolidayYearIn,
     HolidayYearOut,
+    NoticeIn,
+    NoticeOut,
     PolicyIn,
     PolicyOut,
 )
@@ -174,17 +177,49 @@ def calendar_year(session: SessionDep, user: CurrentUser, year: int) -> HolidayY
 
 
 @router.put("/calendar/years/{year}", dependencies=[ADMIN])
-def save_calendar_year(session: SessionDep, user: CurrentUser, year: int, body: HolidayYearIn) -> HolidayYearOut:
-    """Enter a year's official arrangement (it replaces the library for that year)."""
-    holidays.save_year(session, year=year, days=[d.model_dump() for d in body.days], notice=body.notice, user=user)
+def save_calendar_year(
+    session: SessionDep, user: CurrentUser, year: int, body: HolidayYearIn, replace: bool = False
+) -> HolidayYearOut:
+    """Enter a year's official arrangement (it replaces the library for that year); open cases are recomputed.
+
+    A year already entered or in the library with other days is answered 409 with the differences until
+    ``replace=true``.
+    """
+    holidays.save_year(
+        session, year=year, days=[d.model_dump() for d in body.days], notice=body.notice, user=user, replace=replace
+    )
     session.commit()
     return _year_out(session, year)
 
 
+@router.post("/calendar/notice", dependencies=[ADMIN])
+def import_notice(session: SessionDep, user: CurrentUser, body: NoticeIn) -> NoticeOut:
+    """Enter a year from the State Council's notice pasted as published; open cases are recomputed.
+
+    A text it cannot read completely is refused whole (422 naming the line, its words and the reason);
+    a year that exists with other days is answered 409 with the differences until ``replace`` is true.
+    """
+    if body.dry_run:
+        result = holidays.preview_notice(session, text=body.text)
+    else:
+        result = holidays.import_notice(session, text=body.text, user=user, replace=body.replace)
+        session.commit()
+    return NoticeOut(
+        year=result.notice.year,
+        title=result.notice.title,
+        source=result.source,
+        days=[HolidayDayIn.model_validate(d) for d in result.notice.as_days()],
+        from_provisional=[DayChangeOut.model_validate(c.as_dict()) for c in result.from_provisional],
+        from_current=[DayChangeOut.model_validate(c.as_dict()) for c in result.from_current],
+        saved=result.saved,
+        recomputed=result.recomputed,
+    )
+
+
 @router.delete("/calendar/years/{year}", status_code=204, dependencies=[ADMIN])
-def delete_calendar_year(session: SessionDep, year: int) -> Response:
-    """Remove the admin's entry for a year."""
-    holidays.delete_year(session, year=year)
+def delete_calendar_year(session: SessionDep, user: CurrentUser, year: int) -> Response:
+    """Remove the admin's entry for a year (open cases are recomputed on the library or provisional calendar)."""
+    holidays.delete_year(session, year=year, user=user)
     session.commit()
     return Response(status_code=204)
 

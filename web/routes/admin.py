@@ -17,6 +17,7 @@ from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
 from web import figures, service
 from web.pages import done
+from web.routes.admin_notice import router as notice_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router
 from web.routes.admin_sources import router as sources_router
@@ -26,6 +27,7 @@ from web.templating import ROLE_LABELS, render
 router = APIRouter(include_in_schema=False)
 router.include_router(rules_router)
 router.include_router(roster_router)
+router.include_router(notice_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
