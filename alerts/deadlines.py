@@ -3,7 +3,10 @@
 Rules: the sign-for clock starts when the case is opened; the response and close clocks start then too,
 and restart when the case is sent back for redoing (发回重办). Changing the severity recomputes every
 deadline not yet met (a met deadline stays as it was, so a later change never makes a past act late).
-Approved extensions of the current clock are applied again after a recomputation.
+Approved extensions of the current clock are applied again after a recomputation. Each deadline is
+computed on its own; one that counted days of a year without an official holiday arrangement is marked
+provisional (per deadline, the years), and entering such a year recomputes it (``recompute_deadlines``).
+A later step is never due before an earlier one not yet met (``alerts.sla.keep_in_order``).
 """
 
 from __future__ import annotations
