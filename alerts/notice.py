@@ -209,11 +209,14 @@ def _days_off(year: int, number: int, words: str, name: str, clause: str, extras
     found = OFF.match(clause)
     if found is None:
         raise _refuse(number, words, f"无法识别放假日期「{_shown(clause)}」")
-    first = _date(year, number, words, found["ay"], found["am"], found["ad"], found["an"])
+    # A break may start in the year before (元旦 2023: 2022年12月31日至2023年1月2日); only its days in the
+    # notice's year are the notice's to set.
+    first = _date(year, number, words, found["ay"], found["am"], found["ad"], found["an"], adjacent=True)
     last = first
     if found["bd"] is not None:
         month = found["bm"] or str(first.month)
-        last = _date(year, number, words, found["by"], month, found["bd"], found["bn"])
+        end_year = found["by"] or (str(first.year) if found["bm"] is None else None)
+        last = _date(year, number, words, end_year, month, found["bd"], found["bn"], adjacent=True)
     if last < first or (last - first).days >= MAX_BREAK_DAYS:
         raise _refuse(number, words, f"放假日期范围无效：{_md(first)}至{_md(last)}")
     total = (last - first).days + 1
@@ -227,7 +230,10 @@ def _days_off(year: int, number: int, words: str, name: str, clause: str, extras
     for count in counts:
         if count != total:
             raise _refuse(number, words, f"写明共 {count} 天，但 {_md(first)}至{_md(last)} 是 {total} 天")
-    return [NoticeDay(first + timedelta(days=n), False, name, number) for n in range(total)]
+    days = [first + timedelta(days=n) for n in range(total)]
+    if not any(day.year == year for day in days):
+        raise _refuse(number, words, f"放假日期 {first.isoformat()} 至 {last.isoformat()} 不在通知的 {year} 年内")
+    return [NoticeDay(day, False, name, number) for day in days if day.year == year]
 
 
 def _make_up_days(year: int, number: int, words: str, name: str, clause: str, extras: list[str]) -> list[NoticeDay]:
@@ -247,11 +253,18 @@ def _make_up_days(year: int, number: int, words: str, name: str, clause: str, ex
     return days
 
 
-def _date(year: int, number: int, words: str, y: str | None, m: str, d: str, notes: str | None) -> date:
-    if y is not None and int(y) != year:
+def _date(
+    year: int, number: int, words: str, y: str | None, m: str, d: str, notes: str | None, *, adjacent: bool = False
+) -> date:
+    """The date of ``y年m月d日`` (the notice's year when ``y`` is absent), its bracketed notes checked.
+
+    ``adjacent`` lets a break's ends lie in the year before or after; any other date must be in ``year``.
+    """
+    written = int(y) if y is not None else year
+    if written != year and not (adjacent and abs(written - year) == 1):
         raise _refuse(number, words, f"{y}年{m}月{d}日 不在通知的 {year} 年内")
     try:
-        day = date(year, int(m), int(d))
+        day = date(written, int(m), int(d))
     except ValueError:
         raise _refuse(number, words, f"{m}月{d}日 不是有效日期") from None
     for note in _split(notes or "", "、,"):

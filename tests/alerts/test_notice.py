@@ -89,6 +89,19 @@ def test_older_wording_is_read() -> None:
     assert len([d for d in notice.days if not d.workday]) == 9
 
 
+def test_a_break_that_starts_in_the_year_before() -> None:
+    text = (
+        "国务院办公厅关于2023年部分节假日安排的通知\n"
+        "一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。\n"
+        "二、春节：1月21日至27日放假调休，共7天。1月28日（周六）、1月29日（周日）上班。\n"
+    )
+    notice = parse_notice(text)
+    off = [d.day for d in notice.days if not d.workday]
+    assert off[:2] == [date(2023, 1, 1), date(2023, 1, 2)] and date(2022, 12, 31) not in off
+    assert all(chinese_calendar.is_holiday(day) for day in off)
+    assert all(chinese_calendar.is_workday(d.day) for d in notice.days if d.workday)
+
+
 GOOD = "国务院办公厅关于2027年部分节假日安排的通知\n现将2027年元旦、春节放假调休日期的具体安排通知如下。\n"
 
 
