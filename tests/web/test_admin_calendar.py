@@ -142,6 +142,12 @@ def test_sla_trial_explains_the_national_day_example(client: TestClient, people:
     assert "签收</strong>（1个工作日）：2025-10-09 17:30" in trial
     assert "办结</strong>（5个工作日）：2025-10-14 17:30" in trial
     assert "2025-10-01 跳过：国庆节假期" in trial and "2025-10-11 计入：国庆节调休上班" in trial
+    held = client.get("/admin/sla", params={"severity": "较大", "start": "2025-09-30T16:00"}).text
+    assert "按政策应为 2025-10-01 16:00，早于签收时限" in held.split('class="trial"')[1]
+    provisional = client.get("/admin/sla", params={"severity": "一般", "start": "2098-12-28T10:00"}).text
+    trial_text = provisional.split('class="trial"')[1].split("</div>")[0]
+    assert "办结</strong>（5个工作日）：2099-01-05 17:30" in trial_text  # 2099-01-01 is 元旦, then a Friday
+    assert trial_text.count(">暂定</span>") == 3 and "2099-01-01 跳过：元旦假期（暂定）" in trial_text
     bad = client.get("/admin/sla", params={"severity": "一般", "start": "昨天"})
     assert bad.status_code == 400 and "开始时间格式有误" in bad.text
 
