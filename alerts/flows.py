@@ -17,6 +17,7 @@ from alerts.audit import record_event
 from alerts.deadlines import (
     DUE_FIELDS,
     MET_FIELDS,
+    add_provisional,
     alert_policy,
     apply_deadlines,
     change_severity,
@@ -396,8 +397,10 @@ def _approve_extension(session: Session, alert: Alert, actor: User, given: Actio
     old = getattr(alert, field_name)
     if old is None:
         raise Conflict("该时限已无法延期")
-    new = extend(work_calendar(session), old, pending)
+    calendar = work_calendar(session)
+    new = extend(calendar, old, pending)
     setattr(alert, field_name, new)
+    add_provisional(alert, name=pending.deadline, years=calendar.provisional_years(old, new, pending.unit))
     pending.status, pending.decided_by, pending.decided_at = "approved", actor, now
     pending.decision_note, pending.old_due, pending.new_due = given.note, old, new
     data = {

@@ -174,6 +174,12 @@ class AlertItem(ORMModel):
     ack_due: LocalDatetime | None
     response_due: LocalDatetime | None
     close_due: LocalDatetime | None
+    provisional: bool = Field(
+        description="true when a deadline relies on a year without an official holiday arrangement (暂定)"
+    )
+    provisional_deadlines: dict[str, list[int]] = Field(
+        description='per provisional deadline (ack, response, close), the years it relied on, e.g. {"close": [2027]}'
+    )
     acknowledged_at: LocalDatetime | None
     responded_at: LocalDatetime | None
     closed_at: LocalDatetime | None

@@ -89,14 +89,28 @@ def headline(kind: str, alert: Alert, event: AlertEvent) -> str:
         "alert.reminder": f"{deadline}时限提醒：{title}（{_when(_due(data))}到期）",
         "alert.due": f"{deadline}时限已到：{title}",
         "alert.overdue": f"【超时】{deadline}已超时：{title}",
-        "alert.calendar_error": f"节假日日历缺失，预警 {alert.id} 无法计算时限",
+        "alert.calendar_error": f"预警 {alert.id} 时限无法计算，请检查时限政策",
+        "alert.deadline_earlier": f"时限提前（{_earlier(data)}）：{title}",
     }
     return lines.get(kind, f"{KINDS.get(kind, kind)}：{title}")
 
 
-def _due(data: dict[str, Any]) -> datetime | None:
-    value = data.get("due")
+def _earlier(data: dict[str, Any]) -> str:
+    """``办结 2027-01-06 17:30 → 2027-01-05 17:30`` for each deadline that moved earlier."""
+    before, after = data.get("deadlines_before") or {}, data.get("deadlines") or {}
+    parts = [
+        f"{LIMIT_LABELS.get(name, name)} {_when(_parse(before.get(name)))} → {_when(_parse(after.get(name)))}"
+        for name in data.get("earlier") or []
+    ]
+    return "；".join(parts)
+
+
+def _parse(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _due(data: dict[str, Any]) -> datetime | None:
+    return _parse(data.get("due"))
 
 
 def _summary(alert: Alert) -> str:

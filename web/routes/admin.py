@@ -18,6 +18,7 @@ from nlp.registry import activate_version, active_version, comparisons, list_ver
 from web import figures, service
 from web.pages import done
 from web.routes.admin_district import router as district_router
+from web.routes.admin_notice import router as notice_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router
 from web.routes.admin_source_edit import router as source_edit_router
@@ -31,6 +32,7 @@ router.include_router(roster_router)
 # Before the source pages: /admin/sources/new is a form, not a source id.
 router.include_router(source_edit_router)
 router.include_router(district_router)
+router.include_router(notice_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
