@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from alerts import roster
@@ -13,6 +13,7 @@ from alerts.config_schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn
 from alerts.schemas import UserRef
 from alerts.service import work_calendar
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import User
 from core.timeutil import local_zone, utcnow
@@ -55,7 +56,7 @@ def _shift_fields(body: ShiftIn) -> dict[str, Any]:
 
 
 @router.put("/shifts/{shift_id}", dependencies=[MANAGERS])
-def update_shift(session: SessionDep, shift_id: int, body: ShiftIn) -> ShiftOut:
+def update_shift(session: SessionDep, shift_id: RowId, body: ShiftIn) -> ShiftOut:
     """Change a shift."""
     shift = roster.save_shift(session, shift_id=shift_id, calendar=work_calendar(session), **_shift_fields(body))
     session.commit()
@@ -63,7 +64,7 @@ def update_shift(session: SessionDep, shift_id: int, body: ShiftIn) -> ShiftOut:
 
 
 @router.delete("/shifts/{shift_id}", status_code=204, dependencies=[MANAGERS])
-def delete_shift(session: SessionDep, shift_id: int) -> Response:
+def delete_shift(session: SessionDep, shift_id: RowId) -> Response:
     """Remove a shift."""
     roster.delete_shift(session, shift_id=shift_id)
     session.commit()
@@ -113,9 +114,9 @@ def people(session: SessionDep) -> list[UserRef]:
 
 
 @router.get("/handovers", dependencies=[require_roles(*COORDINATORS)])
-def list_handovers(session: SessionDep, limit: int = 50) -> list[HandoverOut]:
+def list_handovers(session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[HandoverOut]:
     """The latest handover notes."""
-    return [HandoverOut.model_validate(h) for h in roster.list_handovers(session, limit=min(max(limit, 1), 500))]
+    return [HandoverOut.model_validate(h) for h in roster.list_handovers(session, limit=limit)]
 
 
 @router.post("/handovers", status_code=201, dependencies=[require_roles(*COORDINATORS)])
@@ -127,7 +128,7 @@ def create_handover(session: SessionDep, user: CurrentUser, body: HandoverIn) ->
 
 
 @router.post("/handovers/{handover_id}/receive", dependencies=[require_roles(*COORDINATORS)])
-def receive_handover(session: SessionDep, user: CurrentUser, handover_id: int) -> HandoverOut:
+def receive_handover(session: SessionDep, user: CurrentUser, handover_id: RowId) -> HandoverOut:
     """The incoming officer confirms the handover (接班确认)."""
     handover = roster.receive_handover(session, handover_id=handover_id, user=user)
     session.commit()

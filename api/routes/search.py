@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, SessionDep
 from core.errors import InvalidInput
-from core.search.base import SearchQuery
+from core.search.base import MAX_WINDOW, SearchQuery
 from core.search.schemas import SearchOut, search_out
 from core.search.service import search as run_search
 from core.timeutil import local_zone
@@ -57,7 +57,7 @@ def search(
     start: Annotated[str | None, Query(description="from this date or time (inclusive)")] = None,
     end: Annotated[str | None, Query(description="up to this time (exclusive) or through this date")] = None,
     sort: Literal["relevance", "time"] = "relevance",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_WINDOW)] = 1,
     size: Annotated[int, Query(ge=0, le=100)] = 20,
     aggs: Annotated[bool, Query(description="also count matches per day, category, source, sentiment")] = False,
 ) -> SearchOut:

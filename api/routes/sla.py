@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -24,6 +24,8 @@ from alerts.schemas import PolicySeverityText
 from alerts.service import get_setting, save_setting, work_calendar
 from alerts.sla import LIMIT_LABELS, Limit
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.params import calendar_field
+from core.bounds import CalendarDate, CalendarDateTime, RowId, Year
 from core.errors import Conflict, InvalidInput, NotFound
 from core.timeutil import local_zone
 from core.types import Role
@@ -74,7 +76,7 @@ def create_policy(session: SessionDep, body: PolicyIn) -> PolicyOut:
 
 
 @router.put("/sla/policies/{policy_id}", dependencies=[ADMIN])
-def update_policy(session: SessionDep, policy_id: int, body: PolicyIn) -> PolicyOut:
+def update_policy(session: SessionDep, policy_id: RowId, body: PolicyIn) -> PolicyOut:
     """Change a policy (applies to new cases and to cases whose severity changes)."""
     policy = _policy(session, policy_id)
     _apply(session, policy, body)
@@ -83,7 +85,7 @@ def update_policy(session: SessionDep, policy_id: int, body: PolicyIn) -> Policy
 
 
 @router.delete("/sla/policies/{policy_id}", status_code=204, dependencies=[ADMIN])
-def delete_policy(session: SessionDep, policy_id: int) -> Response:
+def delete_policy(session: SessionDep, policy_id: RowId) -> Response:
     """Remove a policy (prefer disabling it)."""
     session.delete(_policy(session, policy_id))
     session.commit()
@@ -95,15 +97,16 @@ def explain(
     session: SessionDep,
     user: CurrentUser,
     severity: PolicySeverityText,
-    start: datetime,
+    start: CalendarDateTime,
     category: str | None = None,
     source_kind: str | None = None,
 ) -> ExplainOut:
     """The deadlines of a severity's policy from ``start``, with the days each skipped and why."""
     start = start if start.tzinfo else start.replace(tzinfo=local_zone())
-    result = holidays.explain(
-        severity=severity, start=start, category=category, source_kind=source_kind, session=session
-    )
+    with calendar_field("start"):
+        result = holidays.explain(
+            severity=severity, start=start, category=category, source_kind=source_kind, session=session
+        )
     d = result.deadlines
     return ExplainOut(
         severity=severity,
@@ -127,7 +130,7 @@ def explain(
 
 
 @router.get("/calendar/days")
-def calendar_days(session: SessionDep, user: CurrentUser, start: date, end: date) -> list[DayOut]:
+def calendar_days(session: SessionDep, user: CurrentUser, start: CalendarDate, end: CalendarDate) -> list[DayOut]:
     """Each day in [start, end]: working day or not, and why (an uncovered year is a clear error)."""
     if end < start or (end - start).days > 400:
         raise InvalidInput("日期范围无效（最多400天）", details={"field": "end"})
@@ -135,14 +138,15 @@ def calendar_days(session: SessionDep, user: CurrentUser, start: date, end: date
     days = []
     day = start
     while day <= end:
-        workday, reason = calendar.describe_day(day)
+        with calendar_field("start" if day.year == start.year else "end"):
+            workday, reason = calendar.describe_day(day)
         days.append(DayOut(date=day, workday=workday, reason=reason))
         day += timedelta(days=1)
     return days
 
 
 @router.get("/calendar/years")
-def calendar_years(session: SessionDep, user: CurrentUser, around: int | None = None) -> list[HolidayYearOut]:
+def calendar_years(session: SessionDep, user: CurrentUser, around: Year | None = None) -> list[HolidayYearOut]:
     """Coverage of the years around this one and every admin-entered year (``missing`` needs the admin)."""
     rows = holidays.list_years(session, around=around or date.today().year)
     return [_year_out(session, year) for year, _ in rows]
@@ -159,13 +163,13 @@ def _year_out(session: SessionDep, year: int) -> HolidayYearOut:
 
 
 @router.get("/calendar/years/{year}")
-def calendar_year(session: SessionDep, user: CurrentUser, year: int) -> HolidayYearOut:
+def calendar_year(session: SessionDep, user: CurrentUser, year: Year) -> HolidayYearOut:
     """A year's holidays and make-up working days, and where they come from."""
     return _year_out(session, year)
 
 
 @router.put("/calendar/years/{year}", dependencies=[ADMIN])
-def save_calendar_year(session: SessionDep, user: CurrentUser, year: int, body: HolidayYearIn) -> HolidayYearOut:
+def save_calendar_year(session: SessionDep, user: CurrentUser, year: Year, body: HolidayYearIn) -> HolidayYearOut:
     """Enter a year's official arrangement (it replaces the library for that year)."""
     holidays.save_year(session, year=year, days=[d.model_dump() for d in body.days], notice=body.notice, user=user)
     session.commit()
@@ -173,7 +177,7 @@ def save_calendar_year(session: SessionDep, user: CurrentUser, year: int, body: 
 
 
 @router.delete("/calendar/years/{year}", status_code=204, dependencies=[ADMIN])
-def delete_calendar_year(session: SessionDep, year: int) -> Response:
+def delete_calendar_year(session: SessionDep, year: Year) -> Response:
     """Remove the admin's entry for a year."""
     holidays.delete_year(session, year=year)
     session.commit()

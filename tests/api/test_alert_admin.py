@@ -141,13 +141,12 @@ def test_sla_policies_explain_and_holiday_years(client: TestClient, login: Login
         "/api/sla/policies", headers=admin, json={**hotline, "name": "x", "limits": {"ack": hotline["limits"]["ack"]}}
     )
     assert refused.status_code == 422
-    # 2099 is not covered: a clear error until the admin enters the year.
+    # 2099 is not covered: a clear error naming the field until the admin enters the year.
     missing = client.get(
         "/api/sla/explain", headers=duty, params={"severity": "一般", "start": "2099-03-02T09:00+08:00"}
     )
-    assert (
-        missing.status_code == 500 and "2099" in missing.json()["detail"] and missing.json()["code"] == "configuration"
-    )
+    assert missing.status_code == 422 and "2099" in missing.json()["detail"]
+    assert missing.json()["details"]["field"] == "start"
     assert client.get("/api/calendar/years/2099", headers=duty).json()["source"] == "missing"
     year = {"notice": "国办发明电〔2098〕1号", "days": [{"date": "2099-03-03", "workday": False, "name": "测试节"}]}
     assert client.put("/api/calendar/years/2099", headers=duty, json=year).status_code == 403

@@ -16,6 +16,7 @@ from alerts.config_models import DutyShift
 from alerts.service import work_calendar
 from alerts.sla import WorkCalendar
 from api.deps import SessionDep
+from core.bounds import RowId, Year
 from core.errors import ConfigurationError, InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, to_local
@@ -207,7 +208,7 @@ def save_shift(
 
 
 @router.post("/admin/roster/{shift_id}/delete", dependencies=[CsrfChecked])
-def delete_shift(session: SessionDep, user: AdminUser, shift_id: int, month: Annotated[str, Form()] = "") -> Any:
+def delete_shift(session: SessionDep, user: AdminUser, shift_id: RowId, month: Annotated[str, Form()] = "") -> Any:
     """Remove a shift."""
     roster.delete_shift(session, shift_id=shift_id)
     session.commit()
@@ -313,7 +314,7 @@ def _holidays_page(
     session: SessionDep,
     user: User,
     *,
-    year: int | None = None,
+    year: Year | None = None,
     error: str = "",
     status_code: int = 200,
     text: str | None = None,
@@ -344,7 +345,7 @@ def _holidays_page(
 
 
 @router.get("/admin/holidays")
-def holidays_page(request: Request, session: SessionDep, user: AdminUser, year: int | None = None) -> HTMLResponse:
+def holidays_page(request: Request, session: SessionDep, user: AdminUser, year: Year | None = None) -> HTMLResponse:
     """Which years the working-day calendar covers, a year's holidays and make-up days, and the form to enter them."""
     if year is not None and not 2000 <= year <= 2200:
         raise InvalidInput("年份无效", details={"field": "year"})
@@ -373,7 +374,7 @@ def save_year(
 
 
 @router.post("/admin/holidays/{year}/delete", dependencies=[CsrfChecked])
-def delete_year(session: SessionDep, user: AdminUser, year: int) -> RedirectResponse:
+def delete_year(session: SessionDep, user: AdminUser, year: Year) -> RedirectResponse:
     """Remove the admin's entry for a year (the built-in calendar applies again where it covers the year)."""
     holidays.delete_year(session, year=year)
     session.commit()

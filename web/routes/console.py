@@ -17,6 +17,7 @@ from starlette.responses import Response
 from alerts import roster
 from alerts.lifecycle import allowed_actions
 from api.deps import SessionDep
+from core.bounds import AfterId, RowId
 from core.db import session_factory
 from core.errors import AuthenticationFailed, MuqingError
 from core.models import User
@@ -106,7 +107,7 @@ def write_handover(
 
 
 @router.post("/console/handover/{handover_id}/receive", response_model=None, dependencies=[CsrfChecked])
-def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, handover_id: int) -> Response:
+def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, handover_id: RowId) -> Response:
     """The incoming officer confirms the handover (接班确认)."""
     try:
         roster.receive_handover(session, handover_id=handover_id, user=user)
@@ -143,7 +144,7 @@ def _event(name: str, data: object) -> str:
 
 
 @router.get("/console/stream")
-async def console_stream(request: Request, since: str = "", max_id: int = 0) -> StreamingResponse:
+async def console_stream(request: Request, since: str = "", max_id: AfterId = 0) -> StreamingResponse:
     """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed."""
     token = request.cookies.get(SESSION_COOKIE, "")
 
