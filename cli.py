@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from sqlalchemy import select
@@ -160,6 +161,10 @@ def up(
             children.append(site)
             assert site.stdout is not None
             base_url = site.stdout.readline().decode().strip()
+            # The demo board is on loopback: allowed for this run only, by its address and port.
+            allow = f"{settings.url_allow_list} {urlsplit(base_url).netloc}".strip()
+            env["MUQING_URL_ALLOW_LIST"] = os.environ["MUQING_URL_ALLOW_LIST"] = allow
+            get_settings.cache_clear()
             seed_demo(base_url=base_url)
             typer.echo(
                 f"demo board at {base_url}; demo users admin, duty, leader, <section>-staff, "

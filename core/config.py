@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.urlpolicy import parse_allow_list
+
 PLACEHOLDER_SECRET = "change-me-in-production"
 
 
@@ -66,11 +68,17 @@ class Settings(BaseSettings):
     notify_retry_max_seconds: float = 3600.0
     notify_max_attempts: int = 8
     sweep_interval_seconds: float = 60.0
+    url_allow_list: str = Field(
+        default="",
+        description="intranet addresses, networks or hosts (optionally :port) that user-caused fetches may reach; "
+        "everything else must be public (docs/security.md)",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("MUQING_SECRET_KEY must be set to a real secret in production")
+        parse_allow_list(self.url_allow_list)  # a malformed entry stops the start with its name
         if self.search_backend == "elasticsearch" and not self.elasticsearch_url:
             raise ValueError("MUQING_ELASTICSEARCH_URL must be set when MUQING_SEARCH_BACKEND=elasticsearch")
         return self

@@ -19,6 +19,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import User
 from core.outbox import add_event, drained_topic
 from core.timeutil import utcnow
+from core.urlpolicy import UrlRefused, check_url
 
 DELIVER_TOPIC = drained_topic("alerts.deliver")
 PERSONAL_CHANNELS = ("inapp", "email")
@@ -144,6 +145,12 @@ def validate_channel(*, kind: str, config: dict[str, Any], events: list[str], mi
         url = config.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidInput(f"{CHANNEL_LABELS[kind]}需要以 http(s):// 开头的 url", details={"field": "config.url"})
+        try:
+            check_url(url, field="config.url")
+        except UrlRefused as exc:
+            # A name this machine cannot resolve now may resolve later; every send checks again.
+            if exc.details.get("rule") != "resolve":
+                raise
     unknown = [e for e in events if e not in KINDS]
     if unknown:
         raise InvalidInput(f"未知的通知类型：{'、'.join(unknown)}", details={"field": "events"})

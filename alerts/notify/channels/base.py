@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from core.config import get_settings
+from core.urlpolicy import PinnedTransport, UrlRefused
 
 TRUNCATED = "\n…（内容过长，已截断，请登录系统查看全文）"
 
@@ -47,7 +48,9 @@ def fit_bytes(text: str, limit: int, *, suffix: str = TRUNCATED) -> str:
 @functools.cache
 def _client() -> httpx.Client:
     """One client per process: building a TLS context per delivery costs more than the delivery."""
-    return httpx.Client(limits=httpx.Limits(max_connections=20, max_keepalive_connections=10))
+    # Every request (redirects are not followed) goes to the address the URL policy approved.
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+    return httpx.Client(transport=PinnedTransport(limits=limits))
 
 
 def post_json(
@@ -62,6 +65,9 @@ def post_json(
             headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
             timeout=get_settings().notify_timeout_seconds,
         )
+    except UrlRefused as exc:
+        # A name that does not resolve may be a passing outage; an address the policy refuses is not.
+        raise SendError(exc.message, permanent=exc.details.get("rule") != "resolve") from exc
     except httpx.HTTPError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code >= 500 or response.status_code in (408, 429):
