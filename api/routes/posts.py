@@ -109,9 +109,7 @@ def import_upload(
     )
 
 
-@router.post(
-    "/intake/url", status_code=status.HTTP_201_CREATED, dependencies=[require_roles(Role.duty, Role.admin)]
-)
+@router.post("/intake/url", status_code=status.HTTP_201_CREATED, dependencies=[require_roles(Role.duty, Role.admin)])
 def add_by_url(session: SessionDep, user: CurrentUser, body: UrlIntakeIn, response: Response) -> IntakeOut:
     """Fetch a page like any other (robots.txt, limits, evidence) and store it as a post."""
     # End the request's transaction first: on SQLite it holds the write lock the crawl needs.

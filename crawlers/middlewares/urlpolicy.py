@@ -17,7 +17,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
-from core.urlpolicy import UrlPolicy, UrlRefused, current_policy, parse_allow_list, system_resolver
+from core.urlpolicy import Resolver, UrlPolicy, UrlRefused, current_policy, parse_allow_list, system_resolver
 
 # host → the IPv4 address the policy approved (Scrapy's resolver speaks IPv4 only).
 PINS: dict[str, str] = {}
@@ -36,8 +36,9 @@ def _policy(settings: Any) -> UrlPolicy:
 class UrlPolicyMiddleware:
     """Refuse a request the policy refuses; pin the address of one it approves."""
 
-    def __init__(self, policy: UrlPolicy):
+    def __init__(self, policy: UrlPolicy, resolver: Resolver = system_resolver):
         self.policy = policy
+        self.resolver = resolver
         # One look-up per host and crawl: later requests are checked against the same addresses.
         self.resolved: dict[str, list[str]] = {}
 
@@ -60,7 +61,7 @@ class UrlPolicyMiddleware:
 
     def _resolve(self, host: str, port: int) -> list[str]:
         if host not in self.resolved:
-            self.resolved[host] = system_resolver(host, port)
+            self.resolved[host] = list(self.resolver(host, port))
         return self.resolved[host]
 
 

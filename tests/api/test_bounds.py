@@ -100,11 +100,11 @@ def test_every_integer_parameter_of_pages_and_api_is_bounded(client: TestClient)
                     dependant = dependants.pop()
                     dependants.extend(dependant.dependencies)
                     for field in [*dependant.path_params, *dependant.query_params, *dependant.body_params]:
-                        annotation = field.field_info.annotation
+                        annotation: Any = field.field_info.annotation
                         for metadata in field.field_info.metadata:
                             annotation = typing.Annotated[annotation, metadata]
                         if not _bounded(annotation):
-                            unbounded.append(f"{sorted(route.methods)} {route.path} {field.name}")
+                            unbounded.append(f"{sorted(route.methods or ())} {route.path} {field.name}")
     assert unbounded == []
 
 

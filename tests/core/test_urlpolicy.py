@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from core.urlpolicy import UrlPolicy, UrlRefused, parse_allow_list
 
 
-def _resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    calls: list[str] = []
-
+def _resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
     def resolve(host: str, port: int) -> list[str]:
-        calls.append(host)
         return table[host]
 
-    resolve.calls = calls  # type: ignore[attr-defined]
     return resolve
 
 
@@ -87,29 +85,25 @@ def test_a_malformed_allow_list_stops_the_settings(monkeypatch: pytest.MonkeyPat
 
 def test_the_crawler_resolves_once_and_connects_to_the_pinned_address() -> None:
     """DNS rebinding: a name that answers a public address first and loopback next is connected to once."""
+    from scrapy.http import Request
+
     from crawlers.middlewares.urlpolicy import PINS, PinnedResolver, UrlPolicyMiddleware, UrlPolicyRefused
 
     answers = iter([["93.184.215.14"], ["127.0.0.1"]])
-    middleware = UrlPolicyMiddleware(UrlPolicy())
-    middleware.resolved.clear()
 
-    class Request:
-        url = "http://rebind.example/page"
+    def rebinding(host: str, port: int) -> list[str]:
+        return next(answers)
 
-    import crawlers.middlewares.urlpolicy as module
-
-    original = module.system_resolver
-    module.system_resolver = lambda host, port: next(answers)  # type: ignore[assignment]
+    request = Request("http://rebind.example/page")
+    middleware = UrlPolicyMiddleware(UrlPolicy(), resolver=rebinding)
     try:
-        middleware.process_request(Request())  # type: ignore[arg-type]
-        middleware.process_request(Request())  # type: ignore[arg-type]  # no second look-up
+        middleware.process_request(request)
+        middleware.process_request(request)  # no second look-up: the second answer is still unused
         assert PINS["rebind.example"] == "93.184.215.14"
-        resolved = []
+        resolved: list[str] = []
         PinnedResolver.getHostByName(object.__new__(PinnedResolver), "rebind.example").addCallback(resolved.append)
         assert resolved == ["93.184.215.14"]
-        fresh = UrlPolicyMiddleware(UrlPolicy())
         with pytest.raises(UrlPolicyRefused, match="loopback"):
-            fresh.process_request(Request())  # type: ignore[arg-type]
+            UrlPolicyMiddleware(UrlPolicy(), resolver=rebinding).process_request(request)
     finally:
-        module.system_resolver = original
         PINS.pop("rebind.example", None)
