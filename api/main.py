@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 
+from api.docs import add_docs
 from api.routes import (
     alerts,
     auth,
@@ -103,7 +104,8 @@ async def _database_down(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app() -> FastAPI:
     """Build the application."""
-    app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    add_docs(app)
     app.add_exception_handler(MuqingError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DatabaseOperationalError, _database_down)
