@@ -132,6 +132,7 @@ def up(
     port: Annotated[int | None, typer.Option(help="HTTP port (default MUQING_PORT or 8000)")] = None,
 ) -> None:
     """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
+    from api.serving import uvicorn_arguments
     from core.migrate import upgrade
     from core.tasks import embedded_worker_command, enqueue
     from nlp.registry import active_version, train_from_corpus
@@ -189,6 +190,7 @@ def up(
                     settings.host,
                     "--port",
                     str(port),
+                    *uvicorn_arguments(settings),
                 ],
                 env=env,
             )
@@ -316,8 +318,16 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
     """Serve the API and web UI only (scale-out: run worker and beat separately)."""
     import uvicorn
 
+    from api.serving import uvicorn_options
+
     settings = get_settings()
-    uvicorn.run("api.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        **uvicorn_options(settings),
+    )
 
 
 @app.command()

@@ -28,6 +28,7 @@ from api.routes import (
     sources,
     stats,
 )
+from api.serving import install_log_redaction
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -106,6 +107,7 @@ def create_app() -> FastAPI:
     """Build the application."""
     app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     add_docs(app)
+    install_log_redaction()
     app.add_exception_handler(MuqingError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DatabaseOperationalError, _database_down)

@@ -8,8 +8,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from api.deps import SessionDep
-from core.errors import ServiceUnavailable
+from api.deps import SessionDep, TokenDep
+from api.security import read_access_token
+from core.errors import AuthenticationFailed, ServiceUnavailable
 from core.health import check_services
 
 router = APIRouter(tags=["health"])
@@ -26,10 +27,25 @@ def health(session: SessionDep) -> dict[str, str]:
 
 
 @router.get("/health/services", response_model=None)
-def services() -> JSONResponse:
+def services(token: TokenDep) -> JSONResponse:
     """Database, job queue and search engine: which answer, and the work waiting in the outboxes.
 
-    503 when any is down; each service is named with its address (without credentials) and its error.
+    503 when any is down. Signed in, each service is named with its address (without credentials) and its
+    error; without a login only whether each answers (addresses and errors name internal hosts and paths).
     """
     report: dict[str, Any] = check_services()
+    if not _signed_in(token):
+        report["services"] = {
+            name: {"engine": state["engine"], "ok": state["ok"]} for name, state in report["services"].items()
+        }
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+
+def _signed_in(token: str | None) -> bool:
+    if not token:
+        return False
+    try:
+        read_access_token(token)
+    except AuthenticationFailed:
+        return False
+    return True
