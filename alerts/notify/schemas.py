@@ -130,6 +130,8 @@ class DeliveryOut(ORMModel):
     kind: str
     title: str
     alert_id: int | None
+    merged_into_id: int | None = Field(default=None, description="sent inside this delivery's digest message")
+    merged_ids: list[int] = Field(default_factory=list, description="deliveries this digest message carried")
 
 
 class DeliveryPage(BaseModel):

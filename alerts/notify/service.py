@@ -145,6 +145,9 @@ def validate_channel(*, kind: str, config: dict[str, Any], events: list[str], mi
         url = config.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidInput(f"{CHANNEL_LABELS[kind]}需要以 http(s):// 开头的 url", details={"field": "config.url"})
+        rate = config.get("rate_per_minute")
+        if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or not 1 <= rate <= 1000):
+            raise InvalidInput("每分钟发送上限应为 1–1000 的整数", details={"field": "config.rate_per_minute"})
         try:
             check_url(url, field="config.url")
         except UrlRefused as exc:

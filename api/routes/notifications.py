@@ -24,6 +24,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from alerts.notify import service
 from alerts.notify.channels import CHANNEL_LABELS
@@ -299,6 +300,10 @@ def _delivery_out(delivery: Delivery) -> DeliveryOut:
         name: getattr(delivery, name) for name in DeliveryOut.model_fields if hasattr(delivery, name)
     }
     fields.update(kind=note.kind, title=note.title, alert_id=note.alert_id)
+    session = object_session(delivery)
+    if session is not None:
+        carried = select(Delivery.id).where(Delivery.merged_into_id == delivery.id).order_by(Delivery.id)
+        fields["merged_ids"] = list(session.scalars(carried))
     return DeliveryOut.model_validate(fields)
 
 

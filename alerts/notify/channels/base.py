@@ -70,11 +70,19 @@ def post_json(
         raise SendError(exc.message, permanent=exc.details.get("rule") != "resolve") from exc
     except httpx.HTTPError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}") from exc
+    # The reply body is the receiver's to show, not ours: the delivery log keeps the status only.
     if response.status_code >= 500 or response.status_code in (408, 429):
-        raise SendError(f"HTTP {response.status_code}: {response.text[:300]}")
+        raise SendError(f"HTTP {response.status_code}")
     if response.status_code >= 400:
-        raise SendError(f"HTTP {response.status_code}: {response.text[:300]}", permanent=True)
+        raise SendError(f"HTTP {response.status_code}", permanent=True)
     return response
+
+
+def reply_text(value: object, limit: int = 100) -> str:
+    """A short, single-line, printable excerpt of what a receiver said (for the delivery log)."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def robot_result(response: httpx.Response, *, permanent_codes: set[int]) -> None:
@@ -82,7 +90,8 @@ def robot_result(response: httpx.Response, *, permanent_codes: set[int]) -> None
     try:
         answer = response.json()
     except ValueError as exc:
-        raise SendError(f"机器人返回的不是 JSON：{response.text[:200]}") from exc
+        raise SendError(f"机器人返回的不是 JSON（HTTP {response.status_code}）") from exc
     code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
     if code:
-        raise SendError(f"errcode {code}: {answer.get('errmsg', '')}", permanent=code in permanent_codes)
+        message = f"errcode {reply_text(code, 20)}: {reply_text(answer.get('errmsg', ''))}"
+        raise SendError(message, permanent=code in permanent_codes)
