@@ -51,7 +51,7 @@ def test_the_api_docs_builds_are_the_ones_their_version_files_name() -> None:
     for folder, files in builds.items():
         vendor = STATIC / "vendor" / folder
         lines = (vendor / "VERSION").read_text(encoding="utf-8").splitlines()
-        hashes = dict(reversed(line.split()) for line in lines[1:])
+        hashes = {name: digest for digest, name in (line.split() for line in lines[1:])}
         assert set(hashes) == set(files)
         for name in files:
             assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == hashes[name]
