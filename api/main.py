@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.docs import add_docs
 from api.routes import (
@@ -29,6 +30,7 @@ from api.routes import (
     stats,
 )
 from api.serving import install_log_redaction
+from core.db import reading
 from core.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -92,15 +94,29 @@ async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     from core.config import get_settings
 
     engine = "SQLite" if get_settings().is_sqlite else "PostgreSQL"
-    log.error("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+    busy = "locked" in str(exc) or "busy" in str(exc).lower()
+    log.error("%s %s: database %s: %s", request.method, request.url.path, "busy" if busy else "unavailable", exc)
+    detail = f"数据库 {engine} " + ("正忙（有较长的写入在进行），请稍后再试" if busy else "暂时不可用，请稍后再试")
     return JSONResponse(
-        {
-            "detail": f"数据库 {engine} 暂时不可用，请稍后再试",
-            "code": ServiceUnavailable.code,
-            "details": {"service": engine.lower()},
-        },
+        {"detail": detail, "code": ServiceUnavailable.code, "details": {"service": engine.lower(), "busy": busy}},
         status_code=503,
+        headers={"Retry-After": "5"},
     )
+
+
+class ReadOnlyRequests:
+    """GET and HEAD requests read: on SQLite their transactions begin as WAL readers (``core.db.reading``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, as a reader when its method only reads."""
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            with reading():
+                await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app() -> FastAPI:
@@ -130,4 +146,5 @@ def create_app() -> FastAPI:
     ):
         app.include_router(router, prefix="/api")
     mount_web(app)
+    app.add_middleware(ReadOnlyRequests)
     return app
