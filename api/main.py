@@ -30,6 +30,7 @@ from api.routes import (
     stats,
 )
 from api.serving import install_log_redaction
+from api.uploads import AuthenticateUploads
 from core.db import reading
 from core.errors import (
     AuthenticationFailed,
@@ -121,7 +122,16 @@ class ReadOnlyRequests:
 
 def create_app() -> FastAPI:
     """Build the application."""
-    app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    from core.config import get_settings
+
+    app = FastAPI(
+        title="牧情 Muqing",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        max_body_size=get_settings().request_max_bytes,
+    )
     add_docs(app)
     install_log_redaction()
     app.add_exception_handler(MuqingError, _domain_error)
@@ -147,4 +157,5 @@ def create_app() -> FastAPI:
         app.include_router(router, prefix="/api")
     mount_web(app)
     app.add_middleware(ReadOnlyRequests)
+    app.add_middleware(AuthenticateUploads)
     return app

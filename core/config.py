@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     public_url: str | None = Field(default=None, description="base URL of the web UI, for links in notifications")
     attachment_max_bytes: int = 20 * 1024 * 1024
+    request_max_bytes: int = Field(
+        default=2 * 1024 * 1024, description="largest request body outside file uploads (uploads have their own)"
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server for e-mail notifications; empty: no e-mail")
     smtp_port: int = 25
     smtp_user: str | None = None

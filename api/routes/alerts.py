@@ -24,6 +24,7 @@ from alerts.schemas import (
     TransitionSpecOut,
 )
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.uploads import attachment_body_limit
 from core.bounds import Offset, RowId
 from core.errors import NotFound
 from core.types import Category, Role
@@ -135,7 +136,7 @@ def post_move(session: SessionDep, user: CurrentUser, alert_id: RowId, post_id: 
     return _detail(session, user, target.id)
 
 
-@router.post("/{alert_id}/attachments", status_code=201)
+@router.post("/{alert_id}/attachments", status_code=201, max_body_size=attachment_body_limit())
 async def upload_attachment(session: SessionDep, user: CurrentUser, alert_id: RowId, file: UploadFile) -> AttachmentOut:
     """Upload a file to a case (size and type limited); use its id in a response's ``attachment_ids``."""
     alert = service.get_alert(session, user=user, alert_id=alert_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from sqlalchemy import func, or_, select
 
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.uploads import IMPORT_BODY_LIMIT
 from core.bounds import Offset, RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, RawPage, Source
@@ -82,10 +83,7 @@ def list_mappings(user: CurrentUser) -> list[MappingOut]:
     ]
 
 
-@router.post(
-    "/import",
-    dependencies=[require_roles(Role.admin, Role.duty)],
-)
+@router.post("/import", dependencies=[require_roles(Role.admin, Role.duty)], max_body_size=IMPORT_BODY_LIMIT)
 def import_upload(
     session: SessionDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX export of hotline work orders")],

@@ -14,6 +14,7 @@ from alerts.attachments import attachment_path, store_attachment
 from alerts.flows import transition
 from alerts.schemas import ResponseInput
 from api.deps import SessionDep
+from api.uploads import attachment_body_limit
 from core.bounds import RowId
 from core.errors import InvalidInput, MuqingError, NotFound
 from web.pages import done
@@ -35,7 +36,12 @@ class _FileReader:
         return self.file.read(size)
 
 
-@router.post("/alerts/{alert_id}/respond", response_model=None, dependencies=[CsrfChecked])
+@router.post(
+    "/alerts/{alert_id}/respond",
+    response_model=None,
+    dependencies=[CsrfChecked],
+    max_body_size=attachment_body_limit(MAX_FILES),
+)
 def respond_with_files(
     request: Request,
     session: SessionDep,
