@@ -13,10 +13,9 @@ import json
 from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.security import read_access_token
+from api.security import token_user
 from core.db import session_factory
 from core.errors import AuthenticationFailed
-from core.models import User
 
 UPLOAD_MARGIN = 1024 * 1024
 # Forms that may come before a login (the OAuth2 token form accepts multipart too).
@@ -44,8 +43,7 @@ def _signed_in(headers: dict[bytes, bytes], *, page: bool) -> bool:
     try:
         token = _bearer(headers)
         if token and not page:
-            user = session.get(User, read_access_token(token))
-            return user is not None and user.active
+            return token_user(session, token).active
         cookie = _cookie(headers, SESSION_COOKIE)
         if cookie:
             service.read_session(session, token=cookie, touch=False)

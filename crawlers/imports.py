@@ -27,6 +27,7 @@ from core.models import Post
 from core.posts import EvidenceIn, PostIn, store_many
 from core.service import ensure_source
 from core.timeutil import local_zone, utcnow
+from core.urls import web_link
 from crawlers.dates import parse_published
 
 BUILTIN_MAPPINGS = Path(__file__).with_name("resources") / "import_mappings.yaml"
@@ -317,12 +318,15 @@ def _row_post(
         return RowError(number, f"缺少{'/'.join(mapping.external_id)}")
     if not (title or content):
         return RowError(number, "标题和内容都为空")
+    url = _first(row, mapping.url) or None
+    if url and web_link(url) is None:
+        return RowError(number, f"链接不是 http(s) 网址：{url[:100]}")
     raw_time = _first(row, mapping.published_at)
     published_at = parse_published(raw_time, zone=zone, now=now) if raw_time else None
     if raw_time and published_at is None:
         return RowError(number, f"时间无法识别：{raw_time}")
     return PostIn(
-        url=_first(row, mapping.url) or None,
+        url=url,
         title=title,
         content=content,
         source_id=source_id,

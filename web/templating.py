@@ -21,6 +21,7 @@ from alerts.schemas import RESPONSE_CHANNELS
 from core.models import User
 from core.timeutil import to_local, utcnow
 from core.types import CATEGORY_LABELS, Role
+from core.urls import web_link
 from web.security import csrf_token, set_csrf_cookie_if_new
 
 HERE = Path(__file__).parent
@@ -213,6 +214,8 @@ templates.env.filters.update(
     percent=percent,
     hours=hours,
     duration=duration_text,
+    # Only http(s) becomes a link: a stored javascript: or data: URL renders as nothing to click.
+    weblink=web_link,
 )
 
 

@@ -43,7 +43,7 @@ from alerts.notify.schemas import (
     hide_secrets,
 )
 from api.deps import CurrentUser, SessionDep, require_roles
-from api.security import read_access_token
+from api.security import token_user
 from core.bounds import AfterId, Offset, RowId
 from core.db import session_scope
 from core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
@@ -87,13 +87,9 @@ def mark_read(session: SessionDep, user: CurrentUser, body: ReadIn) -> dict[str,
 def _stream_user(token: str | None) -> int:
     if not token:
         raise AuthenticationFailed("请先登录")
-    user_id = read_access_token(token)
     # A short session: a stream must not hold a database transaction open while it waits.
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active:
-            raise AuthenticationFailed("账号不存在或已停用")
-        return user.id
+        return token_user(session, token).id
 
 
 def _fetch(user_id: int, after_id: int | None) -> tuple[int, list[str]]:

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from alerts.models import Alert
+from alerts.service import visible_alerts
 from api.deps import CurrentUser, SessionDep
 from core.errors import InvalidInput
 from core.search.base import MAX_WINDOW, SearchQuery
@@ -82,4 +84,12 @@ def search(
         limit=size,
         aggregations=aggs,
     )
-    return search_out(session, result=run_search(query=query), query=query, page=page, size=size)
+    found = search_out(session, result=run_search(query=query), query=query, page=page, size=size)
+    # A section user finds posts, not other sections' cases: a case it may not open is not named.
+    linked = {hit.alert_id for hit in found.hits if hit.alert_id}
+    if linked:
+        visible = set(session.scalars(visible_alerts(user).with_only_columns(Alert.id).where(Alert.id.in_(linked))))
+        for hit in found.hits:
+            if hit.alert_id not in visible:
+                hit.alert_id = None
+    return found

@@ -86,3 +86,22 @@ def test_formula_text_is_neutralised_in_the_csv_export(db: str, tmp_path: object
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert {row["title"] for row in rows} == {"'" + FORMULA, "'=1+1"}  # titles are stored stripped
     assert {row["content"] for row in rows} == {"'-2+3 养殖场\t异味", "'@cmd 牛场夜间噪音扰民，请尽快处理"}
+
+
+def test_a_malformed_since_is_a_4xx_and_a_local_time_keeps_the_console_stream_going(
+    client: TestClient, people: None
+) -> None:
+    from tests.factories import make_alert
+
+    sign_in(client, "duty")
+    assert 400 <= client.get("/console/stream", params={"since": "yesterday"}).status_code < 500
+    make_alert(title="南河村养鸭场污水直排")
+    # No offset: the office's local time. The first poll must turn it into events, not a broken stream.
+    with client.stream("GET", "/console/stream", params={"since": "2000-01-01T00:00:00"}) as stream:
+        assert stream.status_code == 200
+        seen = ""
+        for chunk in stream.iter_text():
+            seen += chunk
+            if "event: alert" in seen:
+                break
+    assert "南河村养鸭场污水直排" in seen
