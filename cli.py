@@ -25,6 +25,7 @@ from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
 from core.linux import PR_SET_CHILD_SUBREAPER, prctl
+from core.supervisor import Restartable, supervise
 from core.types import Role
 
 app = typer.Typer(help="牧情 Muqing: livestock public-opinion monitoring and response.", no_args_is_help=True)
@@ -177,7 +178,16 @@ def up(
 
             with session_scope() as session:
                 seed_defaults(session)
-        children.append(subprocess.Popen(embedded_worker_command(schedule=data_dir / "beat-schedule"), env=env))
+        # Runs left "running" by a launcher that was killed are over: say so before the job runner starts.
+        _mark_lost_runs()
+        runner = Restartable(
+            "the job runner",
+            embedded_worker_command(schedule=data_dir / "beat-schedule"),
+            env,
+            before_restart=_mark_lost_runs,
+        )
+        children.append(subprocess.Popen(list(runner.command), env=env))
+        supervised = {len(children) - 1: runner}
         children.append(
             subprocess.Popen(
                 [
@@ -201,13 +211,21 @@ def up(
             with session_scope() as session:
                 enqueue("crawlers.crawl_source", source_id=get_source(session, name="demo-board").id)
         typer.echo(f"牧情 is running at http://{settings.host}:{port} — press Ctrl-C to stop", err=True)
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        typer.echo("a component stopped; shutting down", err=True)
+        why = supervise(children, supervised)
+        typer.echo(f"{why}; shutting down", err=True)
     except KeyboardInterrupt:
         typer.echo("stopping …", err=True)
     finally:
         _stop(children)
+
+
+def _mark_lost_runs() -> None:
+    from crawlers.service import mark_lost_runs
+
+    with session_scope() as session:
+        lost = mark_lost_runs(session)
+    if lost:
+        typer.echo(f"{lost} crawl run(s) interrupted by a stopped job runner marked as failed", err=True)
 
 
 def _demo_site_port(port: int) -> int:
