@@ -132,7 +132,8 @@ def test_a_killed_job_runner_is_restarted_and_its_interrupted_crawl_is_marked(
 
     base, process, data_dir = running
     duty, admin = token(base, "duty"), token(base, "admin")
-    source = next(s for s in httpx.get(f"{base}/api/sources", headers=duty).json() if s["name"] == "demo-board")
+    sources = httpx.get(f"{base}/api/sources", headers=duty).json()["items"]
+    source = next(s for s in sources if s["name"] == "demo-board")
     # A crawl the job runner was in the middle of when it died.
     with sqlite3.connect(data_dir / "muqing.db") as db:
         interrupted = db.execute(
