@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.security import token_user
-from core.db import session_factory
+from core.db import reading, session_factory
 from core.errors import AuthenticationFailed
 
 UPLOAD_MARGIN = 1024 * 1024
@@ -36,24 +37,29 @@ def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
 
 
 def _signed_in(headers: dict[bytes, bytes], *, page: bool) -> bool:
-    from web import service
-    from web.security import SESSION_COOKIE
-
     session = session_factory()()
     try:
-        token = _bearer(headers)
-        if token and not page:
-            return token_user(session, token).active
-        cookie = _cookie(headers, SESSION_COOKIE)
-        if cookie:
-            service.read_session(session, token=cookie, touch=False)
-            return True
-        return False
+        with reading():  # a look-up: it must not wait behind a long write
+            return _check(session, headers, page=page)
     except AuthenticationFailed:
         return False
     finally:
         session.rollback()
         session.close()
+
+
+def _check(session: Session, headers: dict[bytes, bytes], *, page: bool) -> bool:
+    from web import service
+    from web.security import SESSION_COOKIE
+
+    token = _bearer(headers)
+    if token and not page:
+        return token_user(session, token).active
+    cookie = _cookie(headers, SESSION_COOKIE)
+    if cookie:
+        service.read_session(session, token=cookie, touch=False)
+        return True
+    return False
 
 
 class AuthenticateUploads:
