@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from alerts.schemas import PolicySeverityText, UserRef
-from core.bounds import MAX_LIMIT_AMOUNT, MAX_PRIORITY, RowId
+from core.bounds import MAX_LIMIT_AMOUNT, MAX_PRIORITY, CalendarDate, CalendarDateTime, RowId
 from core.schemas import LocalDatetime, ORMModel, SectionRef
 
 Unit = Literal["minutes", "hours", "working_hours", "working_days"]
@@ -17,8 +17,8 @@ Unit = Literal["minutes", "hours", "working_hours", "working_days"]
 class ShiftIn(BaseModel):
     """A duty shift."""
 
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: CalendarDateTime
+    ends_at: CalendarDateTime
     user_id: RowId
     backup_user_id: RowId | None = None
     leader_id: RowId | None = Field(default=None, description="leader in charge (带班领导), usually on holidays")
@@ -52,7 +52,7 @@ class OnDutyOut(BaseModel):
 class RotationIn(BaseModel):
     """Generate daily shifts: people take turns; rest days become holiday shifts."""
 
-    start: date
+    start: CalendarDate
     days: int = Field(ge=1, le=366)
     user_ids: list[RowId] = Field(min_length=1, max_length=200)
     backup_user_ids: list[RowId] = Field(default_factory=list, max_length=200)

@@ -115,7 +115,7 @@ async def stream(
     access_token: str | None = None,
     last_event_id: Annotated[str | None, Header()] = None,
     last_event: Annotated[AfterId | None, Query(alias="last_event_id")] = None,
-    max_seconds: Annotated[float | None, Query(gt=0, description="end the stream after this long")] = None,
+    max_seconds: Annotated[float | None, Query(gt=0, le=86400, description="end the stream after this long")] = None,
 ) -> StreamingResponse:
     """Live in-app notifications as server-sent events (see the module docstring for the format)."""
     token = authorization.split(" ", 1)[1] if authorization and authorization.lower().startswith("bearer ") else None

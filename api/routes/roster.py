@@ -13,7 +13,8 @@ from alerts.config_schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn
 from alerts.schemas import UserRef
 from alerts.service import work_calendar
 from api.deps import CurrentUser, SessionDep, require_roles
-from core.bounds import RowId
+from api.params import calendar_field
+from core.bounds import CalendarDateTime, RowId
 from core.errors import InvalidInput
 from core.models import User
 from core.timeutil import local_zone, utcnow
@@ -31,7 +32,9 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
 
 
 @router.get("/shifts", dependencies=[require_roles(*COORDINATORS)])
-def list_shifts(session: SessionDep, start: datetime | None = None, end: datetime | None = None) -> list[ShiftOut]:
+def list_shifts(
+    session: SessionDep, start: CalendarDateTime | None = None, end: CalendarDateTime | None = None
+) -> list[ShiftOut]:
     """Shifts overlapping [start, end) (default: from today for 14 days)."""
     start_at = _aware(start, "start") or datetime.now(local_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
     end_at = _aware(end, "end") or start_at + timedelta(days=14)
@@ -43,7 +46,8 @@ def list_shifts(session: SessionDep, start: datetime | None = None, end: datetim
 @router.post("/shifts", status_code=201, dependencies=[MANAGERS])
 def create_shift(session: SessionDep, body: ShiftIn) -> ShiftOut:
     """Add a shift; a shift starting on a rest day is a holiday shift unless ``kind`` says otherwise."""
-    shift = roster.save_shift(session, calendar=work_calendar(session), **_shift_fields(body))
+    with calendar_field("starts_at"):
+        shift = roster.save_shift(session, calendar=work_calendar(session), **_shift_fields(body))
     session.commit()
     return ShiftOut.model_validate(shift)
 
@@ -58,7 +62,8 @@ def _shift_fields(body: ShiftIn) -> dict[str, Any]:
 @router.put("/shifts/{shift_id}", dependencies=[MANAGERS])
 def update_shift(session: SessionDep, shift_id: RowId, body: ShiftIn) -> ShiftOut:
     """Change a shift."""
-    shift = roster.save_shift(session, shift_id=shift_id, calendar=work_calendar(session), **_shift_fields(body))
+    with calendar_field("starts_at"):
+        shift = roster.save_shift(session, shift_id=shift_id, calendar=work_calendar(session), **_shift_fields(body))
     session.commit()
     return ShiftOut.model_validate(shift)
 
@@ -74,22 +79,23 @@ def delete_shift(session: SessionDep, shift_id: RowId) -> Response:
 @router.post("/rotation", status_code=201, dependencies=[MANAGERS])
 def create_rotation(session: SessionDep, body: RotationIn) -> list[ShiftOut]:
     """Daily shifts in turn from ``start``; rest days become holiday shifts with a leader in charge."""
-    shifts = roster.generate_rotation(
-        session,
-        start=body.start,
-        days=body.days,
-        user_ids=body.user_ids,
-        backup_user_ids=body.backup_user_ids,
-        holiday_leader_ids=body.holiday_leader_ids,
-        handover_at=body.handover_at,
-        calendar=work_calendar(session),
-    )
+    with calendar_field("start"):
+        shifts = roster.generate_rotation(
+            session,
+            start=body.start,
+            days=body.days,
+            user_ids=body.user_ids,
+            backup_user_ids=body.backup_user_ids,
+            holiday_leader_ids=body.holiday_leader_ids,
+            handover_at=body.handover_at,
+            calendar=work_calendar(session),
+        )
     session.commit()
     return [ShiftOut.model_validate(s) for s in shifts]
 
 
 @router.get("/now")
-def now_on_duty(session: SessionDep, user: CurrentUser, at: datetime | None = None) -> OnDutyOut:
+def now_on_duty(session: SessionDep, user: CurrentUser, at: CalendarDateTime | None = None) -> OnDutyOut:
     """Who is on duty now (or at ``at``): the person, the backup and the leader in charge."""
     moment = _aware(at, "at") or utcnow()
     duty = roster.on_duty(session, at=moment)

@@ -171,3 +171,22 @@ def test_a_hand_entered_case_matching_a_stored_post_keeps_its_title_and_gets_its
         assert case["title"] == body["title"]
         assert case["id"] != existing
         assert [p["id"] for p in case["posts"]] != [free]
+
+
+def test_roster_dates_the_calendar_cannot_compute_are_a_422_naming_the_field(
+    client: TestClient, login: Login, people: None
+) -> None:
+    from tests.factories import make_user
+
+    duty_id = make_user("rota-duty", "duty")
+    make_user("admin", "admin")
+    admin = login("admin")
+    for start in ("0006-07-11", "2001-05-01"):  # outside the calendar's years; inside but with no holiday data
+        body = {"start": start, "days": 3, "user_ids": [duty_id]}
+        refused = client.post("/api/roster/rotation", headers=admin, json=body)
+        assert refused.status_code == 422, refused.text
+        assert "start" in refused.text
+    shift = {"starts_at": "2001-05-01T08:30:00+08:00", "ends_at": "2001-05-02T08:30:00+08:00", "user_id": duty_id}
+    refused = client.post("/api/roster/shifts", headers=admin, json=shift)
+    assert refused.status_code == 422 and "starts_at" in refused.text
+    assert client.get("/api/roster/shifts", headers=admin, params={"start": "9999-12-31T00:00:00"}).status_code == 422
