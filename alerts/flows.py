@@ -45,6 +45,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
 from core.timeutil import isoformat_local, utcnow
 from core.types import Role
+from core.urls import web_link
 
 __all__ = ["apply_deadlines", "merge", "move_post", "raise_alert", "record_event", "transition"]
 
@@ -237,6 +238,8 @@ def _respond(session: Session, alert: Alert, actor: User, given: ActionInput, no
     assert response is not None
     if response.channel not in RESPONSE_CHANNELS:
         raise InvalidInput(f"发布渠道「{response.channel}」无效", details={"field": "response.channel"})
+    if response.link and web_link(response.link) is None:
+        raise InvalidInput("发布链接须是 http(s):// 开头的网址", details={"field": "response.link"})
     if alert.pending_response is not None:
         raise Conflict("已有一条回应在等待审核签发，请等待科室负责人审核")
     policy = alert_policy(session, alert=alert)

@@ -165,6 +165,7 @@ def open_case(
         published_at=received_at,
         author=(requester or {}).get("name"),
         extra={"intake": kind, "channel": channel},
+        dedupe=False,
     )
     alert = open_alert(
         session,

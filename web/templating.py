@@ -24,6 +24,7 @@ from alerts.schemas import RESPONSE_CHANNELS
 from core.models import User
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS, Role
+from core.urls import web_link
 from web.highlight import highlight
 from web.security import csrf_token, set_csrf_cookie_if_new
 
@@ -272,6 +273,8 @@ templates.env.filters.update(
     hours=hours,
     duration=duration_text,
     highlight=highlight,
+    # Only http(s) becomes a link: a stored javascript: or data: URL renders as nothing to click.
+    weblink=web_link,
 )
 
 

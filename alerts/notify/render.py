@@ -33,6 +33,36 @@ class Rendered:
     data: dict[str, Any]
 
 
+# Markdown that post text could use to fake a heading, a quote, emphasis, a table, an image or a link in a
+# robot message: shown as the full-width characters instead, which read the same in Chinese text.
+_MARKDOWN = str.maketrans(
+    {
+        "#": "＃",
+        ">": "＞",
+        "<": "＜",
+        "[": "［",
+        "]": "］",
+        "(": "（",
+        ")": "）",
+        "*": "＊",
+        "_": "＿",
+        "`": "｀",
+        "!": "！",
+        "|": "｜",
+        "~": "～",
+        "\\": "＼",
+    }
+)
+
+
+def md_text(text: str) -> str:
+    """``text`` as inert Markdown: no heading, quote, list, emphasis, link or image, and no bare link either.
+
+    Line breaks become spaces, so no line of it starts a block (setext headings, lists, rules).
+    """
+    return " ".join(text.translate(_MARKDOWN).replace("://", "：//").split())
+
+
 def _when(value: datetime | None) -> str:
     local = to_local(value)
     return local.strftime("%Y-%m-%d %H:%M") if local else "—"
@@ -154,9 +184,10 @@ def render(kind: str, *, alert: Alert, event: AlertEvent) -> Rendered:
     text_lines = [title, "", *(f"{name}：{value}" for name, value in facts)]
     if summary:
         text_lines += ["", f"摘要：{summary}"]
-    markdown_lines = [f"### {title}", *(f"> {name}：**{value}**" for name, value in facts)]
+    # Titles, notes and post text come from outside: inert in Markdown, whatever they hold.
+    markdown_lines = [f"### {md_text(title)}", *(f"> {name}：**{md_text(str(value))}**" for name, value in facts)]
     if summary:
-        markdown_lines += ["", f"摘要：{summary}"]
+        markdown_lines += ["", f"摘要：{md_text(summary)}"]
     if url.startswith("http"):
         markdown_lines += ["", f"[查看详情]({url})"]
     data = {"alert": alert_data(alert), "action": event.action, "event_id": event.id, "note": event.note}

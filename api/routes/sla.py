@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -27,6 +27,8 @@ from alerts.schemas import PolicySeverityText
 from alerts.service import get_setting, save_setting, work_calendar
 from alerts.sla import LIMIT_LABELS, Limit, check_year
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.params import calendar_field
+from core.bounds import CalendarDate, CalendarDateTime, RowId, Year
 from core.errors import Conflict, InvalidInput, NotFound
 from core.timeutil import local_zone, utcnow
 from core.types import Role
@@ -77,7 +79,7 @@ def create_policy(session: SessionDep, body: PolicyIn) -> PolicyOut:
 
 
 @router.put("/sla/policies/{policy_id}", dependencies=[ADMIN])
-def update_policy(session: SessionDep, policy_id: int, body: PolicyIn) -> PolicyOut:
+def update_policy(session: SessionDep, policy_id: RowId, body: PolicyIn) -> PolicyOut:
     """Change a policy (applies to new cases and to cases whose severity changes)."""
     policy = _policy(session, policy_id)
     _apply(session, policy, body)
@@ -86,7 +88,7 @@ def update_policy(session: SessionDep, policy_id: int, body: PolicyIn) -> Policy
 
 
 @router.delete("/sla/policies/{policy_id}", status_code=204, dependencies=[ADMIN])
-def delete_policy(session: SessionDep, policy_id: int) -> Response:
+def delete_policy(session: SessionDep, policy_id: RowId) -> Response:
     """Remove a policy (prefer disabling it)."""
     session.delete(_policy(session, policy_id))
     session.commit()
@@ -98,15 +100,16 @@ def explain(
     session: SessionDep,
     user: CurrentUser,
     severity: PolicySeverityText,
-    start: datetime,
+    start: CalendarDateTime,
     category: str | None = None,
     source_kind: str | None = None,
 ) -> ExplainOut:
     """The deadlines of a severity's policy from ``start``, with the days each skipped and why."""
     start = start if start.tzinfo else start.replace(tzinfo=local_zone())
-    result = holidays.explain(
-        severity=severity, start=start, category=category, source_kind=source_kind, session=session
-    )
+    with calendar_field("start"):
+        result = holidays.explain(
+            severity=severity, start=start, category=category, source_kind=source_kind, session=session
+        )
     d = result.deadlines
     return ExplainOut(
         severity=severity,
@@ -136,7 +139,7 @@ def explain(
 
 
 @router.get("/calendar/days")
-def calendar_days(session: SessionDep, user: CurrentUser, start: date, end: date) -> list[DayOut]:
+def calendar_days(session: SessionDep, user: CurrentUser, start: CalendarDate, end: CalendarDate) -> list[DayOut]:
     """Each day in [start, end]: working day or not, and why (an uncovered year is a clear error)."""
     if end < start or (end - start).days > 400:
         raise InvalidInput("日期范围无效（最多400天）", details={"field": "end"})
@@ -146,14 +149,15 @@ def calendar_days(session: SessionDep, user: CurrentUser, start: date, end: date
     days = []
     day = start
     while day <= end:
-        workday, reason = calendar.describe_day(day)
+        with calendar_field("start" if day.year == start.year else "end"):
+            workday, reason = calendar.describe_day(day)
         days.append(DayOut(date=day, workday=workday, reason=reason))
         day += timedelta(days=1)
     return days
 
 
 @router.get("/calendar/years")
-def calendar_years(session: SessionDep, user: CurrentUser, around: int | None = None) -> list[HolidayYearOut]:
+def calendar_years(session: SessionDep, user: CurrentUser, around: Year | None = None) -> list[HolidayYearOut]:
     """Coverage of the years around this one and every admin-entered year (``missing`` needs the admin)."""
     rows = holidays.list_years(session, around=around or utcnow().astimezone(local_zone()).year)
     return [_year_out(session, year) for year, _ in rows]
@@ -171,14 +175,14 @@ def _year_out(session: SessionDep, year: int) -> HolidayYearOut:
 
 
 @router.get("/calendar/years/{year}")
-def calendar_year(session: SessionDep, user: CurrentUser, year: int) -> HolidayYearOut:
+def calendar_year(session: SessionDep, user: CurrentUser, year: Year) -> HolidayYearOut:
     """A year's holidays and make-up working days, and where they come from."""
     return _year_out(session, year)
 
 
 @router.put("/calendar/years/{year}", dependencies=[ADMIN])
 def save_calendar_year(
-    session: SessionDep, user: CurrentUser, year: int, body: HolidayYearIn, replace: bool = False
+    session: SessionDep, user: CurrentUser, year: Year, body: HolidayYearIn, replace: bool = False
 ) -> HolidayYearOut:
     """Enter a year's official arrangement (it replaces the library for that year); open cases are recomputed.
 
@@ -217,7 +221,7 @@ def import_notice(session: SessionDep, user: CurrentUser, body: NoticeIn) -> Not
 
 
 @router.delete("/calendar/years/{year}", status_code=204, dependencies=[ADMIN])
-def delete_calendar_year(session: SessionDep, user: CurrentUser, year: int) -> Response:
+def delete_calendar_year(session: SessionDep, user: CurrentUser, year: Year) -> Response:
     """Remove the admin's entry for a year (open cases are recomputed on the library or provisional calendar)."""
     holidays.delete_year(session, year=year, user=user)
     session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Section, User
 from core.service import create_user, set_password
@@ -55,7 +56,7 @@ def _section_for(session: SessionDep, role: str, section_id: str) -> Section | N
 
 
 @router.get("/admin/users")
-def users_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+def users_page(request: Request, session: SessionDep, user: AdminUser, edit: RowId | None = None) -> HTMLResponse:
     """Every user with role, section, state and live sessions; the form to edit one."""
     return _users(request, session, user, edit=edit)
 
@@ -126,7 +127,7 @@ def update_user(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: RowId,
     display_name: Annotated[str, Form(max_length=100)],
     role: Annotated[str, Form(max_length=20)],
     section_id: Annotated[str, Form(max_length=20)] = "",
@@ -157,7 +158,7 @@ def reset_password(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: RowId,
     password: Annotated[str, Form(max_length=256)],
 ) -> HTMLResponse | RedirectResponse:
     """Set a new password and end the user's sessions."""
@@ -206,7 +207,7 @@ def create_section(
 def update_section(
     session: SessionDep,
     user: AdminUser,
-    section_id: int,
+    section_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=100)],
     description: Annotated[str, Form(max_length=1000)] = "",
     active: Annotated[str, Form(max_length=5)] = "",

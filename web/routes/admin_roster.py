@@ -17,6 +17,7 @@ from alerts.service import work_calendar
 from alerts.sla import WorkCalendar, YearOutOfRange
 from alerts.statutory import FIRST_YEAR, LAST_YEAR
 from api.deps import SessionDep
+from core.bounds import RowId, Year
 from core.errors import ConfigurationError, Conflict, InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, to_local
@@ -214,7 +215,7 @@ def save_shift(
 
 
 @router.post("/admin/roster/{shift_id}/delete", dependencies=[CsrfChecked])
-def delete_shift(session: SessionDep, user: AdminUser, shift_id: int, month: Annotated[str, Form()] = "") -> Any:
+def delete_shift(session: SessionDep, user: AdminUser, shift_id: RowId, month: Annotated[str, Form()] = "") -> Any:
     """Remove a shift."""
     roster.delete_shift(session, shift_id=shift_id)
     session.commit()
@@ -320,7 +321,7 @@ def holidays_view(
     session: SessionDep,
     user: User,
     *,
-    year: int | None = None,
+    year: Year | None = None,
     error: str = "",
     status_code: int = 200,
     text: str | None = None,
@@ -359,7 +360,7 @@ def holidays_view(
 
 
 @router.get("/admin/holidays")
-def holidays_page(request: Request, session: SessionDep, user: AdminUser, year: int | None = None) -> HTMLResponse:
+def holidays_page(request: Request, session: SessionDep, user: AdminUser, year: Year | None = None) -> HTMLResponse:
     """Which years the working-day calendar covers, a year's holidays and make-up days, and the form to enter them."""
     if year is not None:
         holidays.check_year(year)
@@ -408,7 +409,7 @@ def save_year(
 
 
 @router.post("/admin/holidays/{year}/delete", dependencies=[CsrfChecked])
-def delete_year(session: SessionDep, user: AdminUser, year: int) -> RedirectResponse:
+def delete_year(session: SessionDep, user: AdminUser, year: Year) -> RedirectResponse:
     """Remove the admin's entry for a year (the built-in or the provisional calendar applies again)."""
     holidays.delete_year(session, year=year, user=user)
     session.commit()
