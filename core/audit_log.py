@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, func, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+import core.audit_chain  # noqa: F401 - seals and guards this log
 from core.models import Base, User
 from core.timeutil import utcnow
 
@@ -35,11 +36,6 @@ class AdminChange(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     note: Mapped[str] = mapped_column(Text, default="")
-
-
-@event.listens_for(AdminChange, "before_update")
-def _append_only(_mapper: Any, _connection: Any, target: AdminChange) -> None:
-    raise RuntimeError(f"admin change {target.id} is append-only")
 
 
 def record_change(

@@ -64,3 +64,9 @@ class ServiceUnavailable(MuqingError):
     """A service the request needs (database, search, broker) is down."""
 
     code = "service_unavailable"
+
+
+class AppendOnly(Conflict):
+    """The audit log (and a case) is never changed or removed, only added to (or closed, or merged)."""
+
+    code = "append_only"

@@ -6,6 +6,7 @@ MODEL_MODULES = (
     "core.district.models",
     "core.audit_log",
     "core.evidence_chain",
+    "core.audit_chain",
     "nlp.models",
     "alerts.models",
     "alerts.config_models",
