@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit_log import watch
 from core.models import Base, TimestampMixin, User
-from core.timeutil import utcnow
+from core.timeutil import to_local, utcnow
 
 
 class DutyShift(TimestampMixin, Base):
@@ -75,3 +76,9 @@ class AlertSetting(TimestampMixin, Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# Admin changes of the roster, holiday years and workflow settings are logged wherever they are made.
+watch(DutyShift, entity="duty_shift", name=lambda shift: f"{to_local(shift.starts_at):%Y-%m-%d %H:%M} 值班")
+watch(HolidayYear, entity="holiday_year", name=lambda year: f"{year.year}年放假安排", ignore=("notice_text",))
+watch(AlertSetting, entity="alert_setting", name=lambda setting: setting.key)

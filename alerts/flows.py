@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
+from alerts.deadline_log import deadline_reason
 from alerts.deadlines import (
     DUE_FIELDS,
     MET_FIELDS,
@@ -316,6 +317,7 @@ def _restart(session: Session, alert: Alert, now: datetime) -> dict[str, Any]:
     alert.responded_at = None
     alert.closed_at = None
     alert.reopen_count += 1
+    deadline_reason(session, alert=alert, reason="reopen")
     apply_deadlines(session, alert=alert, start=now, keep_met=True)
     return {"deadlines_before": before, "deadlines": snapshot(alert)}
 
@@ -402,6 +404,7 @@ def _approve_extension(session: Session, alert: Alert, actor: User, given: Actio
         raise Conflict("该时限已无法延期")
     calendar = work_calendar(session)
     new = extend(calendar, old, pending)
+    deadline_reason(session, alert=alert, reason="extension")
     setattr(alert, field_name, new)
     add_provisional(alert, name=pending.deadline, years=calendar.provisional_years(old, new, pending.unit))
     pending.status, pending.decided_by, pending.decided_at = "approved", actor, now

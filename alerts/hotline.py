@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.deadline_log import deadline_reason
 from alerts.deadlines import apply_deadlines
 from alerts.intake import open_alert
 from alerts.lifecycle import SEVERITIES
@@ -93,6 +94,7 @@ def open_order_case(session: Session, *, post: Post, analysis: Analysis | None) 
     alert.external_ref = str(order.get("order_no") or post.external_id or "")[:100] or None
     alert.external_due = hotline_due(session, raw=order.get("due"), received_at=received)
     if alert.external_due is not None:
+        deadline_reason(session, alert=alert, reason="external_due")
         apply_deadlines(session, alert=alert)
     session.flush()
     return alert

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, event,
 from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
 import core.audit_chain  # noqa: F401 - seals and guards the case log
+from core.audit_log import watch
 from core.errors import AppendOnly
 
 from core.models import Base, Post, Section, TimestampMixin, User
@@ -303,3 +304,8 @@ class FollowUp(Base):
 
     alert: Mapped[Alert] = relationship(back_populates="follow_ups")
     by: Mapped[User | None] = relationship()
+
+
+# Admin changes of routing rules and SLA policies are logged wherever they are made (core.audit_log).
+watch(RoutingRule, entity="routing_rule", name=lambda rule: rule.name)
+watch(SlaPolicy, entity="sla_policy", name=lambda policy: policy.name)

@@ -205,7 +205,10 @@ def _note_new_entries(session: Session, _context: Any) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _seal_before_commit(session: Session) -> None:
-    if session.new or session.dirty or session.deleted:
+    # A flush may add entries (admin changes are written after the flush that made them): flush until none.
+    for _ in range(10):
+        if not (session.new or session.dirty or session.deleted):
+            break
         session.flush()
     pending = session.info.pop(_PENDING, None)
     if pending:
