@@ -11,7 +11,6 @@ from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, rela
 import core.audit_chain  # noqa: F401 - seals and guards the case log
 from core.audit_log import watch
 from core.errors import AppendOnly
-
 from core.models import Base, Post, Section, TimestampMixin, User
 from core.timeutil import utcnow
 
@@ -205,7 +204,9 @@ def _cases_are_never_deleted(session: Session, _context: Any, _instances: Any) -
     # Append-only for the log itself is core.audit_chain's; a case is closed, dismissed or merged, never removed.
     for instance in session.deleted:
         if isinstance(instance, Alert):
-            raise AppendOnly(f"预警 {instance.id} 不能删除，只能办结、无需回应或合并", details={"alert_id": instance.id})
+            raise AppendOnly(
+                f"预警 {instance.id} 不能删除，只能办结、无需回应或合并", details={"alert_id": instance.id}
+            )
 
 
 class Response(Base):

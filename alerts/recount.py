@@ -75,7 +75,9 @@ def _opened(event: AlertEvent) -> LoggedCase:
 def _events(session: Session, batch: int = 2000) -> Iterator[AlertEvent]:
     last = 0
     while True:
-        rows = list(session.scalars(select(AlertEvent).where(AlertEvent.id > last).order_by(AlertEvent.id).limit(batch)))
+        rows = list(
+            session.scalars(select(AlertEvent).where(AlertEvent.id > last).order_by(AlertEvent.id).limit(batch))
+        )
         if not rows:
             return
         yield from rows

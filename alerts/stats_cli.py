@@ -81,5 +81,9 @@ def recount_command(
     typer.echo("\t".join(["科室", *(label for label, _ in COLUMNS), "按时签收率", "按时回应率", "按时办结率"]))
     for _, name, figures in [*result.rows, (None, "合计", result.total)]:
         counts = [str(getattr(figures, attribute)) for _, attribute in COLUMNS]
-        rates = [_rate(figures.ack_on_time_rate), _rate(figures.response_on_time_rate), _rate(figures.close_on_time_rate)]
+        rates = [
+            _rate(figures.ack_on_time_rate),
+            _rate(figures.response_on_time_rate),
+            _rate(figures.close_on_time_rate),
+        ]
         typer.echo("\t".join([name, *counts, *rates]))

@@ -171,7 +171,7 @@ def seal(connection: Connection, entries: Sequence[tuple[str, int]]) -> int:
         )
         prev = digest
     for start in range(0, len(records), 500):
-        connection.execute(insert(chain), records[start : start + 500])
+        connection.execute(insert(AuditLink), records[start : start + 500])
     return len(records)
 
 

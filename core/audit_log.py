@@ -140,8 +140,10 @@ def _value(spec: Watched, key: str, value: Any) -> Any:
 def _secret_key(key: str) -> bool:
     # Robot and webhook URLs carry their access key; headers carry cookies and tokens.
     lowered = str(key).lower()
-    return lowered == "url" or lowered.endswith("_url") or any(
-        word in lowered for word in ("secret", "token", "password", "cookie", "authorization", "headers")
+    return (
+        lowered == "url"
+        or lowered.endswith("_url")
+        or any(word in lowered for word in ("secret", "token", "password", "cookie", "authorization", "headers"))
     )
 
 

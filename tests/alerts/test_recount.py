@@ -49,7 +49,13 @@ def _at(moment: datetime, alert_id: int, user: str, action: str, **kwargs: objec
 
 
 def _respond_and_close(alert_id: int, head: str, answered: datetime, closed: datetime | None) -> None:
-    _at(answered, alert_id, head, "respond", response=ResponseInput(content="经现场核查，已督促整改，并将持续跟踪处理结果。"))
+    _at(
+        answered,
+        alert_id,
+        head,
+        "respond",
+        response=ResponseInput(content="经现场核查，已督促整改，并将持续跟踪处理结果。"),
+    )
     with session_scope() as session:
         alert = session.get(Alert, alert_id)
         waiting = alert is not None and alert.pending_response is not None
@@ -65,7 +71,9 @@ def _one_case(n: int) -> None:
     head = f"{code}-head"
     with time_machine.travel(opened, tick=False):
         alert_id = make_alert(
-            title=f"第{n}号反映：村里养殖户的问题第{n}次，请处理", category=CATEGORIES[n % 5], severity=SEVERITIES[n % 4]
+            title=f"第{n}号反映：村里养殖户的问题第{n}次，请处理",
+            category=CATEGORIES[n % 5],
+            severity=SEVERITIES[n % 4],
         )
     scenario = n % 6
     if scenario == 0:
@@ -76,7 +84,13 @@ def _one_case(n: int) -> None:
         _at(opened + timedelta(hours=2), alert_id, "duty", "dismiss", note="重复反映")
         return
     if scenario == 4:
-        _at(opened + timedelta(hours=2), alert_id, "duty", "set_severity", severity="较大" if SEVERITIES[n % 4] == "重大" else "重大")
+        _at(
+            opened + timedelta(hours=2),
+            alert_id,
+            "duty",
+            "set_severity",
+            severity="较大" if SEVERITIES[n % 4] == "重大" else "重大",
+        )
     start = opened + timedelta(days=4 if late else 0, hours=3)
     _at(start, alert_id, "duty", "assign", section_id=_section_id(code))
     _at(start, alert_id, head, "start")
@@ -116,7 +130,7 @@ def test_the_recount_from_the_log_equals_the_dashboard(office: None) -> None:
         assert {"extension", "severity"} <= reasons
         # Every case opened on the first days of October counted the National Day holiday: none is due on it.
         totals = {key: sum(row[key] for row in dashboard) for key in ("alerts", "overdue", "ack_on_time", "closed")}  # type: ignore[misc]
-        assert totals["alerts"] == 18 and totals["overdue"] > 0 and 0 < totals["ack_on_time"] and totals["closed"] > 0
+        assert totals["alerts"] == 18 and totals["overdue"] > 0 and totals["ack_on_time"] > 0 and totals["closed"] > 0
         assert len(dashboard) >= 3
         # The case columns are wiped by hand: the recount must not read them.
         with get_engine().begin() as connection:

@@ -40,7 +40,11 @@ def test_admin_changes_through_the_api_name_who_and_what(client: TestClient, log
     assert logged[1].after == {"section_id": sections["production"]}
     assert logged[2].before["name"] == "柳河镇养殖污染" and logged[2].after is None
 
-    channel = {"name": "值班群", "kind": "webhook", "config": {"url": "http://127.0.0.1:9/hook?key=abc", "secret": "s3"}}
+    channel = {
+        "name": "值班群",
+        "kind": "webhook",
+        "config": {"url": "http://127.0.0.1:9/hook?key=abc", "secret": "s3"},
+    }
     assert client.post("/api/notifications/channels", headers=admin, json=channel).status_code == 201
     (made,) = _changes("notify_channel")
     assert made.after["config"] == {"url": "（已隐藏）", "secret": "（已隐藏）"} and "abc" not in str(made.after)
@@ -93,9 +97,7 @@ def test_every_deadline_change_is_a_case_event_with_why(seeded: str) -> None:
     act(alert_id, "head", "request_extension", note="需要取样检测")
     act(alert_id, "leader", "approve_extension")
     with session_scope() as session:
-        rows = list(
-            session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.id))
-        )
+        rows = list(session.scalars(select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.id)))
     raised = rows[0]
     assert raised.action == "raise" and set(raised.data["deadlines"]) == {"ack", "response", "close"}
     moved = [row for row in rows if row.action == "deadline"]

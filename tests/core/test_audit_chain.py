@@ -3,6 +3,7 @@ deleted, every entry sealed into a hash chain that `muqing audit verify` walks (
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 
@@ -51,7 +52,7 @@ def test_entries_are_sealed_and_verify_passes_with_a_count(seeded: str) -> None:
     assert events >= 3 and changes >= 1  # raise, deadlines, acknowledge, comment; the seeded configuration
     assert len(links) == events + changes
     assert [link.seq for link in links] == list(range(1, len(links) + 1))
-    assert all(b.prev_hash == a.entry_hash for a, b in zip(links, links[1:], strict=False))
+    assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(links))
     code, output = _verify()
     assert code == 0, output
     assert f"{len(links)} 条记录" in output
@@ -178,7 +179,7 @@ def test_two_writers_at_once_keep_one_chain(seeded: str) -> None:
                     alert, duty = session.get(Alert, alert_id), session.get(User, duty_id)
                     assert alert is not None and duty is not None
                     transition(session, alert=alert, actor=duty, action="comment", note=f"进展 {n}")
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread's assertion
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(alert_id,)) for alert_id in alert_ids]
