@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.routes.sources import source_detail
 from core.audit_log import changes
+from core.bounds import Offset, RowId
 from core.types import Role
 from crawlers import source_admin
 from crawlers.schemas import ChangeOut, SourceDetail
@@ -61,10 +62,11 @@ def resume_source(session: SessionDep, user: CurrentUser, source_id: int) -> Sou
 def audit_log(
     session: SessionDep,
     entity: str | None = None,
-    entity_id: int | None = None,
+    entity_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Changes to configuration data (sources, places, lexicon), newest first."""
+    """Changes to configuration data (users, sections, rules, policies, channels, years, settings, sources…), newest
+    first."""
     rows, total = changes(session, entity=entity, entity_id=entity_id, limit=limit, offset=offset)
     return {"items": [ChangeOut.model_validate(row).model_dump(mode="json") for row in rows], "total": total}
