@@ -360,6 +360,13 @@ class FeatureSpace:
             np.concatenate([word_values, char_values, dense[present]]),
         )
 
+    def without_matters(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+        """``matrix`` with the matter features set to zero (for heads that must not use them)."""
+        keep = np.ones(self.size)
+        offset = self.words.size + self.chars.size
+        keep[[offset + i for i, name in enumerate(dense_names()) if name.startswith("matter:")]] = 0.0
+        return sparse.csr_matrix(matrix @ sparse.diags(keep))
+
     def _dense_scale(self) -> np.ndarray:
         return _scale(self.dense_weight, self.matter_weight)
 
