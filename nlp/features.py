@@ -114,7 +114,7 @@ class Extracted:
     masked: str = ""
     content: list[tuple[str, int, int, int]] = field(default_factory=list)
     clause_starts: list[int] = field(default_factory=list)
-    matter: matters.MatterHits | None = None
+    matter: matters.MatterHits = field(default_factory=lambda: matters.MatterHits(hits=[], sentences=[]))
 
 
 def _merge(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -256,7 +256,7 @@ def locate(extracted: Extracted, name: str) -> list[Span]:
         return [m.span() for m in lexicon().groups[what].finditer(extracted.masked)]
     if group == "cue" and what in cues().kinds:
         return _cue_spans(extracted, what)
-    if group == "matter" and extracted.matter is not None:
+    if group == "matter":
         return matters.spans_of(extracted.matter, what)
     return []
 

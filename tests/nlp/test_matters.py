@@ -33,17 +33,17 @@ def test_animals_told_inside_a_land_taking_letter_count_as_another_offices_matte
 def test_a_dog_is_a_livestock_subject_only_when_its_health_is_the_point() -> None:
     barking = extract("狗扰民", "隔壁的两条狗每天凌晨叫个不停，吵得全楼睡不着。")
     rabies = extract("", "小区里的狗从来没有打过狂犬疫苗，已经咬伤了两个孩子。")
-    assert not has_subject(barking.matter) and has_subject(rabies.matter)  # type: ignore[arg-type]
+    assert not has_subject(barking.matter) and has_subject(rabies.matter)
 
 
 def test_a_clerk_complaint_without_the_station_names_no_subject_but_the_station_does() -> None:
     clerk = extract("", "窗口的工作人员说这不归他们管，推来推去。")
     station = extract("", "镇兽医站窗口的工作人员说这不归他们管，推来推去。")
-    assert not has_subject(clerk.matter) and has_subject(station.matter)  # type: ignore[arg-type]
+    assert not has_subject(clerk.matter) and has_subject(station.matter)
 
 
 def test_animals_in_other_senses_are_not_subjects() -> None:
-    assert not has_subject(extract("鸡公岭隧道照明不足", "开车经过卧牛山和鸡公岭，路灯坏了一半。").matter)  # type: ignore[arg-type]
+    assert not has_subject(extract("鸡公岭隧道照明不足", "开车经过卧牛山和鸡公岭，路灯坏了一半。").matter)
 
 
 def test_a_long_sentence_run_together_with_commas_is_cut_into_pieces() -> None:
