@@ -102,6 +102,7 @@ def matter_names() -> tuple[str, ...]:
         "matter:inside_other_share",
         "matter:subject_share",
         "matter:focus",
+        "matter:diffuse",
         "matter:sentences",
     )
 
@@ -216,7 +217,10 @@ def values(found: MatterHits) -> list[float]:
         ours / count,
         inside / count,
         with_subject / count,
-        focus / 3 if with_subject else 0.0,
+        # The best sentence's balance of our problems against other offices' matters, as two non-negative
+        # parts (every family, complement naive Bayes too, needs counts and shares that are not negative).
+        max(focus, 0) / 3 if with_subject else 0.0,
+        max(-focus, 0) / 3 if with_subject else 0.0,
         log(count) / 4,
     ]
 

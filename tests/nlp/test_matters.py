@@ -57,3 +57,20 @@ def test_matter_features_point_at_the_words_that_make_them() -> None:
     spans = locate(extracted, "d:matter:pair:farm:pollution")
     words = {extracted.doc.clean[start:end] for start, end in spans}
     assert "养猪" in words and {"粪", "河"} <= words
+
+
+def test_every_model_family_trains_on_the_features_of_letters_dominated_by_other_matters() -> None:
+    from nlp.classifier import Settings, TextModel
+    from nlp.corpus import read_examples, seed_files
+    from nlp.heads import FAMILIES
+
+    # A letter whose only livestock sentence is taken up by another office's matter gives the features their
+    # lowest values; complement naive Bayes refuses a negative one, so every feature must stay at or above 0.
+    title, text = "修路", "村里修路要占地，路要从我家猪圈旁边过，施工队天天来量地。"
+    values = _values(title, text)
+    assert values["matter:diffuse"] > 0 and values["matter:focus"] == 0
+    assert min(extract(title, text).dense) >= 0
+    examples = [e for i, e in enumerate(read_examples(seed_files())) if i % 12 == 0]
+    for family in FAMILIES:
+        prediction = TextModel(Settings(family=family)).fit(examples).predict(title, text)
+        assert prediction.category in {"other", *(e.category for e in examples)}, family
