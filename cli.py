@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
 from core.linux import PR_SET_CHILD_SUBREAPER, prctl
+from core.supervisor import Restartable, supervise
 from core.types import Role
 
 app = typer.Typer(help="牧情 Muqing: livestock public-opinion monitoring and response.", no_args_is_help=True)
@@ -193,6 +195,7 @@ def up(
         # The demo board is about the invented 青禾区: demo mode always uses its profile.
         os.environ["MUQING_PROFILE"] = "demo"
         get_settings.cache_clear()
+    from api.serving import uvicorn_arguments
     from core.migrate import upgrade
     from core.tasks import embedded_worker_command, enqueue
     from nlp.registry import active_version, train_from_corpus
@@ -222,6 +225,10 @@ def up(
             children.append(site)
             assert site.stdout is not None
             base_url = site.stdout.readline().decode().strip()
+            # The demo board is on loopback: allowed for this run only, by its address and port.
+            allow = f"{settings.url_allow_list} {urlsplit(base_url).netloc}".strip()
+            env["MUQING_URL_ALLOW_LIST"] = os.environ["MUQING_URL_ALLOW_LIST"] = allow
+            get_settings.cache_clear()
             seed_demo(base_url=base_url)
             typer.echo(
                 f"demo board at {base_url}; demo users admin, duty, leader, <section>-staff, "
@@ -234,7 +241,16 @@ def up(
             with session_scope() as session:
                 seed_defaults(session)
         seed_district()
-        children.append(subprocess.Popen(embedded_worker_command(schedule=data_dir / "beat-schedule"), env=env))
+        # Runs left "running" by a launcher that was killed are over: say so before the job runner starts.
+        _mark_lost_runs()
+        runner = Restartable(
+            "the job runner",
+            embedded_worker_command(schedule=data_dir / "beat-schedule"),
+            env,
+            before_restart=_mark_lost_runs,
+        )
+        children.append(subprocess.Popen(list(runner.command), env=env))
+        supervised = {len(children) - 1: runner}
         children.append(
             subprocess.Popen(
                 [
@@ -247,6 +263,7 @@ def up(
                     settings.host,
                     "--port",
                     str(port),
+                    *uvicorn_arguments(settings),
                 ],
                 env=env,
             )
@@ -257,13 +274,21 @@ def up(
             with session_scope() as session:
                 enqueue("crawlers.crawl_source", source_id=get_source(session, name="demo-board").id)
         typer.echo(f"牧情 is running at http://{settings.host}:{port} — press Ctrl-C to stop", err=True)
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        typer.echo("a component stopped; shutting down", err=True)
+        why = supervise(children, supervised)
+        typer.echo(f"{why}; shutting down", err=True)
     except KeyboardInterrupt:
         typer.echo("stopping …", err=True)
     finally:
         _stop(children)
+
+
+def _mark_lost_runs() -> None:
+    from crawlers.service import mark_lost_runs
+
+    with session_scope() as session:
+        lost = mark_lost_runs(session)
+    if lost:
+        typer.echo(f"{lost} crawl run(s) interrupted by a stopped job runner marked as failed", err=True)
 
 
 def _demo_site_port(port: int) -> int:
@@ -374,8 +399,16 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
     """Serve the API and web UI only (scale-out: run worker and beat separately)."""
     import uvicorn
 
+    from api.serving import uvicorn_options
+
     settings = get_settings()
-    uvicorn.run("api.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        **uvicorn_options(settings),
+    )
 
 
 @app.command()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from alerts.schemas import PolicySeverityText, UserRef
+from core.bounds import MAX_LIMIT_AMOUNT, MAX_PRIORITY, CalendarDate, CalendarDateTime, RowId
 from core.schemas import LocalDatetime, ORMModel, SectionRef
 
 Unit = Literal["minutes", "hours", "working_hours", "working_days"]
@@ -16,11 +17,11 @@ Unit = Literal["minutes", "hours", "working_hours", "working_days"]
 class ShiftIn(BaseModel):
     """A duty shift."""
 
-    starts_at: datetime
-    ends_at: datetime
-    user_id: int
-    backup_user_id: int | None = None
-    leader_id: int | None = Field(default=None, description="leader in charge (带班领导), usually on holidays")
+    starts_at: CalendarDateTime
+    ends_at: CalendarDateTime
+    user_id: RowId
+    backup_user_id: RowId | None = None
+    leader_id: RowId | None = Field(default=None, description="leader in charge (带班领导), usually on holidays")
     kind: Literal["regular", "holiday"] | None = Field(default=None, description="default: holiday on rest days")
     note: str = Field(default="", max_length=2000)
 
@@ -51,11 +52,11 @@ class OnDutyOut(BaseModel):
 class RotationIn(BaseModel):
     """Generate daily shifts: people take turns; rest days become holiday shifts."""
 
-    start: date
+    start: CalendarDate
     days: int = Field(ge=1, le=366)
-    user_ids: list[int] = Field(min_length=1)
-    backup_user_ids: list[int] = Field(default_factory=list)
-    holiday_leader_ids: list[int] = Field(default_factory=list)
+    user_ids: list[RowId] = Field(min_length=1, max_length=200)
+    backup_user_ids: list[RowId] = Field(default_factory=list, max_length=200)
+    holiday_leader_ids: list[RowId] = Field(default_factory=list, max_length=200)
     handover_at: time = time(8, 30)
 
 
@@ -63,7 +64,7 @@ class HandoverIn(BaseModel):
     """A handover note (交接班记录)."""
 
     note: str = Field(min_length=1, max_length=10000)
-    to_user_id: int | None = None
+    to_user_id: RowId | None = None
 
 
 class HandoverOut(ORMModel):
@@ -83,11 +84,11 @@ class RuleIn(BaseModel):
     """A routing rule: match data, lead section, co-handling sections."""
 
     name: str = Field(min_length=1, max_length=100)
-    priority: int = 100
+    priority: int = Field(default=100, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     enabled: bool = True
     match: dict[str, Any] = Field(default_factory=dict)
-    section_id: int | None = None
-    co_section_ids: list[int] = Field(default_factory=list)
+    section_id: RowId | None = None
+    co_section_ids: list[RowId] = Field(default_factory=list, max_length=50)
     note: str = Field(default="", max_length=2000)
 
 
@@ -143,7 +144,7 @@ class TryTextOut(BaseModel):
 class LimitIn(BaseModel):
     """One time limit."""
 
-    amount: float = Field(gt=0)
+    amount: float = Field(gt=0, le=MAX_LIMIT_AMOUNT)
     unit: Unit
 
 
@@ -158,9 +159,9 @@ class PolicyIn(BaseModel):
     enabled: bool = True
     sign_off_required: bool = False
     extension_approver: Literal["head", "leader"] = "head"
-    max_extensions: int | None = Field(default=None, ge=0)
+    max_extensions: int | None = Field(default=None, ge=0, le=100)
     remind_fraction: float = Field(default=0.75, gt=0, lt=1)
-    overdue_grace_minutes: int = Field(default=60, ge=0)
+    overdue_grace_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
     quiet_hours: bool = False
 
 
@@ -198,16 +199,54 @@ class HolidayYearIn(BaseModel):
 
 
 class HolidayYearOut(BaseModel):
-    """A year's calendar: where it comes from and its exception days."""
+    """A year's calendar: where it comes from and its exception days (``missing``: the provisional calendar's
+    statutory days off, until the official arrangement is entered)."""
 
     year: int
     source: Literal["admin", "library", "missing"]
+    provisional: bool
     notice: str
     days: list[HolidayDayIn]
 
 
+class NoticeIn(BaseModel):
+    """The text of 国务院办公厅关于YYYY年部分节假日安排的通知 as published."""
+
+    text: str = Field(min_length=1, max_length=20000)
+    replace: bool = Field(default=False, description="replace a year already entered or in the library")
+    dry_run: bool = Field(default=False, description="read and compare only; save nothing")
+
+
+class DayStatusOut(BaseModel):
+    """A day's status on one calendar."""
+
+    workday: bool
+    reason: str
+
+
+class DayChangeOut(BaseModel):
+    """A day whose status the notice changes."""
+
+    date: date
+    before: DayStatusOut
+    after: DayStatusOut
+
+
+class NoticeOut(BaseModel):
+    """A notice read: its days, how they differ from the provisional and the current calendar, what was saved."""
+
+    year: int
+    title: str
+    source: Literal["admin", "library", "missing"] = Field(description="where the year came from before")
+    days: list[HolidayDayIn]
+    from_provisional: list[DayChangeOut]
+    from_current: list[DayChangeOut]
+    saved: bool
+    recomputed: int = Field(description="open cases whose deadlines changed")
+
+
 class DayOut(BaseModel):
-    """One day of the working calendar."""
+    """One day of the working calendar; the reason of a provisional calendar's holiday ends in （暂定）."""
 
     date: date
     workday: bool
@@ -215,12 +254,20 @@ class DayOut(BaseModel):
 
 
 class DeadlineExplainOut(BaseModel):
-    """One deadline and how it was reached."""
+    """One deadline and how it was reached.
+
+    ``provisional_years``: years without an official arrangement it relied on; ``held_to``: the earlier step
+    whose due time it took because the policy would have made it due first (``policy_due``).
+    """
 
     name: str
     label: str
     limit: str
     due: LocalDatetime
+    provisional: bool
+    provisional_years: list[int]
+    held_to: str | None = None
+    policy_due: LocalDatetime | None = None
     notes: list[DayOut]
 
 
@@ -234,4 +281,8 @@ class ExplainOut(BaseModel):
     response_due: LocalDatetime | None = None
     close_due: LocalDatetime | None = None
     extended_close_due: LocalDatetime | None = None
+    provisional: bool = Field(
+        description="true when any of ack_due, response_due, close_due relies on a provisional year"
+    )
+    provisional_years: list[int]
     deadlines: list[DeadlineExplainOut]

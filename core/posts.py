@@ -160,15 +160,22 @@ def store_post(
     extra: dict[str, Any] | None = None,
     evidence: EvidenceIn | None = None,
     keep_fragment: bool = False,
+    dedupe: bool = True,
 ) -> StoredPost:
-    """Store a post once and queue its analysis; a known or reposted post is refreshed or linked instead."""
+    """Store a post once and queue its analysis; a known or reposted post is refreshed or linked instead.
+
+    ``dedupe=False`` always stores a new post (a case entered by hand is its own record, even when its text
+    matches a post already stored).
+    """
     title, content = title.strip(), content.strip()
     if not (title or content):
         raise InvalidInput("帖子标题和正文都为空", details={"field": "content"})
     engagement = engagement or {}
     canonical = canonical_url(url, keep_fragment=keep_fragment) if url else None
     now = utcnow()
-    known, by_url = _find_known(session, url=canonical, source_id=source_id, external_id=external_id)
+    known, by_url = (
+        _find_known(session, url=canonical, source_id=source_id, external_id=external_id) if dedupe else (None, False)
+    )
     if known is not None:
         for key in ENGAGEMENT:
             if engagement.get(key) is not None:
@@ -186,7 +193,7 @@ def store_post(
                 keep_evidence(session, post=known, evidence=evidence)
         return StoredPost(known, "known")
     signature = text_signature(title, content)
-    if signature is not None:
+    if signature is not None and dedupe:
         found = _near_duplicate(session, signature=signature, title=title, source_id=source_id, external_id=external_id)
         if found is not None:
             original, distance = found

@@ -12,6 +12,7 @@ from alerts.routing import RoutingInput, route, rule_matches, validate_match
 from alerts.service import policy_for, work_calendar
 from alerts.sla import compute_deadlines
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import RowId
 from core.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from core.models import Section
 from core.schemas import SectionRef
@@ -30,7 +31,7 @@ def list_rules(session: SessionDep, user: CurrentUser) -> list[RuleOut]:
 
 
 @router.get("/rules/{rule_id}")
-def get_rule(session: SessionDep, user: CurrentUser, rule_id: int) -> RuleOut:
+def get_rule(session: SessionDep, user: CurrentUser, rule_id: RowId) -> RuleOut:
     """One rule."""
     return RuleOut.model_validate(_rule(session, rule_id))
 
@@ -71,7 +72,7 @@ def create_rule(session: SessionDep, body: RuleIn) -> RuleOut:
 
 
 @router.put("/rules/{rule_id}", dependencies=[ADMIN])
-def update_rule(session: SessionDep, rule_id: int, body: RuleIn) -> RuleOut:
+def update_rule(session: SessionDep, rule_id: RowId, body: RuleIn) -> RuleOut:
     """Change a rule (cases already routed keep the rule's name in their reason)."""
     rule = _rule(session, rule_id)
     _apply(session, rule, body)
@@ -81,7 +82,7 @@ def update_rule(session: SessionDep, rule_id: int, body: RuleIn) -> RuleOut:
 
 
 @router.delete("/rules/{rule_id}", status_code=204, dependencies=[ADMIN])
-def delete_rule(session: SessionDep, rule_id: int) -> Response:
+def delete_rule(session: SessionDep, rule_id: RowId) -> Response:
     """Remove a rule (prefer disabling it: ``enabled: false``)."""
     session.delete(_rule(session, rule_id))
     session.commit()

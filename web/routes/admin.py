@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Section, User
 from core.service import create_user, set_password
@@ -18,6 +19,7 @@ from nlp.registry import activate_version, active_version, comparisons, list_ver
 from web import figures, service
 from web.pages import done
 from web.routes.admin_district import router as district_router
+from web.routes.admin_notice import router as notice_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router
 from web.routes.admin_source_edit import router as source_edit_router
@@ -31,6 +33,7 @@ router.include_router(roster_router)
 # Before the source pages: /admin/sources/new is a form, not a source id.
 router.include_router(source_edit_router)
 router.include_router(district_router)
+router.include_router(notice_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
@@ -53,7 +56,7 @@ def _section_for(session: SessionDep, role: str, section_id: str) -> Section | N
 
 
 @router.get("/admin/users")
-def users_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+def users_page(request: Request, session: SessionDep, user: AdminUser, edit: RowId | None = None) -> HTMLResponse:
     """Every user with role, section, state and live sessions; the form to edit one."""
     return _users(request, session, user, edit=edit)
 
@@ -124,7 +127,7 @@ def update_user(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: RowId,
     display_name: Annotated[str, Form(max_length=100)],
     role: Annotated[str, Form(max_length=20)],
     section_id: Annotated[str, Form(max_length=20)] = "",
@@ -155,7 +158,7 @@ def reset_password(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: RowId,
     password: Annotated[str, Form(max_length=256)],
 ) -> HTMLResponse | RedirectResponse:
     """Set a new password and end the user's sessions."""
@@ -204,7 +207,7 @@ def create_section(
 def update_section(
     session: SessionDep,
     user: AdminUser,
-    section_id: int,
+    section_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=100)],
     description: Annotated[str, Form(max_length=1000)] = "",
     active: Annotated[str, Form(max_length=5)] = "",

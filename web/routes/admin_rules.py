@@ -17,6 +17,7 @@ from alerts.routing import RoutingInput, route, town_names, validate_match
 from alerts.service import policy_for, work_calendar
 from alerts.sla import UNITS, Limit, compute_deadlines
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.errors import ConfigurationError, InvalidInput, NotFound
 from core.models import Section, User
 from core.timeutil import utcnow
@@ -74,7 +75,7 @@ def _rules_page(
 
 
 @router.get("/admin/routing")
-def routing_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+def routing_page(request: Request, session: SessionDep, user: AdminUser, edit: RowId | None = None) -> HTMLResponse:
     """Routing rules in the order they are tried, the "try a text" box, and the rule form."""
     return _rules_page(request, session, user, edit=edit)
 
@@ -214,7 +215,7 @@ async def save_rule(request: Request, session: SessionDep, user: AdminUser) -> H
 
 
 @router.post("/admin/routing/{rule_id}/delete", dependencies=[CsrfChecked])
-def delete_rule(session: SessionDep, user: AdminUser, rule_id: int) -> RedirectResponse:
+def delete_rule(session: SessionDep, user: AdminUser, rule_id: RowId) -> RedirectResponse:
     """Remove a rule (cases it routed keep their recorded reason)."""
     rule = session.get(RoutingRule, rule_id)
     if rule is None:
@@ -276,7 +277,7 @@ def _sla_page(
 
 @router.post("/admin/sla/{policy_id}", response_model=None, dependencies=[CsrfChecked])
 async def save_policy(
-    request: Request, session: SessionDep, user: AdminUser, policy_id: int
+    request: Request, session: SessionDep, user: AdminUser, policy_id: RowId
 ) -> HTMLResponse | RedirectResponse:
     """Change a policy's limits; new cases use them, existing deadlines stay as computed."""
     policy = session.get(SlaPolicy, policy_id)

@@ -14,6 +14,8 @@ from alerts.attachments import attachment_path, store_attachment
 from alerts.flows import transition
 from alerts.schemas import ResponseInput
 from api.deps import SessionDep
+from api.uploads import attachment_body_limit
+from core.bounds import RowId
 from core.errors import InvalidInput, MuqingError, NotFound
 from web.pages import done
 from web.routes.alerts import case_actions, refused
@@ -35,12 +37,17 @@ class _FileReader:
         return self.file.read(size)
 
 
-@router.post("/alerts/{alert_id}/respond", response_model=None, dependencies=[CsrfChecked])
+@router.post(
+    "/alerts/{alert_id}/respond",
+    response_model=None,
+    dependencies=[CsrfChecked],
+    max_body_size=attachment_body_limit(MAX_FILES),
+)
 def respond_with_files(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    alert_id: int,
+    alert_id: RowId,
     response: Annotated[str, Form(max_length=20000)] = "",
     channel: Annotated[str, Form(max_length=40)] = "website",
     link: Annotated[str, Form(max_length=2048)] = "",
@@ -114,7 +121,7 @@ def respond_with_files(
 
 
 @router.get("/alerts/{alert_id}/attachments/{attachment_id}")
-def download_attachment(session: SessionDep, user: WebUser, alert_id: int, attachment_id: int) -> FileResponse:
+def download_attachment(session: SessionDep, user: WebUser, alert_id: RowId, attachment_id: RowId) -> FileResponse:
     """A case's file, for whoever may see the case."""
     alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
     attachment = next((a for a in alert.attachments if a.id == attachment_id), None)

@@ -20,6 +20,7 @@ from alerts.models import Alert
 from alerts.schemas import ResponseInput
 from alerts.sla import UNIT_LABELS
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError
 from core.models import Section, User
@@ -53,7 +54,7 @@ def alert_list(
     status: str = "",
     severity: str = "",
     category: str = "",
-    section: Annotated[int | None, Query()] = None,
+    section: RowId | None = None,
     kind: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
     overdue: Annotated[str, Query(max_length=1)] = "",
@@ -106,7 +107,7 @@ def alert_list(
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(request: Request, session: SessionDep, user: WebUser, alert_id: int) -> HTMLResponse:
+def alert_page(request: Request, session: SessionDep, user: WebUser, alert_id: RowId) -> HTMLResponse:
     """One alert: posts, analysis, routing, timeline, responses and the allowed actions."""
     return _alert_page(request, session, user, alert_id, error=None)
 
@@ -219,7 +220,7 @@ def alert_action(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    alert_id: int,
+    alert_id: RowId,
     action: Annotated[str, Form(max_length=40)],
     note: Annotated[str, Form(max_length=5000)] = "",
     section_id: Annotated[str, Form(max_length=20)] = "",
@@ -299,8 +300,8 @@ def move_alert_post(
     request: Request,
     session: SessionDep,
     user: Annotated[User, require_roles(*COORDINATOR_ROLES)],
-    alert_id: int,
-    post_id: int,
+    alert_id: RowId,
+    post_id: RowId,
     to_alert_id: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from api.deps import SessionDep
 from api.hotline import open_cases
+from api.uploads import IMPORT_BODY_LIMIT
 from core.errors import InvalidInput, MuqingError
 from core.models import Post, User
 from core.types import Role
@@ -150,7 +151,7 @@ def _mapping(name: str, overrides: dict[str, str]) -> Mapping:
         raise InvalidInput("列映射有误", details={"field": "mapping"}) from exc
 
 
-@router.post("/intake/import", dependencies=[CsrfChecked])
+@router.post("/intake/import", dependencies=[CsrfChecked], max_body_size=IMPORT_BODY_LIMIT)
 async def import_file(
     request: Request,
     session: SessionDep,
