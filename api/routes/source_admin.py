@@ -27,7 +27,7 @@ def create_source(session: SessionDep, user: CurrentUser, body: Definition) -> S
 
 
 @router.patch("/sources/{source_id}")
-def update_source(session: SessionDep, user: CurrentUser, source_id: int, body: Definition) -> SourceDetail:
+def update_source(session: SessionDep, user: CurrentUser, source_id: RowId, body: Definition) -> SourceDetail:
     """Change a source with a JSON merge patch of its definition (``null`` removes a field or header)."""
     source = source_admin.update_source(session, source_id=source_id, changes=body, actor=user)
     session.commit()
@@ -35,7 +35,7 @@ def update_source(session: SessionDep, user: CurrentUser, source_id: int, body: 
 
 
 @router.delete("/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_source(session: SessionDep, user: CurrentUser, source_id: int) -> Response:
+def delete_source(session: SessionDep, user: CurrentUser, source_id: RowId) -> Response:
     """Remove a source without posts (409 for one with posts: pause it instead)."""
     source_admin.delete_source(session, source_id=source_id, actor=user)
     session.commit()
@@ -43,7 +43,7 @@ def delete_source(session: SessionDep, user: CurrentUser, source_id: int) -> Res
 
 
 @router.post("/sources/{source_id}/pause")
-def pause_source(session: SessionDep, user: CurrentUser, source_id: int) -> SourceDetail:
+def pause_source(session: SessionDep, user: CurrentUser, source_id: RowId) -> SourceDetail:
     """Stop crawling a source (its posts and health stay)."""
     source = source_admin.set_enabled(session, source_id=source_id, enabled=False, actor=user)
     session.commit()
@@ -51,7 +51,7 @@ def pause_source(session: SessionDep, user: CurrentUser, source_id: int) -> Sour
 
 
 @router.post("/sources/{source_id}/resume")
-def resume_source(session: SessionDep, user: CurrentUser, source_id: int) -> SourceDetail:
+def resume_source(session: SessionDep, user: CurrentUser, source_id: RowId) -> SourceDetail:
     """Crawl a paused source again on its interval."""
     source = source_admin.set_enabled(session, source_id=source_id, enabled=True, actor=user)
     session.commit()
