@@ -105,10 +105,14 @@ def test_the_word_report_follows_the_official_document_format(client: TestClient
     assert _east_asian_font(styles["Heading 2"]) == "楷体_GB2312" and styles["Heading 2"].font.size.pt == 16
     assert not styles["Heading 1"].font.bold and styles["Heading 1"].font.color.rgb == (0, 0, 0)
     paragraphs = document.paragraphs
-    assert paragraphs[0].style.name == "Title" and paragraphs[0].text == "全中心舆情处置工作周报"
+    assert (
+        paragraphs[0].style is not None
+        and paragraphs[0].style.name == "Title"
+        and paragraphs[0].text == "全中心舆情处置工作周报"
+    )
     by_style: dict[str, list[str]] = {}
     for paragraph in paragraphs:
-        by_style.setdefault(paragraph.style.name, []).append(paragraph.text)
+        by_style.setdefault(paragraph.style.name if paragraph.style else "", []).append(paragraph.text)
     assert by_style["Heading 1"] == [
         "一、总体情况",
         "二、各科室办理时效",
