@@ -12,7 +12,7 @@ import time_machine
 from fastapi.testclient import TestClient
 
 from tests.factories import make_alert, make_user
-from tests.walk import visible_text, walk
+from tests.walk import Fetch, visible_text, walk
 from tests.web.helpers import csrf_of, sign_in
 
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
@@ -24,7 +24,7 @@ BEIJING_RENDERED = re.compile(r"(2027-01-01|01-01|1月1日)\s*0?4[:：]0\d")
 ROLES = ("admin", "duty", "leader", "production-head", "production-staff")
 
 
-def _fetch(client: TestClient):  # type: ignore[no-untyped-def]
+def _fetch(client: TestClient) -> Fetch:
     def fetch(path: str) -> tuple[str, str] | None:
         response = client.get(path)
         if response.status_code != 200 or "text/html" not in response.headers.get("content-type", ""):
