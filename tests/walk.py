@@ -31,14 +31,14 @@ def links(page: str) -> list[str]:
     return [link for link in dict.fromkeys(found) if not SKIP.search(urlsplit(link).path)]
 
 
-def walk(fetch: Fetch, start: list[str], *, limit: int = LIMIT) -> Iterator[tuple[str, str]]:
-    """Every reachable page (up to ``PER_KIND`` of each kind): yields (path, HTML)."""
+def walk(fetch: Fetch, start: list[str], *, limit: int = LIMIT, per_kind: int = PER_KIND) -> Iterator[tuple[str, str]]:
+    """Every reachable page (up to ``per_kind`` of each kind): yields (path, HTML)."""
     queue = list(start)
     seen: set[str] = set()
     kinds: dict[str, int] = {}
     while queue and len(seen) < limit:
         path = queue.pop(0)
-        if path in seen or kinds.get(kind(path), 0) >= PER_KIND:
+        if path in seen or kinds.get(kind(path), 0) >= per_kind:
             continue
         seen.add(path)
         kinds[kind(path)] = kinds.get(kind(path), 0) + 1
