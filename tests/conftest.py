@@ -140,6 +140,12 @@ def db(request: pytest.FixtureRequest, session_dir: Path, _migrated_urls: dict[s
         importlib.import_module(module)
 
     _wipe(url)
+    # The embedded index lives beside the database, in the session's data directory: an empty database
+    # gets an empty index, or posts of an earlier test (other ids, the other backend) turn up in searches.
+    from core.config import get_settings
+    from core.search.fts5 import Fts5Backend
+
+    Fts5Backend(get_settings().resolved_data_dir / "search").drop()
     yield url
     os.environ.pop("MUQING_DATABASE_URL", None)
     reload_settings()
