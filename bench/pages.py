@@ -35,7 +35,7 @@ def main() -> None:
     from starlette.testclient import TestClient
 
     from alerts.service import seed_defaults
-    from api.main import create_app
+    from cli.asgi import create_app
     from core.db import session_scope
     from core.migrate import upgrade
     from core.service import create_user

@@ -1,4 +1,4 @@
-"""The ``muqing`` command."""
+"""The ``muqing`` command: each domain adds its own commands; the process tree of ``muqing up`` is here."""
 
 from __future__ import annotations
 
@@ -19,12 +19,15 @@ import alerts.cli
 import core.search.cli
 import crawlers.cli
 import nlp.cli
+from cli.modules import wire
 from core.cli import fail, setup_logging
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
 from core.linux import PR_SET_CHILD_SUBREAPER, prctl
 from core.types import Role
+
+wire()
 
 app = typer.Typer(help="牧情 Muqing: livestock public-opinion monitoring and response.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and default data.", no_args_is_help=True)
@@ -131,8 +134,9 @@ def up(
     port: Annotated[int | None, typer.Option(help="HTTP port (default MUQING_PORT or 8000)")] = None,
 ) -> None:
     """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
+    from cli.jobs import embedded_worker_command
     from core.migrate import upgrade
-    from core.tasks import embedded_worker_command, enqueue
+    from core.tasks import enqueue
     from nlp.registry import active_version, train_from_corpus
 
     setup_logging()
@@ -178,7 +182,7 @@ def up(
                     sys.executable,
                     "-m",
                     "uvicorn",
-                    "api.main:create_app",
+                    "cli.asgi:create_app",
                     "--factory",
                     "--host",
                     settings.host,
@@ -312,7 +316,7 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("api.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    uvicorn.run("cli.asgi:create_app", factory=True, host=host or settings.host, port=port or settings.port)
 
 
 @app.command()

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from api.deps import SessionDep
 from core.config import get_settings
 from core.errors import AuthenticationFailed, MuqingError, PermissionDenied
 from core.models import User
 from core.types import Role
 from web import service
+from web.deps import SessionDep
 from web.models import WebSession
 
 SESSION_COOKIE = "muqing_session"

@@ -117,7 +117,7 @@ def server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathF
             sys.executable,
             "-m",
             "uvicorn",
-            "api.main:create_app",
+            "cli.asgi:create_app",
             "--factory",
             "--host",
             "127.0.0.1",

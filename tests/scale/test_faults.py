@@ -29,7 +29,7 @@ def faulty(
 ) -> Iterator[tuple[Running, TestClient, dict[str, str]]]:
     """The scale-out stack on the private servers, with a worker and beat running, and an API client."""
     from alerts.service import seed_defaults
-    from api.main import create_app
+    from cli.asgi import create_app
     from core.db import dispose_engines
     from core.migrate import upgrade
     from tests.factories import PASSWORD, make_user

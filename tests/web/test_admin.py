@@ -47,7 +47,7 @@ def test_admin_creates_a_user_who_can_sign_in(client: TestClient, people: None) 
 def test_deactivating_a_user_ends_their_sessions(client: TestClient, people: None) -> None:
     from fastapi.testclient import TestClient as Browser
 
-    from api.main import create_app
+    from cli.asgi import create_app
     from core.models import User
 
     make_user("admin", "admin")

@@ -9,13 +9,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.deps import SessionDep
 from core.errors import InvalidInput, NotFound
 from core.models import Section, User
 from core.service import create_user, set_password
 from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
 from web import figures, service
+from web.deps import SessionDep
 from web.pages import done
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_rules import router as rules_router

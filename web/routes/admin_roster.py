@@ -15,12 +15,12 @@ from alerts import holidays, roster
 from alerts.config_models import DutyShift
 from alerts.service import work_calendar
 from alerts.sla import WorkCalendar
-from api.deps import SessionDep
 from core.errors import ConfigurationError, InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, to_local
 from core.types import Role
 from web import figures
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, require_roles
 from web.templating import render

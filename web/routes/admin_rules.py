@@ -16,13 +16,13 @@ from alerts.models import RoutingRule, SlaPolicy
 from alerts.routing import RoutingInput, route, town_names, validate_match
 from alerts.service import policy_for, work_calendar
 from alerts.sla import UNITS, Limit, compute_deadlines
-from api.deps import SessionDep
 from core.errors import ConfigurationError, InvalidInput, NotFound
 from core.models import Section, User
 from core.timeutil import utcnow
 from core.types import CATEGORY_LABELS, Role
 from nlp.analyze import analyze
 from web import figures
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, require_roles
 from web.templating import SEVERITIES, render

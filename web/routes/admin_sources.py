@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
-from api.deps import SessionDep
 from core.errors import InvalidInput, NotFound
 from core.models import CrawlRun, Post, Source, User
 from core.types import Role
@@ -18,6 +17,7 @@ from crawlers.health import source_health as crawler_health
 from crawlers.preview import Preview, preview_source
 from crawlers.sources import KINDS
 from web import figures
+from web.deps import SessionDep
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 

@@ -13,8 +13,8 @@ from alerts import service as alert_service
 from alerts.attachments import attachment_path, store_attachment
 from alerts.flows import transition
 from alerts.schemas import ResponseInput
-from api.deps import SessionDep
 from core.errors import InvalidInput, MuqingError, NotFound
+from web.deps import SessionDep
 from web.pages import done
 from web.routes.alerts import case_actions, refused
 from web.security import CsrfChecked, WebUser

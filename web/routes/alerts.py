@@ -19,12 +19,12 @@ from alerts.lifecycle import STATUS_LABELS, allowed_actions
 from alerts.models import Alert
 from alerts.schemas import ResponseInput
 from alerts.sla import UNIT_LABELS
-from api.deps import SessionDep
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError
 from core.models import Section, User
 from core.types import CATEGORY_LABELS, Role
 from web import queries
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import SEVERITIES, render

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
-from api.deps import SessionDep
 from core.errors import AuthenticationFailed
 from web import service
+from web.deps import SessionDep
 from web.pages import safe_next
 from web.security import (
     SESSION_COOKIE,

@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from alerts.intake import KINDS, open_case
-from api.deps import SessionDep
 from core.errors import InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone
 from core.types import Role
 from web import queries
+from web.deps import SessionDep
 from web.pages import done
 from web.routes.alerts import form_int
 from web.security import CsrfChecked, require_roles

@@ -16,13 +16,13 @@ from starlette.responses import Response
 
 from alerts import roster
 from alerts.lifecycle import allowed_actions
-from api.deps import SessionDep
 from core.db import session_factory
 from core.errors import AuthenticationFailed, MuqingError
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
 from web import queries, service
+from web.deps import SessionDep
 from web.pages import done
 from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, require_roles
 from web.templating import render

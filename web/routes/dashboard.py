@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from alerts import service as alert_service
 from alerts.flows import transition
 from alerts.lifecycle import TRANSITIONS
-from api.deps import SessionDep
 from core.models import User
 from core.types import Role
 from web import figures, queries
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, require_roles
 from web.templating import render

@@ -8,12 +8,12 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from api.deps import SessionDep
 from core.errors import InvalidInput, MuqingError
 from core.models import Post, User
 from core.types import Role
 from crawlers.imports import DEFAULT_MAPPING, Mapping, available_mappings, import_work_orders, resolve_mapping
 from crawlers.intake import intake_text, intake_url
+from web.deps import SessionDep
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 

@@ -17,7 +17,6 @@ from alerts.intake import open_alert
 from alerts.lifecycle import SEVERITIES as LIFECYCLE_SEVERITIES
 from alerts.models import Alert, AlertPost
 from alerts.service import visible_alerts
-from api.deps import SessionDep
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, Section, Source, User
 from core.posts import raw_body
@@ -26,6 +25,7 @@ from core.search.schemas import search_out
 from core.search.service import search
 from core.timeutil import local_zone
 from core.types import CATEGORY_LABELS, Role
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import SEVERITIES, render
