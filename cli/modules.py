@@ -18,7 +18,7 @@ MODEL_MODULES = (
     "alerts.models",
     "alerts.config_models",
     "alerts.notify.models",
-    "web.models",
+    "core.websessions",
 )
 # Glob patterns over task names → queue; anything else goes to "default" (analyse, raise alert, outbox).
 TASK_ROUTES = {

@@ -9,12 +9,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import websessions
 from core.errors import InvalidInput, NotFound
 from core.models import Section, User
 from core.service import create_user, set_password
 from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
-from web import figures, service
+from web import figures
 from web.deps import SessionDep
 from web.pages import done
 from web.routes.admin_roster import router as roster_router
@@ -63,7 +64,7 @@ def _users(
     edit: int | None = None,
 ) -> HTMLResponse:
     users = session.scalars(select(User).options(selectinload(User.section)).order_by(User.role, User.username)).all()
-    sessions = {u.id: service.active_session_count(session, user_id=u.id) for u in users}
+    sessions = {u.id: websessions.active_session_count(session, user_id=u.id) for u in users}
     return render(
         request,
         "admin/users.html",
@@ -140,7 +141,7 @@ def update_user(
     target.section_id = section.id if section else None
     target.active = bool(active)
     if not target.active:
-        service.end_user_sessions(session, user_id=target.id)
+        websessions.end_user_sessions(session, user_id=target.id)
     session.commit()
     return done("/admin/users", "saved")
 
@@ -160,7 +161,7 @@ def reset_password(
     if len(password) < MIN_PASSWORD:
         return _users(request, session, user, error=f"密码至少 {MIN_PASSWORD} 位", status_code=400)
     set_password(session, user=target, password=password)
-    service.end_user_sessions(session, user_id=target.id)
+    websessions.end_user_sessions(session, user_id=target.id)
     session.commit()
     return done("/admin/users", "password")
 

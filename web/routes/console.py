@@ -16,12 +16,13 @@ from starlette.responses import Response
 
 from alerts import roster
 from alerts.lifecycle import allowed_actions
+from core import websessions
 from core.db import session_factory
 from core.errors import AuthenticationFailed, MuqingError
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
-from web import queries, service
+from web import queries
 from web.deps import SessionDep
 from web.pages import done
 from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, require_roles
@@ -126,7 +127,7 @@ def console_board(request: Request, session: SessionDep, user: ConsoleUser) -> H
 def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, object]], list[int], datetime, int]:
     """New cases (for notifications) and changed case ids since the last poll, in a short transaction."""
     with session_factory()() as session:
-        row = service.read_session(session, token=token, touch=False)
+        row = websessions.read_session(session, token=token, touch=False)
         user = row.user
         changed = queries.recent_changes(session, user=user, since=since)
         new = [
@@ -149,14 +150,14 @@ async def console_stream(request: Request, since: str = "", max_id: int = 0) -> 
 
     def check() -> None:
         with session_factory()() as session:
-            row = service.read_session(session, token=token, touch=False)
+            row = websessions.read_session(session, token=token, touch=False)
             if row.user.role not in CONSOLE_ROLES:
                 raise LoginRequired
 
     try:
         await run_in_threadpool(check)
     except AuthenticationFailed as exc:
-        raise LoginRequired(exc.message) from exc
+        raise LoginRequired(exc.message, code=exc.code) from exc
     try:
         start = datetime.fromisoformat(since) if since else utcnow()
     except ValueError:

@@ -1,26 +1,42 @@
-"""Browser sessions and sign-in throttling. Keyword-only, no web framework code."""
+"""Browser sessions (server-side, revocable) of the web UI; sign-in throttling is ``core.signin``."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ForeignKey, String, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.config import get_settings
 from core.errors import AuthenticationFailed
-from core.models import User
+from core.models import Base, User
 from core.signin import purge_attempts, sign_in_user
 from core.timeutil import utcnow
-from web.models import WebSession
 
 # A session ends after this long without a page view, and in any case after settings.token_minutes.
 IDLE_MINUTES = 120
 # last_seen_at is written at most this often, so reading pages does not turn into a write per request.
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+class WebSession(Base):
+    """A signed-in browser; the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()
 
 
 @dataclass(frozen=True, slots=True)
