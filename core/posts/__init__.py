@@ -7,17 +7,9 @@
 - ``evidence``: the raw bytes of each page, stored once per SHA-256, and the snapshots that point at them.
 """
 
-from core.posts.bulk import (
-    ANALYZE_TOPIC,
-    EvidenceIn,
-    PostIn,
-    StoredPost,
-    keep_evidence,
-    mark_deleted,
-    raw_body,
-    store_many,
-    store_post,
-)
+from core.posts.bulk import ANALYZE_TOPIC, PostIn, store_many
+from core.posts.evidence import EvidenceIn, keep_evidence, raw_body
+from core.posts.storage import StoredPost, mark_deleted, store_post
 
 __all__ = [
     "ANALYZE_TOPIC",
