@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,7 @@ def store_post(
         session.expire(held)
     post = session.get(Post, post_id)
     assert post is not None
-    return StoredPost(post, outcome)
+    return StoredPost(post, cast(Literal["created", "known", "linked"], outcome))
 
 
 def mark_deleted(session: Session, *, post_id: int, noticed_at: datetime, why: str) -> Post:
