@@ -119,7 +119,7 @@ def sla_years(around: Annotated[int, typer.Option(help="show the years around th
 @roster_app.command("now")
 def roster_now() -> None:
     """Who is on duty now."""
-    from alerts.roster import on_duty
+    from alerts.roster.service import on_duty
     from core.migrate import ensure_schema
     from core.timeutil import isoformat_local
 

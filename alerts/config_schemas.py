@@ -1,143 +1,16 @@
-"""Inputs and outputs of what an admin maintains: roster, routing rules, SLA policies, holiday years."""
+"""Inputs and outputs of what an admin maintains for deadlines: SLA policies, holiday years, explanations."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from alerts.schemas import PolicySeverityText, UserRef
-from core.schemas import LocalDatetime, ORMModel, SectionRef
+from alerts.cases.schemas import PolicySeverityText
+from core.schemas import LocalDatetime, ORMModel
 
 Unit = Literal["minutes", "hours", "working_hours", "working_days"]
-
-
-class ShiftIn(BaseModel):
-    """A duty shift."""
-
-    starts_at: datetime
-    ends_at: datetime
-    user_id: int
-    backup_user_id: int | None = None
-    leader_id: int | None = Field(default=None, description="leader in charge (带班领导), usually on holidays")
-    kind: Literal["regular", "holiday"] | None = Field(default=None, description="default: holiday on rest days")
-    note: str = Field(default="", max_length=2000)
-
-
-class ShiftOut(ORMModel):
-    """A duty shift as shown."""
-
-    id: int
-    starts_at: LocalDatetime
-    ends_at: LocalDatetime
-    kind: str
-    note: str
-    user: UserRef
-    backup_user: UserRef | None
-    leader: UserRef | None
-
-
-class OnDutyOut(BaseModel):
-    """Who is on duty at a moment."""
-
-    at: LocalDatetime
-    shift: ShiftOut | None
-    user: UserRef | None
-    backup: UserRef | None
-    leader: UserRef | None
-
-
-class RotationIn(BaseModel):
-    """Generate daily shifts: people take turns; rest days become holiday shifts."""
-
-    start: date
-    days: int = Field(ge=1, le=366)
-    user_ids: list[int] = Field(min_length=1)
-    backup_user_ids: list[int] = Field(default_factory=list)
-    holiday_leader_ids: list[int] = Field(default_factory=list)
-    handover_at: time = time(8, 30)
-
-
-class HandoverIn(BaseModel):
-    """A handover note (交接班记录)."""
-
-    note: str = Field(min_length=1, max_length=10000)
-    to_user_id: int | None = None
-
-
-class HandoverOut(ORMModel):
-    """A handover note as shown."""
-
-    id: int
-    at: LocalDatetime
-    shift_id: int | None
-    from_user: UserRef
-    to_user: UserRef | None
-    note: str
-    open_alert_ids: list[int]
-    received_at: LocalDatetime | None
-
-
-class RuleIn(BaseModel):
-    """A routing rule: match data, lead section, co-handling sections."""
-
-    name: str = Field(min_length=1, max_length=100)
-    priority: int = 100
-    enabled: bool = True
-    match: dict[str, Any] = Field(default_factory=dict)
-    section_id: int | None = None
-    co_section_ids: list[int] = Field(default_factory=list)
-    note: str = Field(default="", max_length=2000)
-
-
-class RuleOut(ORMModel):
-    """A routing rule as shown."""
-
-    id: int
-    name: str
-    priority: int
-    enabled: bool
-    match: dict[str, Any]
-    section: SectionRef | None
-    co_section_ids: list[int]
-    note: str
-
-
-class TryTextIn(BaseModel):
-    """A text to route; category and severity are classified when not given."""
-
-    text: str = Field(min_length=1, max_length=50000)
-    title: str = ""
-    category: str | None = None
-    severity: PolicySeverityText | None = None
-    source: str | None = None
-    source_kind: str | None = None
-    kind: Literal["complaint", "info_request"] = "complaint"
-    places: list[str] = Field(default_factory=list)
-
-
-class RuleTrial(BaseModel):
-    """How one rule judged the text."""
-
-    rule_id: int
-    name: str
-    matched: bool
-    reasons: list[str]
-
-
-class TryTextOut(BaseModel):
-    """Where a text would go, why, and what its deadlines would be if it arrived now."""
-
-    category: str
-    severity: str
-    classified: bool
-    section: SectionRef | None
-    co_sections: list[SectionRef]
-    rule_id: int | None
-    reason: str
-    rules: list[RuleTrial]
-    deadlines: dict[str, str]
 
 
 class LimitIn(BaseModel):

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
-from alerts.models import Alert, Extension, SlaPolicy
+from alerts.cases.audit import record_event
+from alerts.cases.models import Alert, Extension, SlaPolicy
 from alerts.service import policy_for, work_calendar
 from alerts.sla import LIMIT_NAMES, Limit, WorkCalendar, compute_deadlines
 from core.errors import ConfigurationError

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from alerts.cases.lifecycle import POLICY_SEVERITIES
 from alerts.config_models import HolidayYear
-from alerts.lifecycle import POLICY_SEVERITIES
 from alerts.service import load_defaults, policy_for, work_calendar
 from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines
 from core.errors import ConfigurationError, InvalidInput, NotFound

@@ -13,9 +13,10 @@ import yaml
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from alerts.cases.lifecycle import OPEN_STATUSES
+from alerts.cases.models import Alert, AlertCoSection, AlertPost, Extension, FollowUp, Response, SlaPolicy
 from alerts.config_models import AlertSetting, HolidayYear
-from alerts.lifecycle import OPEN_STATUSES
-from alerts.models import Alert, AlertCoSection, AlertPost, Extension, FollowUp, Response, RoutingRule, SlaPolicy
+from alerts.routing.models import RoutingRule
 from alerts.sla import WorkCalendar, parse_office_hours
 from core.config import get_settings
 from core.db import transaction_cache

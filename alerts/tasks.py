@@ -7,7 +7,7 @@ from typing import Any
 from celery import Task
 from sqlalchemy.orm import Session
 
-from alerts.intake import raise_alert as raise_alert_flow
+from alerts.cases.intake import raise_alert as raise_alert_flow
 from alerts.notify import service as _notify  # noqa: F401 - registers the notification listener
 from alerts.notify.delivery import Outcome, deliver_all_waiting, deliver_waiting, due_retries
 from alerts.notify.service import DELIVER_TOPIC

@@ -105,7 +105,7 @@ def run(workers: int, env: dict[str, str], texts: list[tuple[str, str]], log_dir
     """One measured run on a fresh database; returns posts per second and what was raised."""
     from sqlalchemy import func, select
 
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from alerts.service import seed_defaults
     from core.config import get_settings
     from core.db import dispose_engines, session_scope

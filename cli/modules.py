@@ -10,12 +10,14 @@ from core.config import Settings
 from core.wiring import Modules, Scheduled
 
 TASK_MODULES = ("core.jobs", "crawlers.tasks", "nlp.tasks", "alerts.tasks")
-SEARCH_PLUGINS = ("nlp.search", "alerts.search")
+SEARCH_PLUGINS = ("nlp.search", "alerts.cases.search")
 MODEL_MODULES = (
     "core.models",
     "core.signin",
     "nlp.models",
-    "alerts.models",
+    "alerts.cases.models",
+    "alerts.routing.models",
+    "alerts.roster.models",
     "alerts.config_models",
     "alerts.notify.models",
     "core.websessions",

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 import core
-from alerts.lifecycle import Status
-from alerts.models import Alert
-from alerts.stats import Timeliness, group_figures, period_key, timeliness_by_section
+from alerts.cases.lifecycle import Status
+from alerts.cases.models import Alert
+from alerts.cases.stats import Timeliness, group_figures, period_key, timeliness_by_section
 from core.models import Analysis, Post, Section, Source
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS
@@ -89,7 +89,7 @@ class SectionFigures:
 
 
 # The timeliness figures of DESIGN.md, in the order every table (page, DOCX, XLSX) shows them:
-# (heading, attribute of ``alerts.stats.Timeliness``, kind: count | rate | hours).
+# (heading, attribute of ``alerts.cases.stats.Timeliness``, kind: count | rate | hours).
 FIGURE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("预警数", "alerts", "count"),
     ("已签收", "acked", "count"),
@@ -146,7 +146,7 @@ def _alerts_in(session: Session, *, start: datetime, end: datetime, section_id: 
 
 @dataclass(slots=True)
 class Trend:
-    """Per week: cases opened, closed, and the on-time rates, all from ``alerts.stats``."""
+    """Per week: cases opened, closed, and the on-time rates, all from ``alerts.cases.stats``."""
 
     weeks: list[str] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)

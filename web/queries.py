@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.lifecycle import OPEN_STATUSES, Status
-from alerts.models import Alert
+from alerts.cases.lifecycle import OPEN_STATUSES, Status
+from alerts.cases.models import Alert
 from alerts.service import visible_alerts
 from core.models import Section, User
 from core.timeutil import utcnow

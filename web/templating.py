@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from alerts.lifecycle import STATUS_LABELS, TRANSITIONS
-from alerts.schemas import RESPONSE_CHANNELS
+from alerts.cases.lifecycle import STATUS_LABELS, TRANSITIONS
+from alerts.cases.schemas import RESPONSE_CHANNELS
 from core.models import User
 from core.timeutil import to_local, utcnow
 from core.types import CATEGORY_LABELS, Role

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from alerts.models import Alert, Attachment
+from alerts.cases.models import Alert, Attachment
 from core.config import get_settings
 from core.errors import InvalidInput
 from core.models import User

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from alerts.models import Alert, AlertEvent
+from alerts.cases.models import Alert, AlertEvent
 from core.models import User
 from core.timeutil import utcnow
 

@@ -1,4 +1,4 @@
-"""Alert flows: move a case through its lifecycle (the table in ``alerts/lifecycle.py``), merge, move posts.
+"""Alert flows: move a case through its lifecycle (the table in ``alerts/cases/lifecycle.py``), merge, move posts.
 
 ``raise_alert``, ``record_event`` and ``apply_deadlines`` live in their own modules and are re-exported here.
 """
@@ -13,7 +13,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
+from alerts.cases.audit import record_event
+from alerts.cases.intake import raise_alert
+from alerts.cases.lifecycle import (
+    FIELD_LABELS,
+    INFO_REQUEST,
+    SATISFACTION,
+    SEVERITIES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    Status,
+    Transition,
+)
+from alerts.cases.merging import merge_handler
+from alerts.cases.models import Alert, AlertCoSection, Attachment, Extension, FollowUp, Response
+from alerts.cases.schemas import RESPONSE_CHANNELS, ResponseInput
 from alerts.deadlines import (
     DUE_FIELDS,
     MET_FIELDS,
@@ -24,20 +38,6 @@ from alerts.deadlines import (
     extension_limit,
     snapshot,
 )
-from alerts.intake import raise_alert
-from alerts.lifecycle import (
-    FIELD_LABELS,
-    INFO_REQUEST,
-    SATISFACTION,
-    SEVERITIES,
-    STATUS_LABELS,
-    TRANSITIONS,
-    Status,
-    Transition,
-)
-from alerts.merging import merge_handler
-from alerts.models import Alert, AlertCoSection, Attachment, Extension, FollowUp, Response
-from alerts.schemas import RESPONSE_CHANNELS, ResponseInput
 from alerts.service import work_calendar
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
@@ -454,4 +454,4 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-from alerts.merging import merge, move_post  # noqa: E402 - re-exported; merging calls ``transition``
+from alerts.cases.merging import merge, move_post  # noqa: E402 - re-exported; merging calls ``transition``

@@ -1,6 +1,6 @@
 """Grouping repeat complaints: a new post on the same matter as an open alert joins it instead of opening one.
 
-"Same matter" is the shared score of ``core.similarity`` (same farm or place and category, or a
+"Same matter" is the shared score of ``alerts.cases.similarity`` (same farm or place and category, or a
 near-duplicate text), compared with the posts of alerts opened within the window. A case that grows —
 ``raise_at_posts`` posts, or reposts growing by ``repost_growth`` within ``repost_window_minutes`` — is
 raised to ``raise_to`` (较大 by default). All of it is in the ``grouping`` settings.
@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.audit import record_event
+from alerts.cases.audit import record_event
+from alerts.cases.lifecycle import OPEN_STATUSES
+from alerts.cases.models import Alert, AlertPost
+from alerts.cases.similarity import Matter, compare, matter_from_rows
 from alerts.deadlines import change_severity
-from alerts.lifecycle import OPEN_STATUSES
-from alerts.models import Alert, AlertPost
 from alerts.service import get_setting
 from core.db import transaction_cache
 from core.models import Analysis, Post
-from core.similarity import Matter, compare, matter_from_rows
 from core.timeutil import isoformat_local, utcnow
 
 RANK = {"一般": 1, "较大": 2, "重大": 3}

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
+from alerts.cases.audit import record_event
+from alerts.cases.grouping import check_growth, find_group, join_group, refresh_heat, remember
+from alerts.cases.lifecycle import INFO_REQUEST, SEVERITIES, Status
+from alerts.cases.models import Alert, AlertCoSection, AlertPost
 from alerts.deadlines import apply_deadlines
-from alerts.grouping import check_growth, find_group, join_group, refresh_heat, remember
-from alerts.lifecycle import INFO_REQUEST, SEVERITIES, Status
-from alerts.models import Alert, AlertCoSection, AlertPost
-from alerts.roster import on_duty
-from alerts.routing import RoutingInput, route
+from alerts.roster.service import on_duty
+from alerts.routing.service import RoutingInput, route
 from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, User
 from core.service import store_post

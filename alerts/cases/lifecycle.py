@@ -1,7 +1,7 @@
 """The alert lifecycle, defined once as a table: action, from-states, to-state, roles, required fields.
 
 ``target`` None means the action leaves the state as it is (督办, 延期, 回访 …). A few moves depend on the
-case as well as the table, and the flows apply them on top of it (see ``alerts/flows.py``):
+case as well as the table, and the flows apply them on top of it (see ``alerts/cases/flows.py``):
 - ``respond`` on a case whose policy needs sign-off (较大, 重大) by staff records the response as waiting for
   the section head's ``sign_off``: the case shows as responded but counts as responded (``responded_at``,
   the figures) only from the sign-off; ``reject_response`` sends it back to in progress; a head's (or
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from core.types import Role
 
 if TYPE_CHECKING:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
 
 
 class Status(enum.StrEnum):

@@ -8,25 +8,25 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
-from alerts.grouping import refresh_heat
-from alerts.intake import open_alert
-from alerts.lifecycle import LIVE_STATUSES, OPEN_STATUSES, STATUS_LABELS, Status
-from alerts.models import Alert, AlertCoSection, AlertPost
+from alerts.cases.audit import record_event
+from alerts.cases.grouping import refresh_heat
+from alerts.cases.intake import open_alert
+from alerts.cases.lifecycle import LIVE_STATUSES, OPEN_STATUSES, STATUS_LABELS, Status
+from alerts.cases.models import Alert, AlertCoSection, AlertPost
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
 
 if TYPE_CHECKING:
-    from alerts.flows import ActionInput, Step
+    from alerts.cases.flows import ActionInput, Step
 
 ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "leader": "中心领导", "head": "科室负责人", "staff": "科室经办人"}
 
 
 def merge_handler(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
     """The ``merge`` action: the posts move to the target, this case ends as merged."""
-    from alerts.flows import Step
+    from alerts.cases.flows import Step
 
     target = session.get(Alert, given.target_alert_id)
     if target is None or target.id == alert.id:
@@ -66,7 +66,7 @@ def merge_handler(session: Session, alert: Alert, actor: User, given: ActionInpu
 
 def merge(session: Session, *, alert: Alert, into: Alert, actor: User, note: str = "") -> Alert:
     """Fold ``alert`` into ``into`` (its posts move; it ends as merged)."""
-    from alerts.flows import transition
+    from alerts.cases.flows import transition
 
     return transition(session, alert=alert, actor=actor, action="merge", target_alert_id=into.id, note=note)
 

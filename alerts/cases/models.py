@@ -1,4 +1,4 @@
-"""Alert tables: cases, their posts, the audit log, responses, extensions, follow-ups, routing rules, SLA policies."""
+"""Case tables: cases, their posts, the audit log, responses, attachments, extensions, follow-ups."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, event, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from alerts.routing.models import RoutingRule
 from core.models import Base, Post, Section, TimestampMixin, User
 from core.timeutil import utcnow
 
@@ -24,23 +25,6 @@ class AlertPost(Base):
     score: Mapped[float | None] = mapped_column(Float)
 
     post: Mapped[Post] = relationship()
-
-
-class RoutingRule(TimestampMixin, Base):
-    """A routing rule: what it matches (data) and which section leads; lower priority runs first."""
-
-    __tablename__ = "routing_rule"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    priority: Mapped[int] = mapped_column(Integer, default=100)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    match: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
-    co_section_ids: Mapped[list[Any]] = mapped_column(default=list)
-    note: Mapped[str] = mapped_column(Text, default="")
-
-    section: Mapped[Section | None] = relationship()
 
 
 class SlaPolicy(TimestampMixin, Base):

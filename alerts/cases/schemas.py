@@ -103,7 +103,7 @@ class TransitionIn(BaseModel):
         )
 
     def flow_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``alerts.flows.transition``."""
+        """Keyword arguments for ``alerts.cases.flows.transition``."""
         return {
             "action": self.action,
             "section_id": self.section_id,

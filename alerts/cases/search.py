@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import Alert, AlertPost
+from alerts.cases.models import Alert, AlertPost
 from core.models import Section
 from core.search.plugins import register_fields, track
 

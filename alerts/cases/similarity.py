@@ -1,8 +1,8 @@
 """The "same matter" score: do two posts complain about the same thing (so one alert should hold both)?
 
-A pure function over fields that are stored for every analysed post, so any domain can call it:
+A pure function over fields stored for every analysed post; grouping cases is its one user:
 
-    from core.similarity import matter_of, compare
+    from alerts.cases.similarity import matter_of, compare
 
     a = matter_of(title=post.title, text=post.content, category=analysis.category, entities=analysis.entities)
     b = matter_of(title=..., text=..., category=..., entities=...)

@@ -23,8 +23,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.lifecycle import LIVE_STATUSES, Status
-from alerts.models import Alert, AlertEvent
+from alerts.cases.lifecycle import LIVE_STATUSES, Status
+from alerts.cases.models import Alert, AlertEvent
 from core.models import Section
 from core.timeutil import to_local, utcnow
 

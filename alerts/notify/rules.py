@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.cases.models import Alert, AlertEvent, Extension, Response
 from alerts.deadlines import alert_policy
-from alerts.models import Alert, AlertEvent, Extension, Response
 from core.db import transaction_cache
 from core.errors import ConfigurationError
 from core.models import User

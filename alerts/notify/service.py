@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.audit import on_event
-from alerts.models import AlertEvent
+from alerts.cases.audit import on_event
+from alerts.cases.models import AlertEvent
 from alerts.notify.channels import CHANNEL_LABELS
 from alerts.notify.models import Delivery, InboxItem, Notification, NotificationChannel, NotificationPreference
 from alerts.notify.render import render

@@ -8,9 +8,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.config_models import DutyShift, Handover
-from alerts.lifecycle import OPEN_STATUSES
-from alerts.models import Alert
+from alerts.cases.lifecycle import OPEN_STATUSES
+from alerts.cases.models import Alert
+from alerts.roster.models import DutyShift, Handover
 from alerts.sla import WorkCalendar
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import User

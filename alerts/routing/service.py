@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import RoutingRule
+from alerts.routing.models import RoutingRule
 from core.errors import InvalidInput
 from core.models import Section
 from core.types import CATEGORY_LABELS

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from alerts import service
-from alerts.attachments import attachment_path, store_attachment
-from alerts.flows import move_post, transition
-from alerts.intake import open_case
-from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
-from alerts.schemas import (
+from alerts.cases.attachments import attachment_path, store_attachment
+from alerts.cases.flows import move_post, transition
+from alerts.cases.intake import open_case
+from alerts.cases.lifecycle import TRANSITIONS, Status, allowed_actions
+from alerts.cases.schemas import (
     AlertDetail,
     AlertItem,
     AlertList,

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from alerts import roster
-from alerts.config_schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn, ShiftIn, ShiftOut
-from alerts.schemas import UserRef
+from alerts.cases.schemas import UserRef
+from alerts.roster import service as roster
+from alerts.roster.schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn, ShiftIn, ShiftOut
 from alerts.service import work_calendar
 from api.deps import CurrentUser, SessionDep, require_roles
 from core.errors import InvalidInput

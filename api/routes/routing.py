@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from alerts.config_schemas import RuleIn, RuleOut, RuleTrial, TryTextIn, TryTextOut
-from alerts.lifecycle import INFO_REQUEST
-from alerts.models import RoutingRule
-from alerts.routing import RoutingInput, route, rule_matches, validate_match
+from alerts.cases.lifecycle import INFO_REQUEST
+from alerts.routing.models import RoutingRule
+from alerts.routing.schemas import RuleIn, RuleOut, RuleTrial, TryTextIn, TryTextOut
+from alerts.routing.service import RoutingInput, route, rule_matches, validate_match
 from alerts.service import policy_for, work_calendar
 from alerts.sla import compute_deadlines
 from api.deps import CurrentUser, SessionDep, require_roles

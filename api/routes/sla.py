@@ -9,6 +9,8 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from alerts import holidays
+from alerts.cases.models import SlaPolicy
+from alerts.cases.schemas import PolicySeverityText
 from alerts.config_schemas import (
     DayOut,
     DeadlineExplainOut,
@@ -19,8 +21,6 @@ from alerts.config_schemas import (
     PolicyIn,
     PolicyOut,
 )
-from alerts.models import SlaPolicy
-from alerts.schemas import PolicySeverityText
 from alerts.service import get_setting, save_setting, work_calendar
 from alerts.sla import LIMIT_LABELS, Limit
 from api.deps import CurrentUser, SessionDep, require_roles

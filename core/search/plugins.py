@@ -6,7 +6,7 @@ them (API, worker, command):
 
 - ``nlp.search`` registers the tokenizer (jieba with our user dictionary and stopwords), so the index and
   the queries are cut by the very tokenizer the classifier uses, on both backends;
-- ``alerts.search`` registers the fields alerts own (the section handling a post's case, the case's
+- ``alerts.cases.search`` registers the fields alerts own (the section handling a post's case, the case's
   category and severity) and tells the change tracker which alert changes alter a post's document.
 """
 

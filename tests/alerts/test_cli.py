@@ -95,8 +95,8 @@ def test_a_year_without_a_calendar_is_a_clear_error() -> None:
 def test_policies_and_holiday_years_come_from_the_database(db: str) -> None:
     from datetime import date
 
+    from alerts.cases.models import SlaPolicy
     from alerts.holidays import save_year
-    from alerts.models import SlaPolicy
     from core.db import session_scope
     from tests.factories import get_user, make_user
 

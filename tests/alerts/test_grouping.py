@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from alerts.intake import raise_alert
-from alerts.models import Alert, AlertEvent
+from alerts.cases.intake import raise_alert
+from alerts.cases.models import Alert, AlertEvent
 from alerts.service import save_setting
 from alerts.sweep import sweep
 from core.db import session_scope

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.similarity import compare, matter_of, organisation_key
+from alerts.cases.similarity import compare, matter_of, organisation_key
 
 FIRST = matter_of(
     title="柳河镇前进村兴旺养殖场臭气熏天",

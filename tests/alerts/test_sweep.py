@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from alerts.models import Alert, AlertEvent
+from alerts.cases.models import Alert, AlertEvent
 from alerts.notify.models import InboxItem
 from alerts.sweep import sweep
 from core.db import session_scope

@@ -145,7 +145,7 @@ def test_redis_down_and_restarted_empty_loses_no_job(
 def test_postgres_restarted_while_workers_are_busy_loses_and_repeats_nothing(
     faulty: tuple[Running, TestClient, dict[str, str]], private: PrivateServices
 ) -> None:
-    from alerts.models import AlertEvent, AlertPost
+    from alerts.cases.models import AlertEvent, AlertPost
     from core.health import check_services
 
     _, client, _ = faulty

@@ -49,7 +49,7 @@ def crashing(
 
 
 def test_a_worker_killed_inside_a_job_loses_nothing_and_repeats_nothing(crashing: Running) -> None:
-    from alerts.models import AlertEvent
+    from alerts.cases.models import AlertEvent
 
     pause = Path(crashing.stack.env["MUQING_TEST_PAUSE_REQUEST"])
     pause.touch()

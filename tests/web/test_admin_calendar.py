@@ -46,7 +46,7 @@ def test_a_shift_assigned_shows_on_the_calendar(client: TestClient, people: None
 
     from datetime import datetime
 
-    from alerts.roster import on_duty
+    from alerts.roster.service import on_duty
     from core.db import session_scope
     from core.timeutil import local_zone
 

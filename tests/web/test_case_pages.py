@@ -26,9 +26,9 @@ def _act(client: TestClient, alert_id: int, data: dict[str, str]) -> httpx.Respo
 
 def _walk(alert_id: int, *steps: tuple[str, str]) -> None:
     """Move a case through the real flow as the named users."""
-    from alerts.flows import transition
-    from alerts.models import Alert
-    from alerts.schemas import ResponseInput
+    from alerts.cases.flows import transition
+    from alerts.cases.models import Alert
+    from alerts.cases.schemas import ResponseInput
     from core.db import session_scope
     from core.models import User
 
@@ -54,7 +54,7 @@ def _forms(html: str) -> set[str]:
 
 
 def test_console_shows_who_is_on_duty_and_takes_a_handover(client: TestClient, people: None) -> None:
-    from alerts import roster
+    from alerts.roster import service as roster
     from core.db import session_scope
     from core.timeutil import utcnow
 
@@ -119,7 +119,7 @@ def test_console_cards_sign_for_set_severity_and_dismiss_with_a_reason(client: T
 
 
 def test_alert_page_shows_evidence_deletion_engagement_and_routing(client: TestClient, people: None) -> None:
-    from alerts.flows import raise_alert
+    from alerts.cases.flows import raise_alert
     from core.db import session_scope
     from core.models import Post
     from core.posts import EvidenceIn, keep_evidence
@@ -154,7 +154,7 @@ def test_alert_page_shows_evidence_deletion_engagement_and_routing(client: TestC
 
 
 def test_buttons_follow_the_lifecycle_table_for_each_role(client: TestClient, people: None) -> None:
-    from alerts.lifecycle import allowed_actions
+    from alerts.cases.lifecycle import allowed_actions
 
     alert_id = make_alert()
     sign_in(client, "duty")
@@ -339,7 +339,7 @@ def test_duty_turns_a_searched_post_into_an_alert(client: TestClient, people: No
 
 
 def test_workbench_lists_overdue_first_and_the_heads_queues(client: TestClient, people: None) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.timeutil import utcnow
 
@@ -373,7 +373,7 @@ def test_search_links_only_to_cases_the_user_may_open(client: TestClient, people
 
 
 def test_alert_list_filters_overdue_and_title(client: TestClient, people: None) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.timeutil import utcnow
 

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from alerts.stats import Timeliness
+from alerts.cases.stats import Timeliness
 from core.timeutil import to_local
 from web.figures import FIGURE_COLUMNS, figure_value
 from web.reports.data import CaseLine, Report

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from alerts import holidays, roster
-from alerts.config_models import DutyShift
+from alerts import holidays
+from alerts.roster import service as roster
+from alerts.roster.models import DutyShift
 from alerts.service import work_calendar
 from alerts.sla import WorkCalendar
 from core.errors import ConfigurationError, InvalidInput, MuqingError

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from alerts import holidays
-from alerts.lifecycle import POLICY_SEVERITIES
-from alerts.models import RoutingRule, SlaPolicy
-from alerts.routing import RoutingInput, route, town_names, validate_match
+from alerts.cases.lifecycle import POLICY_SEVERITIES
+from alerts.cases.models import SlaPolicy
+from alerts.routing.models import RoutingRule
+from alerts.routing.service import RoutingInput, route, town_names, validate_match
 from alerts.service import policy_for, work_calendar
 from alerts.sla import UNITS, Limit, compute_deadlines
 from core.errors import ConfigurationError, InvalidInput, NotFound

@@ -10,9 +10,9 @@ from fastapi.responses import FileResponse
 from starlette.responses import Response
 
 from alerts import service as alert_service
-from alerts.attachments import attachment_path, store_attachment
-from alerts.flows import transition
-from alerts.schemas import ResponseInput
+from alerts.cases.attachments import attachment_path, store_attachment
+from alerts.cases.flows import transition
+from alerts.cases.schemas import ResponseInput
 from core.errors import InvalidInput, MuqingError, NotFound
 from web.deps import SessionDep
 from web.pages import done

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from alerts import service as alert_service
-from alerts.attachments import ALLOWED
+from alerts.cases.attachments import ALLOWED
+from alerts.cases.flows import FOLLOW_UP_METHODS, move_post, transition
+from alerts.cases.intake import KINDS
+from alerts.cases.lifecycle import STATUS_LABELS, allowed_actions
+from alerts.cases.models import Alert
+from alerts.cases.schemas import ResponseInput
 from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
-from alerts.flows import FOLLOW_UP_METHODS, move_post, transition
-from alerts.intake import KINDS
-from alerts.lifecycle import STATUS_LABELS, allowed_actions
-from alerts.models import Alert
-from alerts.schemas import ResponseInput
 from alerts.sla import UNIT_LABELS
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from alerts.intake import KINDS, open_case
+from alerts.cases.intake import KINDS, open_case
 from core.errors import InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from alerts import roster
-from alerts.lifecycle import allowed_actions
+from alerts.cases.lifecycle import allowed_actions
+from alerts.roster import service as roster
 from core import websessions
 from core.db import session_factory
 from core.errors import AuthenticationFailed, MuqingError

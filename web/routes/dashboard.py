@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from alerts import service as alert_service
-from alerts.flows import transition
-from alerts.lifecycle import TRANSITIONS
+from alerts.cases.flows import transition
+from alerts.cases.lifecycle import TRANSITIONS
 from core.models import User
 from core.types import Role
 from web import figures, queries

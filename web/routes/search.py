@@ -13,9 +13,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from starlette.responses import Response
 
-from alerts.intake import open_alert
-from alerts.lifecycle import SEVERITIES as LIFECYCLE_SEVERITIES
-from alerts.models import Alert, AlertPost
+from alerts.cases.intake import open_alert
+from alerts.cases.lifecycle import SEVERITIES as LIFECYCLE_SEVERITIES
+from alerts.cases.models import Alert, AlertPost
 from alerts.service import visible_alerts
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, Section, Source, User

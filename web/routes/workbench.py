@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import selectinload
 
-from alerts.models import Alert
+from alerts.cases.models import Alert
 from alerts.service import visible_alerts
 from core.models import User
 from core.timeutil import utcnow
