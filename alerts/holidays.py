@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.lifecycle import POLICY_SEVERITIES
 from alerts.config_models import HolidayYear
-from alerts.service import load_defaults, policy_for, work_calendar
+from alerts.defaults import load_defaults
+from alerts.service import policy_for, work_calendar
 from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines
 from core.errors import ConfigurationError, InvalidInput, NotFound
 from core.models import User

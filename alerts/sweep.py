@@ -20,9 +20,10 @@ from alerts.cases.audit import record_event
 from alerts.cases.grouping import check_growth
 from alerts.cases.lifecycle import LIVE_STATUSES, OPEN_STATUSES, Status
 from alerts.cases.models import Alert, SlaPolicy
+from alerts.cases.service import get_setting
 from alerts.deadlines import alert_policy
 from alerts.notify.models import ReminderSent
-from alerts.service import get_setting, work_calendar
+from alerts.service import work_calendar
 from alerts.sla import LIMIT_LABELS, WorkCalendar
 from core.errors import ConfigurationError
 from core.timeutil import utcnow

@@ -168,7 +168,7 @@ def main() -> None:
     wire()
 
     from alerts.notify.models import NotificationChannel
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.db import session_scope
     from core.migrate import upgrade
     from nlp.registry import active_version, train_from_corpus

@@ -34,7 +34,7 @@ PAGES = {
 def main() -> None:
     from starlette.testclient import TestClient
 
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from cli.asgi import create_app
     from core.db import session_scope
     from core.migrate import upgrade

@@ -106,7 +106,7 @@ def run(workers: int, env: dict[str, str], texts: list[tuple[str, str]], log_dir
     from sqlalchemy import func, select
 
     from alerts.cases.models import Alert
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.config import get_settings
     from core.db import dispose_engines, session_scope
     from core.migrate import upgrade

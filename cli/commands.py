@@ -63,7 +63,7 @@ def db_downgrade(revision: str) -> None:
 @db_app.command("seed")
 def db_seed() -> None:
     """Create the default sections, routing rules and SLA policies that are missing."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.migrate import ensure_schema
 
     ensure_schema()
@@ -105,7 +105,7 @@ DEMO_USERS = (("admin", Role.admin, None), ("duty", Role.duty, None), ("leader",
 
 def seed_demo(*, base_url: str) -> None:
     """Defaults, demo users (password from settings) and the demo board as a source."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.models import Section, User
     from core.service import create_user
     from crawlers.demo.server import source_spec
@@ -171,7 +171,7 @@ def up(
                 err=True,
             )
         else:
-            from alerts.service import seed_defaults
+            from alerts.seed import seed_defaults
 
             with session_scope() as session:
                 seed_defaults(session)

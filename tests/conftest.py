@@ -154,7 +154,7 @@ def trained_model(session_dir: Path) -> str:
 @pytest.fixture
 def seeded(db: str) -> str:
     """The database with the default sections, routing rules and SLA policies."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.db import session_scope
 
     with session_scope() as session:

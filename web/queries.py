@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from alerts.cases.lifecycle import OPEN_STATUSES, Status
 from alerts.cases.models import Alert
-from alerts.service import visible_alerts
+from alerts.cases.service import visible_alerts
 from core.models import Section, User
 from core.timeutil import utcnow
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from alerts.routing.models import RoutingRule
 from core.errors import InvalidInput
 from core.models import Section
+from core.service import get_section_by_code
 from core.types import CATEGORY_LABELS
 
 MATCH_KEYS = (
@@ -35,7 +36,7 @@ MATCH_KEYS = (
     "severities",
     "kinds",
 )
-PLACES_FILE = Path(__file__).resolve().parent.parent / "core" / "resources" / "places.yaml"
+PLACES_FILE = Path(__file__).resolve().parents[2] / "core" / "resources" / "places.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,3 +157,21 @@ def route(session: Session, *, item: RoutingInput) -> RoutingDecision:
             reason=f"规则「{rule.name}」：{why}，分派至{section_name}{co_text}",
         )
     return RoutingDecision(section=None, rule=None, co_section_ids=[], reason="没有匹配的分派规则，待值班员人工分派")
+
+
+def ensure_rule(session: Session, *, spec: dict[str, Any]) -> None:
+    """Store a shipped rule (sections by code) unless one of its name exists (seeding)."""
+    if session.scalar(select(RoutingRule).where(RoutingRule.name == spec["name"])) is not None:
+        return
+    lead = get_section_by_code(session, code=spec["section"]) if spec.get("section") else None
+    co_ids = [get_section_by_code(session, code=code).id for code in spec.get("co_sections", [])]
+    session.add(
+        RoutingRule(
+            name=spec["name"],
+            priority=spec.get("priority", 100),
+            match=spec.get("match", {}),
+            section=lead,
+            co_section_ids=co_ids,
+            note=spec.get("note", ""),
+        )
+    )

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from alerts import service
+from alerts.cases import service
 from alerts.cases.attachments import attachment_path, store_attachment
 from alerts.cases.flows import move_post, transition
 from alerts.cases.intake import open_case

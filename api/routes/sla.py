@@ -11,6 +11,7 @@ from sqlalchemy import select
 from alerts import holidays
 from alerts.cases.models import SlaPolicy
 from alerts.cases.schemas import PolicySeverityText
+from alerts.cases.service import get_setting, save_setting
 from alerts.config_schemas import (
     DayOut,
     DeadlineExplainOut,
@@ -21,7 +22,7 @@ from alerts.config_schemas import (
     PolicyIn,
     PolicyOut,
 )
-from alerts.service import get_setting, save_setting, work_calendar
+from alerts.service import work_calendar
 from alerts.sla import LIMIT_LABELS, Limit
 from api.deps import CurrentUser, SessionDep, require_roles
 from core.errors import Conflict, InvalidInput, NotFound

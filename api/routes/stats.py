@@ -1,4 +1,4 @@
-"""Figures for leadership: timeliness per section, category or period (see ``alerts/cases/stats.py`` for definitions)."""
+"""Figures for leadership: timeliness per section, category or period (definitions: ``alerts/cases/stats.py``)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.flows import raise_alert
 from alerts.cases.models import Alert, AlertPost
-from alerts.service import seed_defaults
+from alerts.seed import seed_defaults
 from core.db import session_scope
 from core.models import OutboxEvent, Section
 from core.service import ensure_source, store_post

@@ -28,7 +28,7 @@ def faulty(
     private: PrivateServices, session_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Running, TestClient, dict[str, str]]]:
     """The scale-out stack on the private servers, with a worker and beat running, and an API client."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from cli.asgi import create_app
     from core.db import dispose_engines
     from core.migrate import upgrade

@@ -30,7 +30,7 @@ POSTS = (
 
 def fresh(running: Running) -> None:
     """An empty database with the default sections, routing rules and SLA policies; an empty index."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
 
     reset(running.stack)
     with session_scope() as session:

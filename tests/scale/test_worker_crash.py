@@ -29,7 +29,7 @@ def crashing(
     trained_model: str,
     tmp_path: Path,
 ) -> Iterator[Running]:
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
 
     env = queued_stack_env(request.param, session_dir, _migrated_urls, tmp_path)
     if request.param == "scale-out":

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.responses import Response
 
-from alerts import service as alert_service
+from alerts.cases import service as alert_service
 from alerts.cases.attachments import attachment_path, store_attachment
 from alerts.cases.flows import transition
 from alerts.cases.schemas import ResponseInput

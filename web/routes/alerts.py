@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
-from alerts import service as alert_service
+from alerts.cases import service as alert_service
 from alerts.cases.attachments import ALLOWED
 from alerts.cases.flows import FOLLOW_UP_METHODS, move_post, transition
 from alerts.cases.intake import KINDS

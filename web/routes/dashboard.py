@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from alerts import service as alert_service
+from alerts.cases import service as alert_service
 from alerts.cases.flows import transition
 from alerts.cases.lifecycle import TRANSITIONS
 from core.models import User

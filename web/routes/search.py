@@ -16,7 +16,7 @@ from starlette.responses import Response
 from alerts.cases.intake import open_alert
 from alerts.cases.lifecycle import SEVERITIES as LIFECYCLE_SEVERITIES
 from alerts.cases.models import Alert, AlertPost
-from alerts.service import visible_alerts
+from alerts.cases.service import visible_alerts
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, Section, Source, User
 from core.posts import raw_body

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import selectinload
 
 from alerts.cases.models import Alert
-from alerts.service import visible_alerts
+from alerts.cases.service import visible_alerts
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
