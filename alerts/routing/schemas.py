@@ -11,7 +11,7 @@ from core.schemas import ORMModel, SectionRef
 
 
 class RuleIn(BaseModel):
-    """A routing rule: match data, lead section, co-handling sections."""
+    """A routing rule: match data (keys in ``alerts.routing.service.MATCH_KEYS``), lead and co-handling sections."""
 
     name: str = Field(min_length=1, max_length=100)
     priority: int = 100
@@ -63,6 +63,9 @@ class TryTextOut(BaseModel):
     category: str
     severity: str
     classified: bool
+    needs_response: bool | None = Field(default=None, description="the classifier's verdict, when it classified")
+    score: float | None = None
+    evidence: list[Any] = Field(default_factory=list, description="the classifier's reasons, when it classified")
     section: SectionRef | None
     co_sections: list[SectionRef]
     rule_id: int | None

@@ -19,12 +19,14 @@ from web import figures
 from web.deps import SessionDep
 from web.pages import done
 from web.routes.admin_roster import router as roster_router
+from web.routes.admin_routing import router as routing_router
 from web.routes.admin_rules import router as rules_router
 from web.routes.admin_sources import router as sources_router
 from web.security import CsrfChecked, require_roles
 from web.templating import ROLE_LABELS, render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(routing_router)
 router.include_router(rules_router)
 router.include_router(roster_router)
 router.include_router(sources_router)
