@@ -18,6 +18,7 @@ from nlp.registry import activate_version, active_version, comparisons, list_ver
 from web import figures
 from web.deps import SessionDep
 from web.pages import done
+from web.routes.admin_channels import router as channels_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_routing import router as routing_router
 from web.routes.admin_rules import router as rules_router
@@ -27,6 +28,7 @@ from web.templating import ROLE_LABELS, render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(routing_router)
+router.include_router(channels_router)
 router.include_router(rules_router)
 router.include_router(roster_router)
 router.include_router(sources_router)
