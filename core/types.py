@@ -36,7 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Role(enum.StrEnum):
-    """User roles of DESIGN.md."""
+    """User roles (docs/architecture.md lists what each may do)."""
 
     admin = "admin"
     duty = "duty"  # 值班员
@@ -45,12 +45,25 @@ class Role(enum.StrEnum):
     staff = "staff"  # 科室经办人
 
 
+ROLE_LABELS: dict[str, str] = {
+    "admin": "管理员",
+    "duty": "值班员",
+    "leader": "中心领导",
+    "head": "科室负责人",
+    "staff": "科室经办人",
+}
+
+
 class Severity(enum.StrEnum):
     """Alert severity; the values are the Chinese terms users and policies use."""
 
     ordinary = "一般"
     significant = "较大"
     major = "重大"
+
+
+# The severities in rising order (the values users and policies use).
+SEVERITIES: tuple[str, ...] = tuple(severity.value for severity in Severity)
 
 
 class Category(enum.StrEnum):

@@ -20,14 +20,14 @@ from alerts.cases.lifecycle import STATUS_LABELS, TRANSITIONS
 from alerts.cases.schemas import RESPONSE_CHANNELS
 from core.models import User
 from core.timeutil import to_local, utcnow
-from core.types import CATEGORY_LABELS, Role
+from core.types import CATEGORY_LABELS, ROLE_LABELS, SEVERITIES, Role
 from web.security import csrf_token, set_csrf_cookie_if_new
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 
-ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "leader": "中心领导", "head": "科室负责人", "staff": "科室经办人"}
-SEVERITIES = ("重大", "较大", "一般")
+# Most severe first, as pages list them.
+SEVERITIES_SHOWN = tuple(reversed(SEVERITIES))
 ACTION_LABELS = {
     **{name: spec.label for name, spec in TRANSITIONS.items()},
     "raise": "生成预警",
@@ -201,7 +201,7 @@ templates.env.globals.update(
     ACTION_LABELS=ACTION_LABELS,
     TRANSITIONS=TRANSITIONS,
     RESPONSE_CHANNELS=RESPONSE_CHANNELS,
-    SEVERITIES=SEVERITIES,
+    SEVERITIES=SEVERITIES_SHOWN,
     static_url=static_url,
     countdown=countdown,
     json_script=json_script,

@@ -19,7 +19,6 @@ from alerts.cases.lifecycle import (
     FIELD_LABELS,
     INFO_REQUEST,
     SATISFACTION,
-    SEVERITIES,
     STATUS_LABELS,
     TRANSITIONS,
     Status,
@@ -42,13 +41,12 @@ from alerts.service import work_calendar
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
 from core.timeutil import isoformat_local, utcnow
-from core.types import Role
+from core.types import ROLE_LABELS, SEVERITIES, Role
 
 __all__ = ["apply_deadlines", "merge", "move_post", "raise_alert", "record_event", "transition"]
 
 log = logging.getLogger(__name__)
 
-ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "leader": "中心领导", "head": "科室负责人", "staff": "科室经办人"}
 FOLLOW_UP_METHODS = {
     "phone": "电话回访",
     "in_person": "上门回访",

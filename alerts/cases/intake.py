@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
 from alerts.cases.grouping import check_growth, find_group, join_group, refresh_heat, remember
-from alerts.cases.lifecycle import INFO_REQUEST, SEVERITIES, Status
+from alerts.cases.lifecycle import INFO_REQUEST, Status
 from alerts.cases.models import Alert, AlertCoSection, AlertPost
 from alerts.deadlines import apply_deadlines
 from alerts.roster.service import on_duty
@@ -19,7 +19,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, User
 from core.service import store_post
 from core.timeutil import utcnow
-from core.types import Category
+from core.types import SEVERITIES, Category
 
 KINDS = {"complaint": "舆情诉求", "info_request": "依申请公开"}
 

@@ -18,7 +18,7 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.types import Role
+from core.types import SEVERITIES, Role
 
 if TYPE_CHECKING:
     from alerts.cases.models import Alert
@@ -125,7 +125,6 @@ FIELD_LABELS = {
 }
 
 SATISFACTION = ("满意", "基本满意", "不满意")
-SEVERITIES = ("一般", "较大", "重大")
 INFO_REQUEST = "依申请公开"
 # What users see as the case's class: the three severities, or the information-request clock.
 POLICY_SEVERITIES = (*SEVERITIES, INFO_REQUEST)

@@ -16,12 +16,10 @@ from alerts.cases.models import Alert, AlertCoSection, AlertPost
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import User
 from core.timeutil import utcnow
-from core.types import Role
+from core.types import ROLE_LABELS, Role
 
 if TYPE_CHECKING:
     from alerts.cases.flows import ActionInput, Step
-
-ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "leader": "中心领导", "head": "科室负责人", "staff": "科室经办人"}
 
 
 def merge_handler(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:

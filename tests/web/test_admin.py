@@ -25,7 +25,7 @@ def test_admin_creates_a_user_who_can_sign_in(client: TestClient, people: None) 
             "csrf": csrf_of(page.text),
         },
     )
-    assert response.status_code == 400 and "必须选择科室" in response.text
+    assert response.status_code == 422 and "必须选择科室" in response.text
     section = _section_id("epidemic")
     response = post_form(
         client,

@@ -22,12 +22,12 @@ from alerts.sla import UNIT_LABELS
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError
 from core.models import Section, User
-from core.types import CATEGORY_LABELS, Role
+from core.types import CATEGORY_LABELS, SEVERITIES, Role
 from web import queries
 from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser, require_roles
-from web.templating import SEVERITIES, render
+from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
