@@ -9,7 +9,6 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from api.security import read_access_token
-from core.config import Settings, get_settings
 from core.db import request_session
 from core.errors import AuthenticationFailed, PermissionDenied
 from core.models import User
@@ -20,7 +19,6 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=Fals
 
 # The same dependency as the pages' (web/deps.py): one session per request, shared by both if ever mixed.
 SessionDep = Annotated[Session, Depends(request_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 

@@ -193,13 +193,6 @@ def category_figures(session: Session, *, period: Period, section_id: int | None
     return [CategoryFigures(code, CATEGORY_LABELS.get(code, code), figures) for code, figures in ordered]
 
 
-def category_counts(session: Session, *, period: Period, section_id: int | None = None) -> list[tuple[str, str, int]]:
-    """Cases per category in the period: (code, label, count), most first."""
-    return [
-        (c.code, c.label, c.figures.alerts) for c in category_figures(session, period=period, section_id=section_id)
-    ]
-
-
 def alerts_in_period(session: Session, *, period: Period, section_id: int | None = None) -> list[Alert]:
     """The cases opened in the period."""
     return _alerts_in(session, start=period.start_at, end=period.end_at, section_id=section_id)
@@ -275,8 +268,3 @@ def source_health(session: Session, *, crawled_only: bool = False) -> list[Sourc
 def sections(session: Session) -> list[Section]:
     """All sections by id."""
     return list(session.scalars(select(Section).order_by(Section.id)))
-
-
-def done_status(alert: Alert) -> bool:
-    """True for a case no longer open."""
-    return alert.status in (Status.closed, Status.dismissed)

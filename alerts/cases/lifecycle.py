@@ -50,7 +50,6 @@ STATUS_LABELS: dict[str, str] = {
 
 OPEN_STATUSES = frozenset({Status.new, Status.acknowledged, Status.assigned, Status.in_progress})
 LIVE_STATUSES = OPEN_STATUSES | {Status.responded}
-FINAL_STATUSES = frozenset({Status.closed, Status.dismissed, Status.merged})
 SECTION_ROLES = frozenset({Role.staff, Role.head})
 COORDINATORS = frozenset({Role.duty, Role.admin, Role.leader})
 APPROVERS = frozenset({Role.head, Role.leader})
@@ -128,11 +127,6 @@ SATISFACTION = ("满意", "基本满意", "不满意")
 INFO_REQUEST = "依申请公开"
 # What users see as the case's class: the three severities, or the information-request clock.
 POLICY_SEVERITIES = (*SEVERITIES, INFO_REQUEST)
-
-
-def needs_case(action: str) -> bool:
-    """True for actions whose availability also depends on the case (pending items)."""
-    return action in ("sign_off", "reject_response", "approve_extension", "refuse_extension", "request_extension")
 
 
 def allowed_actions(*, status: str, role: str, alert: Alert | None = None) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
@@ -135,8 +134,3 @@ def move_post(
     )
     session.flush()
     return target
-
-
-def existing_alert_of_post(session: Session, *, post_id: int) -> int | None:
-    """The alert a post belongs to, if any."""
-    return session.scalar(select(AlertPost.alert_id).where(AlertPost.post_id == post_id))

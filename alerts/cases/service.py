@@ -105,14 +105,6 @@ def get_alert(session: Session, *, user: User, alert_id: int) -> Alert:
     return alert
 
 
-def users_with_role(session: Session, *, role: Role, section_id: int | None = None) -> list[User]:
-    """Active users with ``role`` (in ``section_id`` when given)."""
-    query = select(User).where(User.role == role.value, User.active.is_(True))
-    if section_id is not None:
-        query = query.where(User.section_id == section_id)
-    return list(session.scalars(query.order_by(User.id)))
-
-
 def get_setting(session: Session, *, key: str) -> dict[str, Any]:
     """A settings group: the defaults file's values overlaid with what the admin saved."""
     # Read once per transaction: a burst of alerts raised in one job asks for the same groups again and again.

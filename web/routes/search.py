@@ -33,7 +33,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 SENTIMENTS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
-FILTERS = ("source", "category", "severity", "sentiment", "section")
 
 
 def _day(value: str, field: str, *, end: bool = False) -> datetime | None:
