@@ -67,7 +67,7 @@ SEVERITIES: tuple[str, ...] = tuple(severity.value for severity in Severity)
 
 
 class Category(enum.StrEnum):
-    """The classifier's category codes (DESIGN.md taxonomy)."""
+    """The classifier's category codes (the taxonomy of docs/product.md)."""
 
     epidemic = "epidemic"
     pollution = "pollution"

@@ -88,7 +88,7 @@ class SectionFigures:
     overdue: int = 0
 
 
-# The timeliness figures of DESIGN.md, in the order every table (page, DOCX, XLSX) shows them:
+# The timeliness figures of docs/product.md, in the order every table (page, DOCX, XLSX) shows them:
 # (heading, attribute of ``alerts.cases.stats.Timeliness``, kind: count | rate | hours).
 FIGURE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("预警数", "alerts", "count"),

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class Status(enum.StrEnum):
-    """Alert states of DESIGN.md, plus ``merged`` for a case folded into another."""
+    """Case states (docs/product.md), with ``merged`` for a case folded into another."""
 
     new = "new"
     acknowledged = "acknowledged"  # 已签收

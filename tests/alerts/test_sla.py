@@ -107,7 +107,7 @@ def test_bad_office_hours_are_refused() -> None:
 
 
 # Hand-worked cases from the State Council holiday notices for 2025 and 2026.
-# (severity limits as in DESIGN.md; start → expected ack, response, close; None where the policy has none)
+# (severity limits as in docs/product.md; start → expected ack, response, close; None where the policy has none)
 SIGNIFICANT = {
     "ack": {"amount": 2, "unit": "working_hours"},
     "response": {"amount": 24, "unit": "hours"},
