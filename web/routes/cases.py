@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from alerts.cases.intake import KINDS, open_case
-from core.errors import InvalidInput, MuqingError
+from core.errors import InvalidInput, MuqingError, http_status
 from core.models import User
 from core.timeutil import local_zone
 from core.types import Role
@@ -119,7 +119,7 @@ def new_case(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _case_form(request, session, user, draft=draft, error=exc.message, status_code=400)
+        return _case_form(request, session, user, draft=draft, error=exc.message, status_code=http_status(exc))
     return done(f"/alerts/{alert.id}", "created")
 
 

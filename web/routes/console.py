@@ -15,7 +15,7 @@ from alerts.cases.lifecycle import allowed_actions
 from alerts.roster import service as roster
 from core import sse, websessions
 from core.db import session_factory
-from core.errors import AuthenticationFailed, MuqingError
+from core.errors import AuthenticationFailed, MuqingError, http_status
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
@@ -98,7 +98,7 @@ def write_handover(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=400)
+        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "handover", "#duty-title")
 
 
@@ -110,7 +110,7 @@ def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, h
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=409)
+        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "received", "#duty-title")
 
 

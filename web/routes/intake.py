@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from core.errors import InvalidInput, MuqingError
+from core.errors import InvalidInput, MuqingError, http_status
 from core.models import Post, User
 from core.types import Role
 from crawlers.imports import DEFAULT_MAPPING, Mapping, available_mappings, import_work_orders, resolve_mapping
@@ -78,7 +78,7 @@ def add_by_url(
     try:
         outcome = intake_url(url=url.strip())
     except MuqingError as exc:
-        return _page(request, user, tab="url", error=exc.message, form={"url": url}, status_code=400)
+        return _page(request, user, tab="url", error=exc.message, form={"url": url}, status_code=http_status(exc))
     if outcome.post_id is None:
         why = outcome.crawl.error or "、".join(f"{k}×{v}" for k, v in outcome.crawl.errors.items()) or "页面没有正文"
         return _page(request, user, tab="url", error=f"无法从该网址取得帖子：{why}", form={"url": url}, status_code=400)
@@ -121,7 +121,7 @@ def add_by_text(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _page(request, user, tab="text", error=exc.message, form=form, status_code=400)
+        return _page(request, user, tab="text", error=exc.message, form=form, status_code=http_status(exc))
     return _page(
         request,
         user,
@@ -174,7 +174,7 @@ async def import_file(
     except MuqingError as exc:
         session.rollback()
         form_values = {"mapping": mapping, **{f"col_{k}": v for k, v in overrides.items()}}
-        return _page(request, user, tab="import", error=exc.message, form=form_values, status_code=400)
+        return _page(request, user, tab="import", error=exc.message, form=form_values, status_code=http_status(exc))
     result = {
         "kind": "import",
         "filename": filename,
