@@ -19,7 +19,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, User
 from core.service import store_post
 from core.timeutil import utcnow
-from core.types import SEVERITIES, Category
+from core.types import SEVERITIES, Category, Role
 
 KINDS = {"complaint": "舆情诉求", "info_request": "依申请公开"}
 
@@ -141,7 +141,10 @@ def open_case(
     """A case entered by hand: a hotline work order, a letter, an information request (依申请公开).
 
     The text is stored as a post (and analysed like any other); the case's clock starts at ``received_at``.
+    A section head enters cases for the own section; coordinators may name one or let the rules route.
     """
+    if actor.role == Role.head:
+        section_id = actor.section_id
     if kind not in KINDS:
         raise InvalidInput(f"类型「{kind}」无效，应为 {'、'.join(KINDS)}", details={"field": "kind"})
     if category not in {c.value for c in Category}:

@@ -82,19 +82,7 @@ def lifecycle(user: CurrentUser) -> list[TransitionSpecOut]:
 @router.post("", status_code=201, dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
 def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDetail:
     """Enter a case by hand: a hotline work order, a letter, or an information request (依申请公开)."""
-    alert = open_case(
-        session,
-        actor=user,
-        kind=body.kind,
-        title=body.title,
-        content=body.content,
-        category=body.category,
-        severity=body.severity,
-        received_at=body.received_at,
-        requester=body.requester,
-        channel=body.channel,
-        section_id=body.section_id,
-    )
+    alert = open_case(session, actor=user, **body.model_dump())
     session.commit()
     session.expire_all()
     return _detail(session, user, alert.id)
