@@ -9,6 +9,10 @@ ENV PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH
 
 RUN pip install --no-cache-dir "uv==0.13.9"
+# Debian's Chromium renders `render: browser` sources (Playwright never downloads a browser); CJK fonts make
+# the evidence screenshots legible.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 # Dependencies first (from the lock file), so code changes do not reinstall them.

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
 from alerts.cases.models import Alert, Extension, SlaPolicy
+from alerts.external_due import stricter_due
 from alerts.service import policy_for, work_calendar
 from alerts.sla import LIMIT_NAMES, Limit, WorkCalendar, compute_deadlines
 from core.errors import ConfigurationError
@@ -89,6 +90,7 @@ def apply_deadlines(session: Session, *, alert: Alert, start: datetime | None = 
         )
         return False
     alert.sla_policy_id = policy.id
+    due = stricter_due(alert, due)
     for name in LIMIT_NAMES:
         if keep_met and getattr(alert, MET_FIELDS[name]) is not None:
             continue

@@ -10,6 +10,7 @@ from alerts import service as sla_service
 from alerts.cases import service as cases
 from alerts.defaults import DEFAULTS_FILE, load_defaults
 from alerts.routing import service as routing
+from alerts.statements.service import seed_terms
 from core.service import ensure_section
 
 
@@ -24,4 +25,5 @@ def seed_defaults(session: Session, *, path: Path = DEFAULTS_FILE) -> None:
         sla_service.ensure_policy(session, spec=policy)
     for key, value in (data.get("settings") or {}).items():
         cases.ensure_setting(session, key=key, value=value)
+    seed_terms(session)
     session.flush()

@@ -16,17 +16,22 @@ from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from api.routes import (
     alerts,
     auth,
+    district,
     feedback,
     health,
+    hotline,
     models,
     notifications,
     posts,
+    responses,
     roster,
     routing,
     search,
     sections,
     sla,
+    source_admin,
     sources,
+    statements,
     stats,
 )
 from core.errors import MuqingError, ServiceUnavailable, error_body, http_status
@@ -91,6 +96,11 @@ def create_api() -> FastAPI:
         models.router,
         posts.router,
         sources.router,
+        source_admin.router,
+        hotline.router,
+        district.router,
+        responses.router,
+        statements.router,
     ):
         app.include_router(router, prefix="/api")
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import signal
@@ -16,15 +15,16 @@ import typer
 from sqlalchemy import select
 
 import alerts.cli
+import core.evidence_cli
 import core.search.cli
 import crawlers.cli
 import nlp.cli
+from cli import launcher
 from cli.modules import wire
 from core.cli import fail, setup_logging
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
-from core.linux import PR_SET_CHILD_SUBREAPER, prctl
 from core.types import Role
 
 wire()
@@ -35,6 +35,7 @@ user_app = typer.Typer(help="Users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 core.search.cli.register(app)
+core.evidence_cli.register(app)
 crawlers.cli.register(app)
 alerts.cli.register(app)
 nlp.cli.register(app)
@@ -69,7 +70,64 @@ def db_seed() -> None:
     ensure_schema()
     with session_scope() as session:
         seed_defaults(session)
+    seed_district()
     typer.echo("default sections, routing rules and SLA policies are in place")
+
+
+def seed_district() -> None:
+    """The profile's places, lexicon and public channels (disabled) into an empty database; seal old evidence."""
+    from core.district.service import seed_profile
+    from core.evidence_chain import seal_all
+    from crawlers.profile import seed_profile_sources
+
+    with session_scope() as session:
+        counts = seed_profile(session)
+        created = seed_profile_sources(session)
+        sealed = seal_all(session)
+    profile = get_settings().profile
+    if counts["places"] or counts["lexicon"] or created:
+        typer.echo(
+            f"profile {profile}: {counts['places']} places, {counts['lexicon']} lexicon terms, "
+            f"{len(created)} sources to confirm (disabled)",
+            err=True,
+        )
+    if sealed:
+        typer.echo(f"sealed {sealed} evidence records written before the evidence chain", err=True)
+
+
+@app.command("import")
+def import_orders(
+    file: Annotated[Path, typer.Argument(help="a CSV or XLSX export of hotline work orders", exists=True)],
+    mapping: Annotated[
+        str | None, typer.Option(help="a mapping name (beijing12345, linyi12345 …) or a YAML mapping file")
+    ] = None,
+) -> None:
+    """Import 12345 work orders: each good row becomes a post and a case at once; bad rows are listed."""
+    from alerts.cases.hotline import open_cases
+    from core.migrate import ensure_schema
+    from crawlers.imports import import_work_orders, resolve_mapping
+    from nlp.service import analyze_post
+
+    setup_logging()
+    ensure_schema()
+    try:
+        chosen = resolve_mapping(mapping)
+        with session_scope() as session:
+            report = import_work_orders(session, data=file.read_bytes(), filename=file.name, mapping=chosen)
+            cases = open_cases(session, post_ids=report.post_ids, analyse=analyze_post)
+            case_ids = [case.id for case in cases]
+    except MuqingError as exc:
+        raise fail(exc) from exc
+    typer.echo(
+        f"{file.name}: 导入 {report.imported} 条，立案 {len(case_ids)} 件，已存在未改动 {report.unchanged} 条，"
+        f"有问题 {len(report.errors)} 行（来源 {report.source}）"
+    )
+    for error in report.errors:
+        typer.echo(f"第 {error.row} 行：{error.reason}")
+    if get_settings().tasks_eager:
+        from core import outbox
+
+        outbox.relay()
 
 
 @user_app.command("create")
@@ -134,69 +192,37 @@ def up(
     port: Annotated[int | None, typer.Option(help="HTTP port (default MUQING_PORT or 8000)")] = None,
 ) -> None:
     """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
-    from cli.jobs import embedded_worker_command
+    if demo:
+        # The demo board is about the invented 青禾区: demo mode always uses its profile.
+        os.environ["MUQING_PROFILE"] = "demo"
+        get_settings.cache_clear()
     from core.migrate import upgrade
-    from core.tasks import enqueue
     from nlp.registry import active_version, train_from_corpus
 
     setup_logging()
     settings = get_settings()
     port = port or settings.port
-    data_dir = settings.resolved_data_dir
-    typer.echo(f"data directory: {data_dir}", err=True)
-    _check_port_free(settings.host, port)
+    typer.echo(f"data directory: {settings.resolved_data_dir}", err=True)
+    launcher.check_port_free(settings.host, port)
     upgrade()
     # `docker stop`, systemd and `kill` send SIGTERM: stop the children as cleanly as on Ctrl-C.
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    _adopt_orphans()
+    signal.signal(signal.SIGTERM, launcher.raise_keyboard_interrupt)
+    launcher.adopt_orphans()
     children: list[subprocess.Popen[bytes]] = []
-    env = {**os.environ, "MUQING_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "MUQING_DATA_DIR": str(settings.resolved_data_dir)}
     try:
         if active_version() is None:
             typer.echo("training the first classifier from the seed corpus …", err=True)
             train_from_corpus()
         if demo:
-            site = subprocess.Popen(
-                [sys.executable, "-m", "crawlers.demo.server", "--port", str(_demo_site_port(port))],
-                stdout=subprocess.PIPE,
-                env=env,
-            )
-            children.append(site)
-            assert site.stdout is not None
-            base_url = site.stdout.readline().decode().strip()
-            seed_demo(base_url=base_url)
-            typer.echo(
-                f"demo board at {base_url}; demo users admin, duty, leader, <section>-staff, "
-                f"<section>-head with password {settings.demo_password!r}",
-                err=True,
-            )
+            children.append(_start_demo_board(port=port, env=env))
         else:
             from alerts.seed import seed_defaults
 
             with session_scope() as session:
                 seed_defaults(session)
-        children.append(subprocess.Popen(embedded_worker_command(schedule=data_dir / "beat-schedule"), env=env))
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "cli.asgi:create_app",
-                    "--factory",
-                    "--host",
-                    settings.host,
-                    "--port",
-                    str(port),
-                ],
-                env=env,
-            )
-        )
-        if demo:
-            from crawlers.service import get_source
-
-            with session_scope() as session:
-                enqueue("crawlers.crawl_source", source_id=get_source(session, name="demo-board").id)
+        seed_district()
+        children += _start_services(port=port, env=env, demo=demo)
         typer.echo(f"牧情 is running at http://{settings.host}:{port} — press Ctrl-C to stop", err=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -204,110 +230,45 @@ def up(
     except KeyboardInterrupt:
         typer.echo("stopping …", err=True)
     finally:
-        _stop(children)
+        launcher.stop(children)
 
 
-def _demo_site_port(port: int) -> int:
-    """MUQING_DEMO_SITE_PORT, else the port after the web port when free, so a second run finds the same posts."""
-    configured = get_settings().demo_site_port
-    if configured:
-        return configured
-    # Else any free port: the posts then get new URLs, and the crawler's text signature links them.
-    return port + 1 if _bind_error("127.0.0.1", port + 1) is None else 0
+def _start_demo_board(*, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The demo board on its port, seeded as a source with the demo users."""
+    site = subprocess.Popen(
+        [sys.executable, "-m", "crawlers.demo.server", "--port", str(launcher.demo_site_port(port))],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert site.stdout is not None
+    base_url = site.stdout.readline().decode().strip()
+    seed_demo(base_url=base_url)
+    typer.echo(
+        f"demo board at {base_url}; demo users admin, duty, leader, <section>-staff, "
+        f"<section>-head with password {get_settings().demo_password!r}",
+        err=True,
+    )
+    return site
 
 
-def _check_port_free(host: str, port: int) -> None:
-    error = _bind_error(host, port)
-    if error is not None:
-        typer.secho(
-            f"错误：端口 {host}:{port} 已被占用（{error.strerror}），请设置 MUQING_PORT 换一个端口",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(code=1) from error
+def _start_services(*, port: int, env: dict[str, str], demo: bool) -> list[subprocess.Popen[bytes]]:
+    """The job runner (with the scheduler) and the web server; with the demo, its first crawl queued."""
+    from cli.jobs import embedded_worker_command
+    from core.tasks import enqueue
 
+    settings = get_settings()
+    schedule = settings.resolved_data_dir / "beat-schedule"
+    web = [sys.executable, "-m", "uvicorn", "cli.asgi:create_app", "--factory", "--host", settings.host]
+    started = [
+        subprocess.Popen(embedded_worker_command(schedule=schedule), env=env),
+        subprocess.Popen([*web, "--port", str(port)], env=env),
+    ]
+    if demo:
+        from crawlers.service import get_source
 
-def _bind_error(host: str, port: int) -> OSError | None:
-    """Why ``host:port`` cannot be listened on, or None when it is free."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            return exc
-    return None
-
-
-def _stop(children: list[subprocess.Popen[bytes]]) -> None:
-    # Grandchildren (the scheduler inside the job runner, a crawl in progress) are re-parented to us when their
-    # parent exits (``_adopt_orphans``), so ``_reap_orphans`` waits for them too.
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for child in children:
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-    _reap_orphans(deadline + 5)
-
-
-def _adopt_orphans() -> None:
-    """On Linux, become the parent of processes orphaned below us, so stopping can wait for every one of them."""
-    prctl(PR_SET_CHILD_SUBREAPER, 1)
-
-
-def _reap_orphans(deadline: float) -> None:
-    """Wait for the orphans we adopted (e.g. the scheduler, once the job runner exits): none is left, not even
-    as a zombie; one still running at ``deadline`` is ended by force."""
-    if not sys.platform.startswith("linux"):
-        return
-    killed = False
-    while True:
-        try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return  # no child left
-        if pid == 0:
-            if time.monotonic() > deadline:
-                if killed:
-                    return
-                for left in _descendants(os.getpid()):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(left, signal.SIGKILL)
-                killed, deadline = True, time.monotonic() + 5
-            time.sleep(0.05)
-
-
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _stat(pid: int | str) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses)."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def _descendants(root: int) -> set[int]:
-    """Every process below ``root`` (Linux /proc; elsewhere none, and children are stopped one by one)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            children.setdefault(int(_stat(entry.name)[1]), []).append(int(entry.name))
-        except (OSError, IndexError, ValueError):
-            continue  # a process that ended while we looked
-    found: set[int] = set()
-    frontier = [root]
-    while frontier:
-        for pid in children.get(frontier.pop(), []):
-            if pid not in found:
-                found.add(pid)
-                frontier.append(pid)
-    return found
+        with session_scope() as session:
+            enqueue("crawlers.crawl_source", source_id=get_source(session, name="demo-board").id)
+    return started
 
 
 @app.command()

@@ -14,13 +14,18 @@ SEARCH_PLUGINS = ("nlp.search", "alerts.cases.search")
 MODEL_MODULES = (
     "core.models",
     "core.signin",
+    "core.websessions",
+    "core.district.models",
+    "core.audit_log",
+    "core.evidence_chain",
     "nlp.models",
     "alerts.cases.models",
     "alerts.routing.models",
     "alerts.roster.models",
     "alerts.config_models",
     "alerts.notify.models",
-    "core.websessions",
+    "alerts.statements.models",
+    "alerts.responses.models",
 )
 # Glob patterns over task names → queue; anything else goes to "default" (analyse, raise alert, outbox).
 TASK_ROUTES = {

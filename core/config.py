@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     demo_password: str = "muqing-demo"
     demo_site_port: int = 0
     sources_file: Path | None = None
+    profile: Literal["lanshan", "demo"] = Field(
+        default="lanshan",
+        description="the district profile seeded into an empty database: lanshan (临沂市兰山区) or demo (青禾区)",
+    )
+    hotline_token: str | None = Field(
+        default=None,
+        description="bearer token the city's 12345 platform pushes work orders with (POST /api/hotline/orders)",
+    )
+    chromium_path: str = Field(
+        default="/usr/bin/chromium", description="the system Chromium that renders `render: browser` sources"
+    )
     weibo_cookie: str | None = Field(default=None, description="signed-in s.weibo.com cookie (SUB=…) for Weibo search")
     search_backend: Literal["fts5", "elasticsearch"] = "fts5"
     elasticsearch_url: str | None = None

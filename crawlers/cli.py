@@ -26,7 +26,6 @@ sources_app = typer.Typer(help="Sources and their health.", no_args_is_help=True
 def register(app: typer.Typer) -> None:
     """Add the crawl commands to the ``muqing`` command."""
     app.command()(crawl)
-    app.command("import")(import_file)
     app.add_typer(posts_app, name="posts")
     app.add_typer(sources_app, name="sources")
 
@@ -185,7 +184,10 @@ def sources_list(
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
     if not rows:
-        typer.echo("没有来源（用 muqing crawl --config 文件 加载来源）")
+        typer.echo(
+            "没有来源（在 系统管理 › 采集来源 添加，或用 muqing crawl --config 文件 加载；"
+            "muqing db seed 导入所选配置的公开渠道）"
+        )
         return
     header = ("来源", "类型", "间隔", "状态", "上次成功", "连续失败", "帖子数", "说明")
     lines = [header] + [
@@ -217,29 +219,3 @@ def _width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
-
-
-def import_file(
-    file: Annotated[Path, typer.Argument(help="a CSV or XLSX export of hotline work orders", exists=True)],
-    mapping: Annotated[
-        str | None, typer.Option(help="a mapping name (default beijing12345) or a YAML mapping file")
-    ] = None,
-) -> None:
-    """Import work orders: good rows become posts, bad rows are listed with row number and reason."""
-    from crawlers.imports import import_work_orders, resolve_mapping
-
-    setup_logging()
-    ensure_schema()
-    try:
-        chosen = resolve_mapping(mapping)
-        with session_scope() as session:
-            report = import_work_orders(session, data=file.read_bytes(), filename=file.name, mapping=chosen)
-    except MuqingError as exc:
-        raise fail(exc) from exc
-    typer.echo(
-        f"{file.name}: 导入 {report.imported} 条，已存在未改动 {report.unchanged} 条，有问题 {len(report.errors)} 行"
-        f"（来源 {report.source}）"
-    )
-    for error in report.errors:
-        typer.echo(f"第 {error.row} 行：{error.reason}")
-    _drain_jobs()

@@ -28,6 +28,8 @@ STATUS_LABELS = {
     "running": "抓取中",
     "disabled": "已停用",
     "manual": "人工录入",
+    "degraded": "解析异常",
+    "robots_blocked": "robots.txt 禁止",
 }
 
 
@@ -70,6 +72,9 @@ def source_health(session: Session, *, source: Source, now: datetime | None = No
     if last is None:
         return Health("never_run", False, "还没有抓取过", *facts)
     finished = [run for run in runs if run.status != "running"]
+    blocked = _robots_blocked(finished[0]) if finished else None
+    if blocked is not None:
+        return Health("robots_blocked", False, blocked, *facts)
     quiet_runs = len(finished) >= blind_after and not any(_productive(run) for run in finished)
     since = source.last_productive_at
     if since is None:
@@ -86,7 +91,24 @@ def source_health(session: Session, *, source: Source, now: datetime | None = No
         return Health(
             "failing", False, f"连续 {source.consecutive_failures} 次抓取失败：{last.error or ''}"[:300], *facts
         )
+    verdict = ((finished[0].stats or {}).get("quality") or {}).get("verdict") if finished else None
+    if verdict and verdict.get("degraded"):
+        return Health("degraded", False, str(verdict.get("message") or "解析异常")[:500], *facts)
     return Health("ok", False, "正常", *facts)
+
+
+def _robots_blocked(run: CrawlRun) -> str | None:
+    """Why the source's site refused us in robots.txt, when that is all its latest run met."""
+    stats = run.stats or {}
+    errors = stats.get("errors") or {}
+    forbidden = int(errors.get("robots_forbidden", 0)) or int(stats.get("robots_forbidden", 0))
+    if not forbidden or run.items > 0:
+        return None
+    sample = next((e.get("url") for e in stats.get("error_samples") or [] if e.get("reason") == "robots_forbidden"), "")
+    return (
+        f"站点的 robots.txt 不允许本系统抓取{('（' + sample + '）') if sample else ''}，"
+        "本来源没有抓到任何内容；需站点授权后才能采集（授权后可设置 obey_robots: false）"
+    )
 
 
 def _span(window: timedelta) -> str:

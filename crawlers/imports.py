@@ -1,6 +1,8 @@
 """Import hotline work orders (CSV or XLSX) with a configurable column mapping.
 
-Good rows become posts of the mapping's source; bad rows are listed with their row number (as the
+Good rows become posts of the mapping's source, each marked as a work order (``extra.hotline``: order
+number and the hotline's deadline) so that it becomes a case directly, whatever the classifier says; bad rows
+are listed with their row number (as the
 spreadsheet shows it: the header is row 1) and the reason. A row whose id is already stored is left as
 it is, so importing the same file again changes nothing.
 """
@@ -56,6 +58,8 @@ class Mapping(BaseModel):
     published_at: Columns = Field(default_factory=list)
     author: Columns = Field(default_factory=list)
     url: Columns = Field(default_factory=list)
+    # The hotline's deadline for the order (处理时限): a time, a date, or an amount such as 3个工作日.
+    due: Columns = Field(default_factory=list)
     extra: dict[str, str] = Field(default_factory=dict)
 
 
@@ -267,7 +271,11 @@ def _row_post(
         author=_first(row, mapping.author) or None,
         published_at=published_at,
         external_id=external_id[:200],
-        extra={key: row.get(column, "").strip() for key, column in mapping.extra.items() if row.get(column)},
+        extra={
+            **{key: row.get(column, "").strip() for key, column in mapping.extra.items() if row.get(column)},
+            # What makes the post a work order: it becomes a case at once (alerts.cases.hotline), with this deadline.
+            "hotline": {"order_no": external_id[:200], "due": _first(row, mapping.due) or None},
+        },
         evidence=EvidenceIn(
             body=json.dumps({"file": filename, "row": number, "cells": row}, ensure_ascii=False).encode(),
             fetched_at=now,
@@ -304,3 +312,45 @@ def _row_digest(row: dict[str, str]) -> str:
     import hashlib
 
     return hashlib.sha256(json.dumps(row, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:24]
+
+
+PUSH_SOURCE = "hotline-12345"
+PUSH_TITLE = "12345 热线工单"
+
+
+def push_orders(session: Session, *, orders: list[dict[str, Any]]) -> list[tuple[str, str, int | None]]:
+    """Store work orders the city platform pushed (already validated): (order number, outcome, post id) each."""
+    source = ensure_source(
+        session, name=PUSH_SOURCE, kind="import", config={"name": PUSH_SOURCE, "kind": "import"}, title=PUSH_TITLE
+    )
+    source.enabled = False  # nothing to crawl: orders arrive by push and import
+    now = utcnow()
+    posts = []
+    for order in orders:
+        known = {"order_no", "title", "content", "received_at", "due", "caller"}
+        posts.append(
+            PostIn(
+                url=None,
+                title=str(order.get("title") or "").strip(),
+                content=str(order["content"]).strip(),
+                source_id=source.id,
+                author=order.get("caller") or None,
+                published_at=order["received_at"],
+                external_id=str(order["order_no"])[:200],
+                extra={
+                    **{key: value for key, value in order.items() if key not in known and value not in (None, "")},
+                    "hotline": {"order_no": str(order["order_no"]), "due": order.get("due"), "pushed": True},
+                },
+                evidence=EvidenceIn(
+                    body=json.dumps(order, ensure_ascii=False, default=str, sort_keys=True).encode(),
+                    fetched_at=now,
+                    content_type="application/json",
+                    encoding="utf-8",
+                    role="push",
+                ),
+            )
+        )
+    outcomes = store_many(session, posts=posts)
+    return [
+        (str(order["order_no"]), outcome, post_id) for order, (outcome, post_id) in zip(orders, outcomes, strict=True)
+    ]

@@ -39,3 +39,5 @@ class PostItem:
     title_required: bool = True
     # A URL that identifies the post but is not a page of its own (feed entry, API item).
     keep_fragment: bool = False
+    # More evidence of the page: a screenshot (PNG or PDF) from the browser that rendered it.
+    attachments: list[Evidence] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""The relevance gate: the livestock lexicon and the district's place names (core/resources) as data.
+"""The relevance gate: the livestock lexicon and the district's place names (core.district) as data.
 
 ``livestock``: a post is kept when, after every trap phrase (化粪池, 金牛广场 …) is removed, it hits a
 livestock group other than ``species``, or two different species terms, or a species term and a place of
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-import yaml
+from core.district import data as district_data
 
-RESOURCES = Path(__file__).resolve().parent.parent / "core" / "resources"
 _NOT_GROUPS = {"version", "traps", "urgent"}
 
 
@@ -28,37 +25,19 @@ class Lexicon:
     places: tuple[str, ...]
 
 
-def _terms(value: Any) -> tuple[str, ...]:
-    return tuple(term for term in (value or []) if isinstance(term, str) and term.strip())
-
-
-def _place_names(data: dict[str, Any]) -> tuple[str, ...]:
-    names: set[str] = set()
-    district = data.get("district") or {}
-    names.add(district.get("name", ""))
-    names.update(_terms(district.get("aliases")))
-    for town in district.get("towns") or []:
-        names.add(town.get("name", ""))
-        names.update(_terms(town.get("aliases")))
-        names.update(_terms(town.get("villages")))
-    return tuple(sorted((name for name in names if len(name) >= 2), key=len, reverse=True))
+def load_lexicon() -> Lexicon:
+    """The lexicon and the district's place names as the admin keeps them (core.district)."""
+    return _build(district_data.lexicon(), district_data.district())
 
 
 @lru_cache(maxsize=4)
-def load_lexicon(resources: Path = RESOURCES) -> Lexicon:
-    """The lexicon and places files, read once per process."""
-    lexicon = yaml.safe_load((resources / "lexicon.yaml").read_text(encoding="utf-8")) or {}
-    places = yaml.safe_load((resources / "places.yaml").read_text(encoding="utf-8")) or {}
-    groups = {
-        name: _terms(terms)
-        for name, terms in lexicon.items()
-        if name not in _NOT_GROUPS and name != "species" and isinstance(terms, list)
-    }
+def _build(lexicon: district_data.Lexicon, district: district_data.District) -> Lexicon:
+    groups = {name: terms for name, terms in lexicon.groups.items() if name not in _NOT_GROUPS and name != "species"}
     return Lexicon(
-        species=_terms(lexicon.get("species")),
+        species=lexicon.groups.get("species", ()),
         groups=groups,
-        traps=tuple(sorted(_terms(lexicon.get("traps")), key=len, reverse=True)),
-        places=_place_names(places),
+        traps=tuple(sorted(lexicon.groups.get("traps", ()), key=len, reverse=True)),
+        places=district.names(),
     )
 
 

@@ -23,6 +23,7 @@ from core.models import CrawlRun, Post, PostLink, PostSnapshot, Source
 from core.posts import mark_deleted
 from core.timeutil import utcnow
 from crawlers import settings as crawler_settings
+from crawlers.quality import Observer
 from crawlers.sources import AnySource, parse_source
 from crawlers.spiders.article import ArticleSpider
 from crawlers.spiders.base import SourceSpider
@@ -64,10 +65,31 @@ def scrapy_settings(overrides: dict[str, Any] | None = None, *, source: AnySourc
             per_source["DOWNLOAD_DELAY"] = source.download_delay
         if source.concurrency_per_domain is not None:
             per_source["CONCURRENT_REQUESTS_PER_DOMAIN"] = source.concurrency_per_domain
+        if source.render == "browser":
+            per_source.update(browser_settings())
         settings.setdict(per_source, priority="spider")
     if overrides:
         settings.setdict(overrides, priority="cmdline")
     return settings
+
+
+def browser_settings() -> dict[str, Any]:
+    """Pages marked for the browser go through scrapy-playwright and the system Chromium (never a download)."""
+    from core.config import get_settings
+
+    handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    return {
+        "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {
+            "executable_path": get_settings().chromium_path,
+            "headless": True,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+        },
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": 30_000,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
+    }
 
 
 def _known(source_id: int) -> tuple[list[str], list[str]]:
@@ -93,7 +115,7 @@ def _recheck(source_id: int, spec: AnySource) -> list[dict[str, Any]]:
     since = utcnow() - timedelta(days=spec.recheck_days)
     with session_scope() as session:
         rows = session.execute(
-            select(Post.id, PostSnapshot.url, Post.title)
+            select(Post.id, PostSnapshot.url, Post.title, func.length(Post.content))
             .join(PostSnapshot, PostSnapshot.post_id == Post.id)
             .where(
                 Post.source_id == source_id,
@@ -107,10 +129,10 @@ def _recheck(source_id: int, spec: AnySource) -> list[dict[str, Any]]:
         ).all()
     seen: set[int] = set()
     entries = []
-    for post_id, url, title in rows:
+    for post_id, url, title, length in rows:
         if post_id not in seen:
             seen.add(post_id)
-            entries.append({"post_id": post_id, "url": url, "title": title})
+            entries.append({"post_id": post_id, "url": url, "title": title, "length": int(length or 0)})
     return entries
 
 
@@ -193,6 +215,7 @@ def _record(run_id: int, source_id: int, stats: dict[str, Any], spider: Any) -> 
             "deleted": len(gone),
             "error_samples": list(getattr(spider, "error_samples", [])),
             "fatal": stats.get("muqing/fatal"),
+            "quality": spider.quality.summary() if isinstance(getattr(spider, "quality", None), Observer) else {},
             "finish_reason": stats.get("finish_reason"),
         }
         for entry in gone:

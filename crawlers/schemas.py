@@ -10,7 +10,7 @@ from core.schemas import LocalDatetime, ORMModel, PostOut
 
 
 class HealthOut(BaseModel):
-    """How a source is doing: ok, failing, blind (盲区), never_run, running, disabled, manual."""
+    """How a source is doing: ok, failing, blind, degraded (解析异常), robots_blocked, never_run, running, disabled…"""
 
     status: str
     label: str
@@ -58,11 +58,29 @@ class CrawlRunOut(ORMModel):
     error: str | None = None
 
 
+class ChangeOut(ORMModel):
+    """One change in the admin's audit log (secrets never appear in it)."""
+
+    id: int
+    at: LocalDatetime
+    actor_id: int | None
+    actor_name: str
+    entity: str
+    entity_id: int | None
+    entity_name: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str
+
+
 class SourceDetail(SourceOut):
-    """A source with its configuration and its latest runs."""
+    """A source with its definition (secrets left out: ``secrets`` names those set), latest runs and changes."""
 
     config: dict[str, Any]
+    secrets: list[str] = Field(default_factory=list)
     recent_runs: list[CrawlRunOut]
+    changes: list[ChangeOut] = Field(default_factory=list)
 
 
 class SourceList(BaseModel):
@@ -194,6 +212,8 @@ class ImportOut(BaseModel):
     imported: int
     unchanged: int
     errors: list[RowErrorOut]
+    # The case (预警) each newly imported work order became.
+    alert_ids: list[int] = Field(default_factory=list)
 
 
 class MappingOut(BaseModel):

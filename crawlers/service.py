@@ -18,14 +18,18 @@ from core.config import get_settings
 from core.db import session_scope
 from core.errors import NotFound
 from core.models import CrawlRun, Source
+from core.outbox import add_event
 from core.service import ensure_source
 from core.timeutil import utcnow
+from crawlers.quality import Verdict, judge_run, last_verdict
 from crawlers.sources import KINDS, AnySource
 
 log = logging.getLogger(__name__)
 
 CRAWL_TIMEOUT_SECONDS = 3600
 CRAWLABLE_KINDS = KINDS
+# Handled by alerts (the notifications): a source whose parsing degraded, for the admins.
+SOURCE_HEALTH_TOPIC = "alerts.notify_source_health"
 
 
 def sync_sources(session: Session, *, specs: list[AnySource]) -> list[Source]:
@@ -109,6 +113,7 @@ def crawl_source(
         source = session.get(Source, source_id)
         assert finished is not None and source is not None
         crawl_run = finished
+        previous = last_verdict(session, source=source)
         crawl_run.finished_at = utcnow()
         fatal = (crawl_run.stats or {}).get("fatal")
         error = error or fatal
@@ -126,6 +131,7 @@ def crawl_source(
             source.last_success_at = crawl_run.finished_at
             if crawl_run.items > 0 or crawl_run.stored > 0:
                 source.last_productive_at = crawl_run.finished_at
+        _judge(session, source=source, run=crawl_run, previous=previous)
         return CrawlOutcome(
             run_id,
             crawl_run.status,
@@ -135,6 +141,18 @@ def crawl_source(
             errors=dict((crawl_run.stats or {}).get("errors", {})),
             items=crawl_run.items,
             duplicates=crawl_run.duplicates,
+        )
+
+
+def _judge(session: Session, *, source: Source, run: CrawlRun, previous: Verdict | None) -> None:
+    """Judge the run's parsing; a source that just became degraded (解析异常) is reported to the admins."""
+    verdict = judge_run(session, source=source, run=run)
+    if verdict.degraded and not (previous is not None and previous.degraded):
+        log.warning("source %s reads differently from its history: %s", source.name, verdict.message)
+        add_event(
+            session,
+            topic=SOURCE_HEALTH_TOPIC,
+            payload={"source_id": source.id, "run_id": run.id, "status": "degraded", "message": verdict.message},
         )
 
 

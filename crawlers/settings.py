@@ -36,6 +36,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.encoding.EncodingMiddleware": 560,
 }
 ITEM_PIPELINES = {
+    # First: measures what the parser read, before cleaning or the relevance gate drop anything.
+    "crawlers.quality.QualityPipeline": 50,
     "crawlers.pipelines.clean.CleanPipeline": 100,
     "crawlers.pipelines.relevance.RelevancePipeline": 200,
     "crawlers.pipelines.store.StorePipeline": 900,

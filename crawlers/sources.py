@@ -127,6 +127,17 @@ class SourceBase(_Spec):
     download_delay: Annotated[float, Field(ge=0, le=60)] | None = None
     concurrency_per_domain: Annotated[int, Field(ge=1, le=32)] | None = None
     headers: dict[str, str] = Field(default_factory=dict)
+    # none: pages as the server sends them; browser: rendered by the system Chromium (pages that need
+    # JavaScript), each stored page with a screenshot of it as further evidence.
+    render: Literal["none", "browser"] = "none"
+    wait_for: Selector | None = None
+    screenshot: Literal["png", "pdf", "none"] = "png"
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+    @field_validator("wait_for")
+    @classmethod
+    def _wait_for(cls, value: str | None) -> str | None:
+        return check_selector(value) if value is not None else None
 
     @field_validator("encoding")
     @classmethod
@@ -174,6 +185,11 @@ class RssSource(SourceBase, _StartUrls):
     kind: Literal["rss"]
     fetch_full_text: bool = False
 
+    @field_validator("render")
+    @classmethod
+    def _render(cls, value: str) -> str:
+        return _not_browser(value, "RSS")
+
 
 class JsonFields(_Spec):
     """Dotted paths to each field inside one item of a JSON list."""
@@ -196,10 +212,22 @@ class JsonFields(_Spec):
         return self
 
 
+def _not_browser(value: str, what: str) -> str:
+    if value == "browser":
+        raise ValueError(f"{what} 来源不经浏览器渲染，render 只能是 none")
+    return value
+
+
 class JsonApiSource(SourceBase):
     """A JSON interface paged by a ``{page}`` placeholder in its URL (or in a POST body)."""
 
     kind: Literal["json_api"]
+
+    @field_validator("render")
+    @classmethod
+    def _render(cls, value: str) -> str:
+        return _not_browser(value, "JSON 接口")
+
     method: Literal["GET", "POST"] = "GET"
     body: dict[str, Any] | None = None
     url: Url
@@ -234,11 +262,21 @@ class ArticleSource(SourceBase, _StartUrls):
 
 
 class PeopleLiuyanSource(SourceBase):
-    """人民网领导留言板: one board's message list (cursor paged) and each message's page with the reply."""
+    """人民网领导留言板: one board's message list (cursor paged) and each message with the official reply.
+
+    ``list_api``: ``pro`` posts to ``/pro-dfbbs-front/threads/queryThreadsList`` (the current board),
+    ``legacy`` to ``/threads/queryThreadsList``. ``detail``: ``page`` reads the message's page (rendered by
+    script on the current board: set ``render: browser``), ``api`` asks the signed ``/v1/threads/content``
+    interface with the board's ``app_code``.
+    """
 
     kind: Literal["people_liuyan"]
     fid: Annotated[str, Field(pattern=r"^\d+$")]
     base_url: Url = "https://liuyan.people.com.cn"
+    list_api: Literal["pro", "legacy"] = "pro"
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20
+    detail: Literal["page", "api"] = "page"
+    app_code: Annotated[str, Field(min_length=4, max_length=64)] = "PC42ce3bfa4980a9"
     max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
 
     @field_validator("fid", mode="before")
@@ -297,13 +335,17 @@ class WeiboSearchSource(SourceBase):
 
 
 class TiebaSource(SourceBase):
-    """百度贴吧: a forum's thread lists (hidden in HTML comments) and each thread's first floor."""
+    """百度贴吧 after its 2026 redesign: the mobile pages the server still renders (``/mo/q/m``).
+
+    ``/mo/q/m?kw=<forum>&pn=<offset>`` lists a forum's threads (offsets step by ``page_size``, 30 on the
+    site); ``/mo/q/m?kz=<tid>`` shows a thread's floors. ``/f`` and ``/p/<tid>`` are script shells now.
+    """
 
     kind: Literal["tieba"]
     forum: Annotated[str, Field(min_length=1)]
     base_url: Url = "https://tieba.baidu.com"
     max_pages: Annotated[int, Field(ge=1, le=100)] = 2
-    page_size: Annotated[int, Field(ge=1)] = 50
+    page_size: Annotated[int, Field(ge=1)] = 30
 
     @field_validator("base_url")
     @classmethod

@@ -18,12 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core.district.data import District, district
 from core.privacy import find_id_numbers, find_phones
 from nlp.tokenize import tag
-
-PLACES_FILE = Path(__file__).resolve().parent.parent / "core" / "resources" / "places.yaml"
 
 # Endings of organisation names, longest first so "生猪养殖专业合作社" wins over "合作社".
 _ORG_ENDINGS = sorted(
@@ -138,7 +135,7 @@ class Town:
 
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
-    """The district's places, read from ``core/resources/places.yaml``."""
+    """The district's places (``core.district``): towns with their aliases and villages, as one pattern."""
 
     district: str
     district_aliases: tuple[str, ...]
@@ -146,18 +143,18 @@ class Gazetteer:
     any_name: re.Pattern[str]
 
 
-@lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The district's place names (cached)."""
-    data = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8"))["district"]
-    towns = tuple(
-        Town(name=t["name"], aliases=tuple(t.get("aliases") or ()), villages=tuple(t.get("villages") or ()))
-        for t in data.get("towns") or ()
-    )
-    aliases = tuple(data.get("aliases") or ())
-    names = {data["name"], *aliases, *(n for t in towns for n in (t.name, *t.aliases, *t.villages))}
+    """The district's place names as the admin keeps them (recompiled after a change, no retrain)."""
+    return _compile(district())
+
+
+@lru_cache(maxsize=4)
+def _compile(data: District) -> Gazetteer:
+    # Landmarks and farms place a post in their town the way a village does.
+    towns = tuple(Town(name=t.name, aliases=t.aliases, villages=t.villages + t.landmarks) for t in data.towns)
+    names = {data.name, *data.aliases, *(n for t in towns for n in (t.name, *t.aliases, *t.villages))}
     any_name = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
-    return Gazetteer(district=data["name"], district_aliases=aliases, towns=towns, any_name=any_name)
+    return Gazetteer(district=data.name, district_aliases=data.aliases, towns=towns, any_name=any_name)
 
 
 def find_places(text: str) -> tuple[list[str], list[str]]:

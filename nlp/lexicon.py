@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+from core.district.data import Lexicon as DistrictLexicon
+from core.district.data import lexicon as district_lexicon
+
 LEXICON_FILE = Path(__file__).resolve().parent.parent / "core" / "resources" / "lexicon.yaml"
 RULES_FILE = Path(__file__).with_name("resources") / "severity_rules.yaml"
 GROUPS = ("species", "husbandry", "disease", "slaughter", "product", "inputs", "admin")
@@ -52,10 +55,14 @@ class Lexicon:
         return self.traps.findall(text)
 
 
-@lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    """The shared lexicon, compiled once per process."""
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    """The shared lexicon as the admin keeps it (core.district), compiled again only after a change."""
+    return _compile(district_lexicon())
+
+
+@lru_cache(maxsize=4)
+def _compile(terms: DistrictLexicon) -> Lexicon:
+    data = terms.as_dict()
     groups = {name: _alternation(list(data.get(name) or [])) for name in GROUPS}
     every = [term for name in GROUPS for term in data.get(name) or []]
     return Lexicon(

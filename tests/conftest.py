@@ -29,6 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["MUQING_DATA_DIR"] = str(data_dir)
     os.environ["MUQING_TASKS_EAGER"] = "1"
     os.environ["MUQING_ENV"] = "test"
+    # The invented demo district: the seed corpus, the fixtures and most tests are written about it.
+    os.environ["MUQING_PROFILE"] = "demo"
     os.environ.pop("MUQING_DATABASE_URL", None)
     os.environ.pop("MUQING_BROKER_URL", None)
     config.stash[_DATA_DIR] = data_dir

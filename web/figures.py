@@ -5,25 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-import core
 from alerts.cases.lifecycle import Status
 from alerts.cases.models import Alert
 from alerts.cases.stats import Timeliness, group_figures, period_key, timeliness_by_section
+from core.district.data import district
 from core.models import Analysis, Post, Section, Source
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS
 from crawlers.health import Health
 from crawlers.health import source_health as crawler_health
-
-PLACES_FILE = Path(core.__file__).parent / "resources" / "places.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,15 +192,9 @@ def alerts_in_period(session: Session, *, period: Period, section_id: int | None
     return _alerts_in(session, start=period.start_at, end=period.end_at, section_id=section_id)
 
 
-@cache
 def towns() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The district's towns and streets with the names people write for them."""
-    data: dict[str, Any] = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8"))
-    result = []
-    for town in data["district"]["towns"]:
-        names = (town["name"], *town.get("aliases", []))
-        result.append((str(town["name"]), tuple(str(n) for n in names)))
-    return tuple(result)
+    return tuple((town.name, (town.name, *town.aliases)) for town in district().towns)
 
 
 def posts_per_town(session: Session, *, period: Period) -> list[tuple[str, int, int]]:

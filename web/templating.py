@@ -52,6 +52,9 @@ FLASH = {
     "moved": "已移动帖子",
     "already": "该帖子已在这条预警中",
     "tested": "已发送测试消息，投递结果见投递记录",
+    "paused": "已停用，不再定时抓取",
+    "resumed": "已启用，将按周期抓取",
+    "queued": "已开始抓取，稍后刷新查看结果",
 }
 
 
@@ -70,6 +73,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/search", "检索", "search"),
         NavItem("/dashboard", "看板", "dashboard"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
     ),
@@ -78,6 +82,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/console", "值班台", "console"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
     Role.admin: (
@@ -85,6 +90,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/alerts", "预警", "alerts"),
         NavItem("/dashboard", "看板", "dashboard"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
         NavItem("/admin", "管理", "admin"),
@@ -93,12 +99,14 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/workbench", "工作台", "workbench"),
         NavItem("/alerts", "本科室预警", "alerts"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
     Role.staff: (
         NavItem("/workbench", "工作台", "workbench"),
         NavItem("/alerts", "本科室预警", "alerts"),
         NavItem("/search", "检索", "search"),
+        NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
     ),
 }

@@ -37,6 +37,7 @@ from alerts.deadlines import (
     extension_limit,
     snapshot,
 )
+from alerts.responses.service import DraftSource, check_content, findings_waiting, record_review, sign_off_review
 from alerts.service import work_calendar
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
@@ -114,7 +115,10 @@ def transition(
         raise Conflict("回应尚未经科室负责人审核签发，不能办结")
     if waiting and role in TRANSITIONS["sign_off"].roles:
         # A head who closes a case whose response waits for sign-off signs it off first (two audit events).
-        transition(session, alert=alert, actor=actor, action="sign_off", note="办结时一并审核签发")
+        # A flagged response needs the head's own reason: the close note, never a stock phrase.
+        flagged = findings_waiting(session, response=alert.pending_response)
+        reason = (note or "").strip() if flagged else "办结时一并审核签发"
+        transition(session, alert=alert, actor=actor, action="sign_off", note=reason)
     current = Status(alert.status)
     if current not in spec.sources:
         allowed = "、".join(STATUS_LABELS[s] for s in sorted(spec.sources))
@@ -224,7 +228,9 @@ def _respond(session: Session, alert: Alert, actor: User, given: ActionInput, no
     if alert.pending_response is not None:
         raise Conflict("已有一条回应在等待审核签发，请等待科室负责人审核")
     policy = alert_policy(session, alert=alert)
-    held = policy.sign_off_required and actor.role == Role.staff
+    # The four checks (alerts/responses): a flagged response waits for a head's sign-off, whoever wrote it.
+    findings = check_content(session, alert=alert, content=response.content.strip())
+    held = (policy.sign_off_required and actor.role == Role.staff) or bool(findings)
     row = Response(
         alert=alert,
         author=actor,
@@ -239,8 +245,12 @@ def _respond(session: Session, alert: Alert, actor: User, given: ActionInput, no
         row.signed_off_by, row.signed_off_at = actor, now
     session.add(row)
     _attach(session, alert, row, response.attachment_ids)
+    source = DraftSource(statement_id=response.draft_statement_id, similar_alert_id=response.draft_alert_id)
+    record_review(session, alert=alert, response=row, findings=findings, source=source, at=now)
     session.flush()
     data: dict[str, Any] = {"channel": response.channel, "response_id": row.id}
+    if findings:
+        data["findings"] = len(findings)
     if held:
         data["awaiting_sign_off"] = True
     else:
@@ -262,9 +272,10 @@ def _sign_off(session: Session, alert: Alert, actor: User, given: ActionInput, n
     pending = alert.pending_response
     if pending is None:
         raise Conflict("没有等待审核签发的回应")
+    override = sign_off_review(session, response=pending, actor=actor, note=given.note, at=now)
     pending.status, pending.signed_off_by, pending.signed_off_at = "published", actor, now
     alert.responded_at = now
-    return Step(None, given.note, {"response_id": pending.id})
+    return Step(None, given.note, {"response_id": pending.id, **override})
 
 
 def _reject_response(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:

@@ -95,6 +95,9 @@ class Alert(TimestampMixin, Base):
     satisfaction: Mapped[str | None] = mapped_column(String(20))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id", ondelete="SET NULL"))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A hotline work order's number (工单编号) and the hotline's own deadline (处理时限); the stricter one wins.
+    external_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    external_due: Mapped[datetime | None]
     post_count: Mapped[int] = column_property(
         select(func.count(AlertPost.post_id)).where(AlertPost.alert_id == id).scalar_subquery()
     )

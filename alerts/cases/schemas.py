@@ -55,6 +55,8 @@ class ResponseInput:
     link: str | None = None
     contact: str = ""
     attachment_ids: tuple[int, ...] = ()
+    draft_statement_id: int | None = None
+    draft_alert_id: int | None = None
 
 
 class ResponseIn(BaseModel):
@@ -65,6 +67,8 @@ class ResponseIn(BaseModel):
     link: str | None = Field(default=None, max_length=2048)
     contact: str = Field(default="", max_length=2000, description="contact with the person (联系当事人情况)")
     attachment_ids: list[int] = Field(default_factory=list, description="ids of files uploaded to this alert")
+    draft_statement_id: int | None = Field(default=None, description="the 口径 the draft came from (口径库)")
+    draft_alert_id: int | None = Field(default=None, description="the similar closed case whose answer was used")
 
 
 class ExtensionIn(BaseModel):
@@ -100,6 +104,8 @@ class TransitionIn(BaseModel):
             link=self.response.link,
             contact=self.response.contact,
             attachment_ids=tuple(self.response.attachment_ids),
+            draft_statement_id=self.response.draft_statement_id,
+            draft_alert_id=self.response.draft_alert_id,
         )
 
     def flow_kwargs(self) -> dict[str, Any]:
@@ -175,6 +181,9 @@ class AlertItem(ORMModel):
     duty_user_id: int | None
     assignee_id: int | None
     merged_into_id: int | None
+    # A 12345 work order's number and the hotline's own deadline (处理时限); the stricter deadline applies.
+    external_ref: str | None = None
+    external_due: LocalDatetime | None = None
 
 
 class AlertList(BaseModel):
@@ -210,6 +219,17 @@ class AttachmentOut(ORMModel):
     uploaded_at: LocalDatetime
 
 
+class ReviewOut(ORMModel):
+    """What the four checks found in a response when it was submitted, its draft's source, any override."""
+
+    findings: list[dict[str, Any]]
+    draft: dict[str, Any]
+    statement_id: int | None
+    override_note: str
+    overridden_by: str | None = Field(default=None, validation_alias="overridden_by_name")
+    overridden_at: LocalDatetime | None
+
+
 class ResponseOut(ORMModel):
     """A logged response."""
 
@@ -224,6 +244,7 @@ class ResponseOut(ORMModel):
     signed_off_at: LocalDatetime | None
     created_at: LocalDatetime
     attachments: list[AttachmentOut]
+    review: ReviewOut | None = None
 
 
 class ExtensionOut(ORMModel):

@@ -32,6 +32,7 @@ KINDS: dict[str, str] = {
     "alert.due": "时限已到",
     "alert.overdue": "超时督办",
     "alert.calendar_error": "节假日日历缺失",
+    "source.degraded": "采集来源解析异常",
 }
 SEVERITY_RANK = {"一般": 1, "依申请公开": 1, "较大": 2, "重大": 3}
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +22,7 @@ from alerts.routing.models import RoutingRule
 from alerts.routing.schemas import RuleIn, RuleTrial, TryTextIn, TryTextOut
 from alerts.service import policy_for, work_calendar
 from alerts.sla import compute_deadlines
+from core.district.data import District, district
 from core.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from core.models import Section
 from core.schemas import SectionRef
@@ -42,7 +41,6 @@ MATCH_KEYS = (
     "severities",
     "kinds",
 )
-PLACES_FILE = Path(__file__).resolve().parents[2] / "core" / "resources" / "places.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +66,14 @@ class RoutingDecision:
     reason: str
 
 
-@lru_cache(maxsize=1)
 def town_names() -> dict[str, tuple[str, ...]]:
-    """Each town or street of the district with every name that points at it (aliases, villages)."""
-    data = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8")) if PLACES_FILE.exists() else {}
-    towns = ((data or {}).get("district") or {}).get("towns") or []
-    return {town["name"]: (town["name"], *(town.get("aliases") or []), *(town.get("villages") or [])) for town in towns}
+    """Each town or street of the district with every name that points at it (aliases, villages, landmarks)."""
+    return _town_names(district())
+
+
+@lru_cache(maxsize=4)
+def _town_names(data: District) -> dict[str, tuple[str, ...]]:
+    return {town.name: (town.name, *town.aliases, *town.villages, *town.landmarks) for town in data.towns}
 
 
 def _town_hit(town: str, item: RoutingInput) -> bool:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from sqlalchemy import func, or_, select
 
+from alerts.cases.hotline import open_cases
 from api.deps import CurrentUser, SessionDep, require_roles
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, RawPage, Source
@@ -28,6 +29,7 @@ from crawlers.schemas import (
     TextIntakeIn,
     UrlIntakeIn,
 )
+from nlp.service import analyze_post
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -90,7 +92,7 @@ def import_upload(
     file: Annotated[UploadFile, File(description="CSV or XLSX export of hotline work orders")],
     mapping: Annotated[str | None, Form()] = None,
 ) -> ImportOut:
-    """Import work orders: good rows become posts; bad rows come back with row number and reason."""
+    """Import work orders: each good row becomes a post and a case; bad rows come back with row and reason."""
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput("文件超过 50 MB", details={"field": "file"})
@@ -99,12 +101,14 @@ def import_upload(
     report = import_work_orders(
         session, data=data, filename=file.filename or "upload.csv", mapping=resolve_mapping(mapping)
     )
+    cases = open_cases(session, post_ids=report.post_ids, analyse=analyze_post)
     session.commit()
     return ImportOut(
         source=report.source,
         imported=report.imported,
         unchanged=report.unchanged,
         errors=[RowErrorOut(row=error.row, reason=error.reason) for error in report.errors],
+        alert_ids=[case.id for case in cases],
     )
 
 

@@ -54,18 +54,34 @@ def list_sources(session: SessionDep, user: CurrentUser) -> SourceList:
     return SourceList(items=[_source_out(session, source, counts) for source in sources])
 
 
-@router.get("/sources/{source_id}")
-def get_source(session: SessionDep, user: CurrentUser, source_id: int) -> SourceDetail:
-    """One source, its configuration and its ten latest crawl runs."""
-    source = session.get(Source, source_id)
-    if source is None:
-        raise NotFound(f"来源 {source_id} 不存在")
+def source_detail(session: SessionDep, source: Source) -> SourceDetail:
+    """A source as ``GET /api/sources/{id}`` gives it: definition without secrets, runs and its changes."""
+    from core.audit_log import changes
+    from crawlers.schemas import ChangeOut
+    from crawlers.source_admin import public_config, secret_names
+
     runs = session.scalars(
-        select(CrawlRun).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id.desc()).limit(10)
+        select(CrawlRun).where(CrawlRun.source_id == source.id).order_by(CrawlRun.id.desc()).limit(10)
     )
     names = {source.id: source.name}
     base = _source_out(session, source, _post_counts(session))
-    return SourceDetail(**base.model_dump(), config=source.config, recent_runs=[_run_out(run, names) for run in runs])
+    logged, _total = changes(session, entity="source", entity_id=source.id, limit=20)
+    return SourceDetail(
+        **base.model_dump(),
+        config=public_config(source.config),
+        secrets=secret_names(source.config),
+        recent_runs=[_run_out(run, names) for run in runs],
+        changes=[ChangeOut.model_validate(change) for change in logged],
+    )
+
+
+@router.get("/sources/{source_id}")
+def get_source(session: SessionDep, user: CurrentUser, source_id: int) -> SourceDetail:
+    """One source, its definition (secrets left out), its ten latest crawl runs and its audited changes."""
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"来源 {source_id} 不存在")
+    return source_detail(session, source)
 
 
 @router.post(

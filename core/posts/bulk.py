@@ -50,6 +50,8 @@ class PostIn:
     extra: dict[str, Any] = field(default_factory=dict)
     evidence: EvidenceIn | None = None
     keep_fragment: bool = False
+    # More evidence of the same page (a screenshot from the browser that rendered it), kept with a new post.
+    attachments: list[EvidenceIn] = field(default_factory=list)
 
 
 class _New:
@@ -196,6 +198,8 @@ class _Plan:
             self.candidates.append(Candidate(new, signature, item.title, post.source_id, post.external_id))
         if evidence is not None:
             self._keep(new, evidence)
+        for attachment in post.attachments:
+            self._keep(new, attachment)
         self.outcomes.append(("created", new))
 
 

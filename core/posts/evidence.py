@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from core.evidence_chain import note_written
 from core.models import Post, PostSnapshot, RawPage
 from core.timeutil import utcnow
 
@@ -105,6 +106,8 @@ def keep_snapshots(session: Session, snapshots: list[tuple[int, EvidenceIn]], *,
             for digest, (post_id, evidence) in zip(digests, snapshots, strict=True)
         ],
     )
+    # Written past the ORM: the evidence chain seals them before the transaction commits.
+    note_written(session)
 
 
 def keep_evidence(session: Session, *, post: Post, evidence: EvidenceIn) -> None:

@@ -41,6 +41,7 @@ def store_post(
     extra: dict[str, Any] | None = None,
     evidence: EvidenceIn | None = None,
     keep_fragment: bool = False,
+    attachments: list[EvidenceIn] | None = None,
 ) -> StoredPost:
     """Store a post once and queue its analysis; a known or reposted post is refreshed or linked instead."""
     incoming = PostIn(
@@ -55,6 +56,7 @@ def store_post(
         extra=extra or {},
         evidence=evidence,
         keep_fragment=keep_fragment,
+        attachments=attachments or [],
     )
     [(outcome, post_id)] = store_many(session, posts=[incoming])
     if outcome == "invalid" or post_id is None:

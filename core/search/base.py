@@ -18,7 +18,7 @@ MAX_WINDOW = 10_000
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """A search: query text (every token must match), filters, time range [start, end), sort and page."""
+    """A search: query text (every token must match, or any with ``any_token``), filters, time range, sort, page."""
 
     text: str = ""
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -28,6 +28,8 @@ class SearchQuery:
     offset: int = 0
     limit: int = 20
     aggregations: bool = False
+    # Any token may match instead of every one ("more like this": similar cases ranked by relevance).
+    any_token: bool = False
 
 
 @dataclass(slots=True)

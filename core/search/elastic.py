@@ -189,7 +189,7 @@ class ElasticsearchBackend(SearchBackend):
                     "combined_fields": {
                         "query": " ".join(tokens),
                         "fields": [f"title_tokens^{TITLE_BOOST}", "content_tokens"],
-                        "operator": "and",
+                        "operator": "or" if query.any_token else "and",
                     }
                 }
             )

@@ -88,9 +88,9 @@ def _document(row: sqlite3.Row) -> PostDocument:
     return PostDocument(**values)
 
 
-def match_expression(tokens: list[str]) -> str:
-    """An FTS5 query in which every token must occur (each quoted, so no token is read as syntax)."""
-    return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+def match_expression(tokens: list[str], *, any_token: bool = False) -> str:
+    """An FTS5 query in which every token (or any) must occur (each quoted, so no token is read as syntax)."""
+    return (" OR " if any_token else " ").join('"' + token.replace('"', '""') + '"' for token in tokens)
 
 
 class Fts5Backend(SearchBackend):
@@ -159,7 +159,7 @@ class Fts5Backend(SearchBackend):
         if tokens:
             source = "doc_fts JOIN doc ON doc.post_id = doc_fts.rowid"
             where.append("doc_fts MATCH ?")
-            params.append(match_expression(tokens))
+            params.append(match_expression(tokens, any_token=query.any_token))
         else:
             source = "doc"
         for field in FILTER_FIELDS:

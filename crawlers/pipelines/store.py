@@ -159,4 +159,15 @@ class StorePipeline(Pipeline):
             if evidence is not None
             else None,
             keep_fragment=item.keep_fragment,
+            attachments=[
+                EvidenceIn(
+                    body=extra.body,
+                    url=extra.url,
+                    fetched_at=extra.fetched_at,
+                    status=extra.status,
+                    content_type=extra.content_type,
+                    role=extra.role,
+                )
+                for extra in item.attachments
+            ],
         )

@@ -22,6 +22,7 @@ from core.timeutil import utcnow
 from core.urls import canonical_url
 from crawlers.dates import parse_published
 from crawlers.items import Evidence, PostItem
+from crawlers.quality import Observer
 from crawlers.sources import AnySource, SourceBase, parse_source
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,44 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
     return "download_failed", f"{name}: {message}"
 
 
+BROWSER_WAIT_MS = 15_000
+SCREENSHOT_TYPES = {"png": "image/png", "pdf": "application/pdf"}
+
+
+def browser_meta(source: SourceBase) -> dict[str, Any]:
+    """Request meta that sends a page through the headless browser: wait for it, then capture it."""
+    from scrapy_playwright.page import PageMethod
+
+    methods = [PageMethod("wait_for_load_state", "networkidle")]
+    if source.wait_for:
+        methods.append(PageMethod("wait_for_selector", source.wait_for, timeout=BROWSER_WAIT_MS))
+    if source.screenshot == "png":
+        methods.append(PageMethod("screenshot", full_page=True, type="png"))
+    elif source.screenshot == "pdf":
+        methods.append(PageMethod("pdf", print_background=True))
+    return {"playwright": True, "playwright_page_methods": methods}
+
+
+def screenshots(response: Response) -> list[Evidence]:
+    """The screenshot the browser took of ``response``'s page, as evidence (none for a plain download)."""
+    found = []
+    for method in response.meta.get("playwright_page_methods") or []:
+        kind = {"screenshot": "png", "pdf": "pdf"}.get(str(getattr(method, "method", "")))
+        body = getattr(method, "result", None)
+        if kind and isinstance(body, bytes) and body:
+            found.append(
+                Evidence(
+                    url=response.url,
+                    body=body,
+                    fetched_at=utcnow(),
+                    status=response.status,
+                    content_type=SCREENSHOT_TYPES[kind],
+                    role="screenshot",
+                )
+            )
+    return found
+
+
 class SourceSpider(scrapy.Spider):
     """Base of every spider: one source, a pinned or real clock, known posts, errbacks that count."""
 
@@ -90,6 +129,7 @@ class SourceSpider(scrapy.Spider):
         self.pinned_now = datetime.fromisoformat(now) if isinstance(now, str) else now
         self.gone: list[dict[str, Any]] = []
         self.error_samples: list[dict[str, str]] = []
+        self.quality = Observer()
         self._requested: set[tuple[str, str, bytes]] = set()
 
     @property
@@ -135,8 +175,13 @@ class SourceSpider(scrapy.Spider):
         headers: dict[str, str] | None = None,
         priority: int = 0,
         kind: str = "page",
+        browser: bool | None = None,
     ) -> scrapy.Request | None:
-        """A request with our errback; None when this crawl already asked for it (a loop)."""
+        """A request with our errback; None when this crawl already asked for it (a loop).
+
+        A page of a ``render: browser`` source is fetched through the headless browser (``browser`` decides
+        otherwise: an API request never needs it).
+        """
         raw_body = body.encode() if isinstance(body, str) else (body or b"")
         key = (method, canonical_url(url, keep_fragment=False), raw_body)
         if key in self._requested:
@@ -146,12 +191,13 @@ class SourceSpider(scrapy.Spider):
             return None
         self._requested.add(key)
         # dont_filter: we keep our own set above, so a redirect loop ends at REDIRECT_MAX_TIMES and is reported.
+        rendered = browser if browser is not None else (self.source.render == "browser" and method == "GET")
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
             cb_kwargs=cb_kwargs or {},
-            meta={"muqing_kind": kind, **(meta or {})},
+            meta={"muqing_kind": kind, **(browser_meta(self.source) if rendered else {}), **(meta or {})},
             method=method,
             body=raw_body or None,
             headers={**self.source.headers, **(headers or {})},
@@ -215,12 +261,13 @@ class SourceSpider(scrapy.Spider):
         )
 
     def item(self, response: Response | None, *, url: str, role: str = "page", **fields: Any) -> PostItem:
-        """A post item carrying this source's name and the evidence of ``response``."""
+        """A post item carrying this source's name, the evidence of ``response`` and its screenshot if any."""
         return PostItem(
             url=url,
             source=self.source.name,
             evidence=self.evidence(response, role) if response is not None else None,
             title_required=self.title_required,
+            attachments=screenshots(response) if response is not None else [],
             **fields,
         )
 
@@ -269,7 +316,15 @@ class SourceSpider(scrapy.Spider):
         moved = canonical_url(response.url) != canonical_url(entry["url"])
         if not title_present and (marker or moved or not response.body.strip()):
             self._mark_gone(entry, f"页面显示“{marker}”" if marker else "原地址已跳转或为空")
+        elif isinstance(response, TextResponse):
+            fresh = self.reparse(response)
+            if fresh is not None:
+                self.quality.recheck(stored=int(entry.get("length") or 0), fresh=fresh)
         yield from ()
+
+    def reparse(self, response: TextResponse) -> str | None:
+        """The post text this source's parser reads from a stored post's page now (None: not comparable)."""
+        return None
 
     def _mark_gone(self, entry: dict[str, Any], why: str) -> None:
         self.count("recheck/gone")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawlers.extract import element_text, first_text, parse_count, select
 from crawlers.items import PostItem
@@ -80,3 +80,7 @@ class ListDetailSpider(SourceSpider):
             published_at_raw=raw_time,
             engagement=engagement,
         )
+
+    def reparse(self, response: TextResponse) -> str | None:
+        """The detail page's text as the content selector reads it today."""
+        return element_text(select(response, self.spec.detail.content))

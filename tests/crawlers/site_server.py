@@ -71,6 +71,16 @@ def _match(pattern: str, path: str) -> dict[str, str] | None:
     return {key: unquote(value) for key, value in found.groupdict().items()} if found else None
 
 
+def _signed(rule: dict[str, str], params: dict[str, str]) -> bool:
+    """The board's signature: md5(path + param + md5(appCode)[:16] + token)."""
+    import hashlib
+
+    key = hashlib.md5(rule["app_code"].encode()).hexdigest()[:16]
+    text = rule["path"] + params.get("param", "") + key + params.get("token", "")
+    expected = hashlib.md5(text.encode()).hexdigest()
+    return params.get("appCode") == rule["app_code"] and params.get("signature") == expected
+
+
 class Handler(BaseHTTPRequestHandler):
     """Answers GET and POST as the serving contract says."""
 
@@ -91,6 +101,9 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 data = json.loads(raw or b"{}")
                 params = {key: str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+                # A signed envelope ({appCode, token, signature, param}): the business fields are in ``param``.
+                inner = json.loads(params["param"]) if params.get("param", "").startswith("{") else {}
+                params.update({key: str(value) for key, value in inner.items()})
             except ValueError:
                 params = {}
         else:
@@ -189,6 +202,12 @@ class Handler(BaseHTTPRequestHandler):
                 continue
             if any(params.get(key) != value for key, value in (route.get("when") or {}).items()):
                 continue
+            if any(not params.get(key) for key in route.get("needs") or ()):
+                continue
+            if "signed" in route and not _signed(route["signed"], params):
+                body = json.dumps({"code": "SN0006", "msg": "数据格式错误"}, ensure_ascii=False).encode()
+                self._send(200, {"Content-Type": "application/json;charset=UTF-8"}, body)
+                return True
             if "redirect" in route:
                 location = route["redirect"]["location"].replace("{quoted_request_url}", quote(self.path, safe=""))
                 self._send(route["redirect"]["status"], {"Location": location, "Content-Type": "text/html"}, b"")

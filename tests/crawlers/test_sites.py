@@ -32,8 +32,15 @@ def _check(records: list[dict[str, object]], posts: dict[str, object], *, fields
 
 @SQLITE_ONLY
 def test_people_liuyan_board_with_official_replies(db: str, queued_jobs: None, site: SiteServer) -> None:
+    # The current list interface, and each message from the signed content interface (no browser needed).
     outcome = crawl(
-        {"name": "liuyan", "kind": "people_liuyan", "fid": 9871, "base_url": f"{site.base_url}/people_liuyan"}
+        {
+            "name": "liuyan",
+            "kind": "people_liuyan",
+            "fid": 9871,
+            "detail": "api",
+            "base_url": f"{site.base_url}/people_liuyan",
+        }
     )
     assert outcome.status == "succeeded" and outcome.stored == 18, outcome
     posts = posts_by_url(site.base_url)

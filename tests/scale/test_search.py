@@ -53,6 +53,16 @@ def test_every_word_of_the_query_must_occur(corpus: tuple[Stack, Loaded]) -> Non
     assert run("养猪场 牛肉").total == 0  # type: ignore[attr-defined]
 
 
+def test_any_word_mode_finds_posts_with_one_of_the_words_most_matches_first(corpus: tuple[Stack, Loaded]) -> None:
+    _, loaded = corpus
+    # Similar cases ask this way: posts sharing any word of a case, the ones sharing most ranked first.
+    page = run("养猪场 臭味 免疫", any_token=True, limit=50)
+    found = keys(loaded, page)
+    assert {"manure", "odour", "upgrade", "vaccination"} <= set(found)
+    assert found[0] == "odour"
+    assert run("养猪场 牛肉", any_token=True).total == len(keys(loaded, run("养猪场"))) + run("牛肉").total  # type: ignore[attr-defined]
+
+
 def test_relevance_puts_the_post_about_the_word_first_and_time_sort_the_newest(corpus: tuple[Stack, Loaded]) -> None:
     _, loaded = corpus
     # pork-price has 猪肉 in its title and twice in its text; slaughter mentions it once in passing.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -78,6 +79,8 @@ def test_dashboard_shows_figures_blind_sources_and_escalates(client: TestClient,
     assert refused.status_code == 403
 
 
+# A Friday in the office's zone: the case opened three days before is in this week's report whatever today is.
+@time_machine.travel(datetime(2026, 11, 27, 4, 0, tzinfo=UTC))
 def test_report_carries_the_dashboard_figures(client: TestClient, people: None) -> None:
     late = make_alert(title="双塘镇养鸡场鸡粪乱堆", category="pollution")
     _make_overdue(late)

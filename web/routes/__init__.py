@@ -33,6 +33,7 @@ def mount(app: FastAPI) -> None:
         intake,
         reports,
         search,
+        statements,
         workbench,
     )
 
@@ -49,6 +50,7 @@ def mount(app: FastAPI) -> None:
         search,
         feedback,
         intake,
+        statements,
         admin,
     )
     for module in modules:

@@ -19,9 +19,11 @@ from web import figures
 from web.deps import SessionDep
 from web.pages import done, form_error
 from web.routes.admin_channels import router as channels_router
+from web.routes.admin_district import router as district_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_routing import router as routing_router
 from web.routes.admin_rules import router as rules_router
+from web.routes.admin_source_edit import router as source_edit_router
 from web.routes.admin_sources import router as sources_router
 from web.security import CsrfChecked, require_roles
 from web.templating import render
@@ -31,6 +33,9 @@ router.include_router(routing_router)
 router.include_router(channels_router)
 router.include_router(rules_router)
 router.include_router(roster_router)
+# Before the source pages: /admin/sources/new is a form, not a source id.
+router.include_router(source_edit_router)
+router.include_router(district_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
+from core.audit_log import changes
 from core.errors import InvalidInput, NotFound
 from core.models import CrawlRun, Post, Source, User
 from core.types import Role
 from crawlers.health import MANUAL_SOURCE_NAMES
 from crawlers.health import source_health as crawler_health
 from crawlers.preview import Preview, preview_source
+from crawlers.source_admin import public_config, secret_names
 from crawlers.sources import KINDS
 from web import figures
 from web.deps import SessionDep
@@ -37,6 +39,9 @@ ERROR_LABELS = {
     "too_large": "页面过大",
     "empty_response": "页面为空",
     "parse_error": "解析出错",
+    "anti_bot": "被反爬拦截",
+    "layout_changed": "页面结构已变",
+    "api_error": "接口报错",
 }
 
 
@@ -123,7 +128,9 @@ def source_page(request: Request, session: SessionDep, user: AdminUser, source_i
         {
             "source": source,
             "health": crawler_health(session, source=source),
-            "definition": yaml.safe_dump(source.config, allow_unicode=True, sort_keys=False),
+            "definition": yaml.safe_dump(public_config(source.config), allow_unicode=True, sort_keys=False),
+            "secrets": secret_names(source.config),
+            "changes": changes(session, entity="source", entity_id=source.id, limit=20)[0],
             "runs": runs,
             "posts": posts,
             "previewable": previewable(source),

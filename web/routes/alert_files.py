@@ -17,6 +17,7 @@ from core.errors import InvalidInput, MuqingError, NotFound
 from web.deps import SessionDep
 from web.pages import done
 from web.routes.alerts import case_actions, refused
+from web.routes.responses import precheck
 from web.security import CsrfChecked, WebUser
 
 router = APIRouter(include_in_schema=False)
@@ -46,9 +47,17 @@ def respond_with_files(
     contact: Annotated[str, Form(max_length=2000)] = "",
     note: Annotated[str, Form(max_length=5000)] = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
+    draft_statement_id: Annotated[str, Form(max_length=20)] = "",
+    draft_alert_id: Annotated[str, Form(max_length=20)] = "",
+    confirm_checks: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
-    """Log a response with its files (multipart): the files are checked and kept, then the response recorded."""
+    """Log a response with its files (multipart): the files are checked and kept, then the response recorded.
+
+    A first submission the four checks flag comes back with the findings marked; ticking the confirmation
+    sends it on, to wait for the section head's sign-off.
+    """
     draft = {"note": note, "response": response, "link": link, "contact": contact, "channel": channel}
+    draft.update(draft_statement_id=draft_statement_id, draft_alert_id=draft_alert_id)
     chosen = [f for f in files or [] if f.filename]
     if len(chosen) > MAX_FILES:
         return refused(
@@ -59,6 +68,8 @@ def respond_with_files(
         if "respond" not in case_actions(session, alert, user) or not response.strip():
             # The flow's own refusal (role, state, missing text), before any file is written.
             transition(session, alert=alert, actor=user, action="respond", response=None)
+        if confirm_checks != "1":
+            precheck(session, alert=alert, content=response)
         ids = []
         for upload in chosen:
             try:
@@ -87,6 +98,8 @@ def respond_with_files(
                 link=link.strip() or None,
                 contact=contact,
                 attachment_ids=tuple(ids),
+                draft_statement_id=int(draft_statement_id) if draft_statement_id.isdigit() else None,
+                draft_alert_id=int(draft_alert_id) if draft_alert_id.isdigit() else None,
             )
             if response.strip()
             else None,

@@ -27,6 +27,7 @@ from web import queries
 from web.deps import SessionDep
 from web.forms import parse
 from web.pages import ERROR_CODE_HEADER, done
+from web.routes.responses import case_context
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import render
 
@@ -172,6 +173,7 @@ def _alert_page(
             "attachment_mb": get_settings().attachment_max_bytes // (1024 * 1024),
             "staff": _section_people(session) if "assign" in actions else [],
             "can_move": user.role in COORDINATOR_ROLES and alert.status not in ("merged",),
+            **case_context(session, alert=alert, user=user, actions=actions, draft=draft or {}),
         },
         user=user,
         active="alerts",

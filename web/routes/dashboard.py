@@ -15,6 +15,7 @@ from core.types import Role
 from web import figures, queries
 from web.deps import SessionDep
 from web.pages import done
+from web.routes.responses import quality_context
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -70,6 +71,7 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
             "blind": [h for h in sources if h.blind],
             "chart_data": chart_data,
             "can_escalate": user.role in TRANSITIONS["escalate"].roles,
+            **quality_context(session, period=span),
         },
         user=user,
         active="dashboard",

@@ -8,11 +8,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from alerts.cases.hotline import open_cases
 from core.errors import InvalidInput, MuqingError, http_status
 from core.models import Post, User
 from core.types import Role
 from crawlers.imports import DEFAULT_MAPPING, Mapping, available_mappings, import_work_orders, resolve_mapping
 from crawlers.intake import intake_text, intake_url
+from nlp.service import analyze_post
 from web.deps import SessionDep
 from web.security import CsrfChecked, require_roles
 from web.templating import render
@@ -170,6 +172,7 @@ async def import_file(
         if not filename.lower().endswith((".csv", ".xlsx", ".xlsm")):
             raise InvalidInput("只能导入 CSV 或 XLSX 文件", details={"field": "file"})
         report = import_work_orders(session, data=data, filename=filename, mapping=_mapping(mapping, overrides))
+        cases = open_cases(session, post_ids=report.post_ids, analyse=analyze_post)
         session.commit()
     except MuqingError as exc:
         session.rollback()
@@ -182,5 +185,6 @@ async def import_file(
         "imported": report.imported,
         "unchanged": report.unchanged,
         "errors": report.errors,
+        "cases": len(cases),
     }
     return _page(request, user, tab="import", result=result, form={"mapping": mapping})
