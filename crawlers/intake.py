@@ -19,7 +19,8 @@ from core.timeutil import local_zone, utcnow
 from core.urls import canonical_url
 from crawlers.dates import parse_published
 from crawlers.service import CrawlOutcome, crawl_source
-from crawlers.sources import ArticleSource, check_url
+from crawlers.sources import check_url
+from crawlers.spiders.article import ArticleSource
 
 URL_SOURCE = "manual-url"
 TEXT_SOURCE = "manual"
