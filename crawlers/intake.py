@@ -24,7 +24,6 @@ from crawlers.spiders.article import ArticleSource
 
 URL_SOURCE = "manual-url"
 TEXT_SOURCE = "manual"
-MANUAL_SOURCES = frozenset({URL_SOURCE, TEXT_SOURCE})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from core.errors import ConfigurationError
 from crawlers.spiders import kind_names
 
-_ENGAGEMENT_KEYS = ("reads", "likes", "comments", "reposts")
-
 
 def check_selector(query: str) -> str:
     """Refuse a CSS or XPath selector that does not compile (XPath when it starts with ``/`` or ``(``)."""
@@ -47,7 +45,6 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-DELETED_MARKERS = ("该帖已被删除", "帖子已被删除", "内容已被删除", "该信息已被删除", "页面不存在", "已被作者删除")
 Selector = Annotated[str, Field(min_length=1)]
 Url = Annotated[str, Field(min_length=8)]
 
