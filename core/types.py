@@ -62,8 +62,9 @@ class Severity(enum.StrEnum):
     major = "重大"
 
 
-# The severities in rising order (the values users and policies use).
+# The severities in rising order (the values users and policies use), and each one's rank.
 SEVERITIES: tuple[str, ...] = tuple(severity.value for severity in Severity)
+SEVERITY_RANK: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
 
 
 class Category(enum.StrEnum):

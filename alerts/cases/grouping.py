@@ -24,8 +24,8 @@ from alerts.deadlines import change_severity
 from core.db import transaction_cache
 from core.models import Analysis, Post
 from core.timeutil import isoformat_local, utcnow
+from core.types import SEVERITY_RANK
 
-RANK = {"一般": 1, "较大": 2, "重大": 3}
 OPEN_VALUES = [status.value for status in OPEN_STATUSES]
 POSTS_COMPARED = 5
 CANDIDATES = 300
@@ -180,7 +180,7 @@ def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Ana
         },
         at=now,
     )
-    if RANK.get(analysis.severity, 0) > RANK.get(alert.severity, 0):
+    if SEVERITY_RANK.get(analysis.severity, 0) > SEVERITY_RANK.get(alert.severity, 0):
         raise_severity(session, alert=alert, to=analysis.severity, why=f"新帖研判为「{analysis.severity}」")
     check_growth(session, alert=alert, now=now, counted=counted)
     return alert
@@ -188,7 +188,7 @@ def join_group(session: Session, *, match: GroupMatch, post: Post, analysis: Ana
 
 def raise_severity(session: Session, *, alert: Alert, to: str, why: str) -> bool:
     """Raise (never lower) a case's severity by the system, recomputing its deadlines; True when it changed."""
-    if alert.kind != "complaint" or RANK.get(to, 0) <= RANK.get(alert.severity, 0):
+    if alert.kind != "complaint" or SEVERITY_RANK.get(to, 0) <= SEVERITY_RANK.get(alert.severity, 0):
         return False
     data = change_severity(session, alert=alert, severity=to)
     record_event(

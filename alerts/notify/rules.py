@@ -12,6 +12,7 @@ from alerts.deadlines import alert_policy
 from core.db import transaction_cache
 from core.errors import ConfigurationError
 from core.models import User
+from core.types import SEVERITY_RANK as CASE_SEVERITY_RANK
 from core.types import Role
 
 KINDS: dict[str, str] = {
@@ -34,7 +35,8 @@ KINDS: dict[str, str] = {
     "alert.calendar_error": "节假日日历缺失",
     "source.degraded": "采集来源解析异常",
 }
-SEVERITY_RANK = {"一般": 1, "依申请公开": 1, "较大": 2, "重大": 3}
+# An information request ranks with the ordinary cases for "at least this severity".
+SEVERITY_RANK = {**CASE_SEVERITY_RANK, "依申请公开": 1}
 
 
 @dataclass(slots=True)
