@@ -8,6 +8,7 @@ from celery import Task
 from sqlalchemy.orm import Session
 
 from alerts.cases.intake import raise_alert as raise_alert_flow
+from alerts.disclosure.service import send_report_reminders
 from alerts.notify import service as _notify  # noqa: F401 - registers the notification listener
 from alerts.notify import source_health as _source_health  # noqa: F401 - registers its job
 from alerts.notify.delivery import Outcome, deliver_all_waiting, deliver_waiting, due_retries
@@ -66,9 +67,10 @@ def _retry_later(outcomes: dict[int, Outcome]) -> None:
 
 @celery_app.task(name="alerts.sweep")
 def sweep() -> int:
-    """Send due reminders and escalations, and resend deliveries whose scheduled retry was lost."""
+    """Send due reminders and escalations (and the annual report's), and resend deliveries whose retry was lost."""
     with session_scope() as session:
         fired = sweep_flow(session)
+        fired += send_report_reminders(session)
     for delivery_id in due_retries():
         deliver.apply_async(kwargs={"delivery_id": delivery_id})
     return fired

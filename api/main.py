@@ -16,16 +16,19 @@ from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from api.routes import (
     alerts,
     auth,
+    disclosure,
     district,
     feedback,
     health,
     hotline,
+    labelling,
     models,
     notifications,
     posts,
     responses,
     roster,
     routing,
+    scoring,
     search,
     sections,
     sla,
@@ -94,6 +97,7 @@ def create_api() -> FastAPI:
         notifications.router,
         feedback.router,
         models.router,
+        labelling.router,
         posts.router,
         sources.router,
         source_admin.router,
@@ -101,6 +105,8 @@ def create_api() -> FastAPI:
         district.router,
         responses.router,
         statements.router,
+        disclosure.router,
+        scoring.router,
     ):
         app.include_router(router, prefix="/api")
     return app

@@ -26,6 +26,8 @@ MODEL_MODULES = (
     "alerts.notify.models",
     "alerts.statements.models",
     "alerts.responses.models",
+    "alerts.disclosure.models",
+    "alerts.scoring.models",
 )
 # Glob patterns over task names → queue; anything else goes to "default" (analyse, raise alert, outbox).
 TASK_ROUTES = {

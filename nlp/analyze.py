@@ -23,6 +23,9 @@ class AnalysisResult:
     model_version: str
     p_relevant: float = 0.0
     entities: dict[str, Any] = field(default_factory=dict)
+    category_probabilities: dict[str, float] = field(default_factory=dict)
+    uncertainty: float = 0.0
+    correction: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -32,7 +35,8 @@ class AnalysisResult:
 def analyze(*, title: str, text: str) -> AnalysisResult:
     """Classify one post (title and text) with the active model.
 
-    Reasons never hold numbers (the models do not show them) and entities hold phone and ID numbers masked.
+    Reasons are words and phrases of the title or text as written (two characters or more, no digits, no
+    punctuation; ``field``, ``start`` and ``end`` say where), and entities hold phone and ID numbers masked.
     """
     model_version, model = get_model()
     prediction = model.predict(title, text)
@@ -47,4 +51,7 @@ def analyze(*, title: str, text: str) -> AnalysisResult:
         model_version=model_version,
         p_relevant=prediction.p_relevant,
         entities=extract(title=title, text=text),
+        category_probabilities=prediction.category_probabilities,
+        uncertainty=prediction.uncertainty,
+        correction=prediction.correction,
     )

@@ -77,7 +77,7 @@ def train(
     ] = False,
 ) -> None:
     """Train a model on the seed corpus (and staff corrections); activate it unless it is worse than the active one."""
-    from nlp.registry import active_version, compare_and_activate, train_from_corpus
+    from nlp.registry import active_version, compare_and_activate, read_meta, train_from_corpus
 
     setup_logging()
     extra = _feedback_examples() if feedback else []
@@ -88,19 +88,16 @@ def train(
         activate_version(info.version)
         typer.echo(f"trained and activated model {info.version} on {info.meta['examples']} examples")
     else:
-        comparison = compare_and_activate(info, extra=extra)
+        comparison = compare_and_activate(info)
         state = "activated" if comparison["activated"] else "kept the active model"
         typer.echo(
             f"trained model {info.version} on {info.meta['examples']} examples"
-            f" ({info.meta['feedback_examples']} from staff feedback): score {comparison['candidate_figures']['score']}"
-            f" vs {comparison['active_figures']['score']} for {comparison['active']}; {state}"
+            f" ({info.meta['feedback_examples']} from staff feedback); {state} ({comparison['active']} was active)"
         )
-    metrics = info.meta.get("metrics") or {}
-    if metrics:
-        from nlp.evaluation import format_report
+        typer.echo(comparison["reason"])
+    from nlp.card import format_card
 
-        typer.echo("figures on the held-out evaluation set:")
-        typer.echo(format_report(metrics))
+    typer.echo(format_card(read_meta(info.version)))
 
 
 def _feedback_examples() -> list[Any]:
@@ -120,28 +117,42 @@ def _feedback_examples() -> list[Any]:
 
 
 def evaluate_command(
-    data: Annotated[Path, typer.Option("--data", help='JSON lines {"id","title","text","category"}')],
+    data: Annotated[
+        Path | None, typer.Option("--data", help='JSON lines {"id","title","text","category"} to evaluate on')
+    ] = None,
     version: Annotated[str | None, typer.Option(help="model version (default: the active one)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
 ) -> None:
-    """Evaluate a model on labelled posts: relevance precision/recall/F1, per-class figures, confusion matrix."""
+    """Print the model card (training data by class, check-set figures, date); with --data, evaluate that file too."""
+    from core.errors import NotFound
+    from nlp.card import format_card, model_card
     from nlp.evaluation import evaluate, format_report, read_labelled
-    from nlp.registry import get_model, load_version
+    from nlp.registry import get_model, load_version, read_meta
 
+    posts = None
+    if data is not None:
+        try:
+            posts = read_labelled(data)
+        except (OSError, ValueError) as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
     try:
-        posts = read_labelled(data)
-    except (OSError, ValueError) as exc:
-        typer.echo(str(exc), err=True)
+        model = load_version(version) if version else None
+    except NotFound as exc:
+        typer.echo(exc.message, err=True)
         raise typer.Exit(2) from exc
-    if version:
-        model = load_version(version)
-    else:
+    if model is None:
         version, model = get_model()
-    figures = evaluate(posts, model.predict)
+    assert version is not None
+    card = model_card(read_meta(version))
+    figures = evaluate(posts, model.predict) if posts is not None else None
     if as_json:
-        typer.echo(json.dumps({"version": version, **figures}, ensure_ascii=False, indent=2))
-    else:
-        typer.echo(f"model {version}")
+        typer.echo(json.dumps({"version": version, **(figures or {}), "card": card}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(format_card(read_meta(version)))
+    if figures is not None:
+        typer.echo("")
+        typer.echo(f"figures on {data}:")
         typer.echo(format_report(figures))
 
 
@@ -152,11 +163,13 @@ def models_list() -> None:
 
     active = active_version()
     for info in list_versions():
-        metrics = info.meta.get("metrics") or {}
-        score = metrics.get("score", "-")
-        typer.echo(
-            f"{'*' if info.version == active else ' '} {info.version}  score {score}  {info.meta.get('note', '')}"
+        check = (info.meta.get("card") or {}).get("check") or {}
+        figures = (
+            f"check F1 {check['f1']:.3f} category {check['category_accuracy']:.3f} traps {check['traps']['flagged']}"
+            if check
+            else "no check-set figures"
         )
+        typer.echo(f"{'*' if info.version == active else ' '} {info.version}  {figures}  {info.meta.get('note', '')}")
 
 
 @models_app.command("activate")

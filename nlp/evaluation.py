@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from nlp.classifier import RELEVANT_CATEGORIES, Prediction
 from nlp.lexicon import lexicon
 
 CATEGORIES = (*RELEVANT_CATEGORIES, "other")
+CHECK_SET = Path(__file__).resolve().parent / "corpus" / "checkset.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,22 @@ def read_labelled(path: Path) -> list[LabelledPost]:
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{number}: {exc}") from exc
     return posts
+
+
+def check_set() -> list[LabelledPost]:
+    """The fixed check set: our own posts mirroring the real error kinds (never trained on)."""
+    data = yaml.safe_load(CHECK_SET.read_text(encoding="utf-8"))
+    return [
+        LabelledPost(
+            id=f"check:{row['id']}",
+            title=row.get("title") or "",
+            text=row["text"],
+            category=row["category"],
+            needs_response=row["category"] != "other",
+            trap=bool(row.get("trap", False)),
+        )
+        for row in data["posts"]
+    ]
 
 
 def _ratio(a: float, b: float) -> float:
@@ -171,13 +190,47 @@ def report(
 
 
 def comparison_score(figures: dict[str, Any]) -> float:
-    """One number to compare two models on the same evaluation set: mean of relevance F1 and category accuracy."""
+    """One number for a quick look: mean of relevance F1 and category accuracy (the gate uses each on its own)."""
     return round((figures["relevance"]["f1"] + figures["category_accuracy"]) / 2, 4)
 
 
-def not_worse(candidate: dict[str, Any], active: dict[str, Any]) -> bool:
-    """True when ``candidate`` may replace ``active``: no lower score and no more keyword traps flagged."""
-    return candidate["score"] >= active["score"] and candidate["traps"]["flagged"] <= active["traps"]["flagged"]
+def summary(figures: dict[str, Any]) -> dict[str, Any]:
+    """The figures a model card and the activation gate keep: P, R, F1, category accuracy, confusion, traps."""
+    relevance = figures["relevance"]
+    return {
+        "examples": figures["examples"],
+        "precision": relevance["precision"],
+        "recall": relevance["recall"],
+        "f1": relevance["f1"],
+        "category_accuracy": figures["category_accuracy"],
+        "confusion": figures["confusion"],
+        "traps": {"total": figures["traps"]["total"], "flagged": figures["traps"]["flagged"]},
+        "score": figures["score"],
+    }
+
+
+def gate(candidate: dict[str, Any], active: dict[str, Any]) -> tuple[bool, str]:
+    """Whether a candidate may replace the active model, with the reason in words (中文).
+
+    Both are summaries on the same check set. The candidate must be at least as good on relevance F1 and
+    on category accuracy, and flag no more keyword traps; a candidate that is lower on any of them is
+    refused, and the reason names each figure that is lower.
+    """
+    worse: list[str] = []
+    if candidate["f1"] < active["f1"]:
+        worse.append(f"相关性 F1 {candidate['f1']:.3f} 低于当前的 {active['f1']:.3f}")
+    if candidate["category_accuracy"] < active["category_accuracy"]:
+        worse.append(f"类别准确率 {candidate['category_accuracy']:.3f} 低于当前的 {active['category_accuracy']:.3f}")
+    if candidate["traps"]["flagged"] > active["traps"]["flagged"]:
+        worse.append(f"误报关键词陷阱 {candidate['traps']['flagged']} 条，多于当前的 {active['traps']['flagged']} 条")
+    if worse:
+        return False, "候选模型在固定核验集上" + "；".join(worse) + "，未启用"
+    return True, (
+        f"候选模型在固定核验集上相关性 F1 {candidate['f1']:.3f}（当前 {active['f1']:.3f}）、"
+        f"类别准确率 {candidate['category_accuracy']:.3f}（当前 {active['category_accuracy']:.3f}）、"
+        f"误报陷阱 {candidate['traps']['flagged']} 条（当前 {active['traps']['flagged']} 条），"
+        "各项均不差于当前模型，已启用"
+    )
 
 
 def format_report(figures: dict[str, Any]) -> str:

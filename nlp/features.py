@@ -1,7 +1,15 @@
-"""Features of a post: word and character n-gram TF-IDF, title words, and lexicon counts.
+"""Features of a post: word and character n-grams inside clauses, lexicon, other-sense and clause-cue counts.
 
-The vectoriser is our own small TF-IDF (the same formula as scikit-learn's with ``sublinear_tf`` and
-smoothed idf) so that one post is turned into features in microseconds, without per-call overhead.
+- words: jieba words (single characters only when they are words worth a feature) and pairs of
+  neighbouring words, never across punctuation;
+- characters: CJK character n-grams inside each clause;
+- dense: livestock terms per lexicon group, species characters, words used in another sense (places,
+  idioms, slang …, see ``senses.py``) per section, and clause cues (an animal or farm next to a kind of
+  trouble, ``resources/cues.yaml``), counted after the other senses are blanked out.
+
+Title and text are one document. The vectoriser is our own small TF-IDF (scikit-learn's formula with
+``sublinear_tf`` and smoothed idf) so one post becomes a row in microseconds. With ``spans=True`` every
+term also carries where it occurs, so a decision can be traced back to the words of the post.
 """
 
 from __future__ import annotations
@@ -9,37 +17,238 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+import yaml
 from scipy import sparse
 
-from nlp.lexicon import GROUPS, lexicon
-from nlp.tokenize import tokenize
+from nlp.lexicon import GROUPS, LEXICON_FILE, lexicon
+from nlp.senses import blank, other_senses, trie_pattern
+from nlp.text import Document, document
+from nlp.tokenize import RESOURCES, stopwords
 
-_SPACE = re.compile(r"\s+")
-_SINGLE_SPECIES = re.compile("[猪牛羊鸡鸭鹅禽畜兽犬狗]")
-# Tokens that say nothing a user should read as a reason (numbers, latin fragments, punctuation).
-_UNREADABLE = re.compile(r"^[\W\d_a-z]+$")
-
+Span = tuple[int, int]
 
 # Single characters that are words worth a feature of their own; other single characters (打, 区, 月)
 # mostly add noise, and the character n-gram block sees them anyway.
 _SINGLE_WORDS = frozenset("猪牛羊鸡鸭鹅狗犬禽畜兔驴马鸽肉蛋奶死杀宰病疫粪臭药瘟")
+_SPECIES = re.compile("[猪牛羊鸡鸭鹅禽畜兽犬狗]")
+_READABLE = re.compile(r"[\u4e00-\u9fff]")
+# A run of CJK characters: character n-grams never cross punctuation, spaces, digits or latin letters.
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# How many clauses before and after an animal or farm a kind of trouble may be named (long sentences of
+# real letters put them a few commas apart).
+WINDOW = 2
 
 
-def word_ngrams(tokens: Sequence[str]) -> list[str]:
-    """Unigrams (single characters only when meaningful) and bigrams (joined by a space) of a token list."""
-    unigrams = [t for t in tokens if len(t) > 1 or t in _SINGLE_WORDS]
-    return [*unigrams, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))]
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """Compiled clause cues: the subject pattern and one pattern per kind of trouble."""
+
+    subject: re.Pattern[str]
+    kinds: dict[str, re.Pattern[str]]
 
 
-def char_ngrams(text: str) -> list[str]:
-    """Character bigrams of the lower-cased, space-normalised text."""
-    chars = _SPACE.sub(" ", text.lower())
-    return [chars[i : i + 2] for i in range(len(chars) - 1)]
+@lru_cache(maxsize=1)
+def cues() -> Cues:
+    """The clause cues of ``resources/cues.yaml``."""
+    data = yaml.safe_load((RESOURCES / "cues.yaml").read_text(encoding="utf-8"))
+    return Cues(subject=re.compile(data["subject"]), kinds={name: re.compile(rx) for name, rx in data["kinds"].items()})
+
+
+@lru_cache(maxsize=1)
+def tone() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The negative and positive tone words of ``resources/tone.yaml``."""
+    data = yaml.safe_load((RESOURCES / "tone.yaml").read_text(encoding="utf-8"))
+    return re.compile(trie_pattern(data["negative"])), re.compile(trie_pattern(data["positive"]))
+
+
+@lru_cache(maxsize=1)
+def _traps() -> re.Pattern[str]:
+    # The shared lexicon's traps, lower-cased like the cleaned text, as one prefix-factored pattern.
+    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    terms = {term.lower() for term in data.get("traps") or []}
+    first = "".join(sorted({re.escape(term[0]) for term in terms}))
+    return re.compile(f"(?=[{first}]){trie_pattern(sorted(terms))}")
+
+
+@lru_cache(maxsize=1)
+def dense_names() -> tuple[str, ...]:
+    """Names of the dense features, in order."""
+    return (
+        *(f"lexicon:{group}" for group in GROUPS),
+        "lexicon:none",
+        "species",
+        "tone:negative",
+        "tone:positive",
+        *(f"cue:{kind}" for kind in cues().kinds),
+        "cue:clauses",
+        "cue:share",
+    )
+
+
+@dataclass(slots=True)
+class Extracted:
+    """The terms of each block and the dense values of one post, with what ``locate`` needs to find a term again."""
+
+    doc: Document
+    words: list[str]
+    chars: list[str]
+    dense: list[float]
+    masked: str = ""
+    content: list[tuple[str, int, int, int]] = field(default_factory=list)
+    clause_starts: list[int] = field(default_factory=list)
+
+
+def _merge(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    merged: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(spans):
+        if merged and start < merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end, merged[-1][2])
+            continue
+        merged.append((start, end, kind))
+    return merged
+
+
+def extract(title: str, text: str, *, char_sizes: tuple[int, ...] = (2,)) -> Extracted:
+    """Every term and dense value of a post."""
+    doc = document(title, text)
+    stop = stopwords()
+    words: list[str] = []
+    content: list[tuple[str, int, int, int]] = []
+    clause_starts: list[int] = []
+    last_clause = -1
+    previous: tuple[str, int, int, int] | None = None
+    single = _SINGLE_WORDS
+    for item in doc.words:
+        token, _, _, clause = item
+        if clause != last_clause:
+            clause_starts.append(item[1])
+            last_clause = clause
+        if token in stop:
+            continue
+        if not _READABLE.search(token):
+            previous = None
+            continue
+        content.append(item)
+        if len(token) > 1 or token in single:
+            words.append(token)
+        if previous is not None and previous[3] == clause:
+            words.append(f"{previous[0]} {token}")
+        previous = item
+
+    chars: list[str] = []
+    for run in _CJK_RUN.findall(doc.clean):
+        for size in char_sizes:
+            chars += [run[i : i + size] for i in range(len(run) - size + 1)]
+
+    masked = _masked(doc.clean)
+    dense = _dense(masked, clause_starts)
+    return Extracted(
+        doc=doc, words=words, chars=chars, dense=dense, masked=masked, content=content, clause_starts=clause_starts
+    )
+
+
+def _masked(cleaned: str) -> str:
+    """The cleaned text with every other sense and every lexicon trap blanked out."""
+    found = other_senses(cleaned)
+    trapped = [(m.start(), m.end(), "traps") for m in _traps().finditer(cleaned)]
+    return blank(cleaned, _merge([*found, *trapped]))
+
+
+def _dense(masked: str, clause_starts: list[int]) -> list[float]:
+    lex = lexicon()
+    values: list[float] = []
+    total = 0
+    for group in GROUPS:
+        hits = len(lex.groups[group].findall(masked))
+        total += hits
+        values.append(math.log1p(hits))
+    values.append(1.0 if total == 0 else 0.0)
+    values.append(math.log1p(len(_SPECIES.findall(masked))) / 2.0)
+    negative, positive = tone()
+    values += [math.log1p(len(negative.findall(masked))), math.log1p(len(positive.findall(masked)))]
+    values += _clause_cues(masked, clause_starts)
+    return values
+
+
+def _subject_clauses(masked: str, starts: list[int]) -> dict[int, list[re.Match[str]]]:
+    subjects: dict[int, list[re.Match[str]]] = {}
+    for m in cues().subject.finditer(masked):
+        subjects.setdefault(bisect_right(starts, m.start()) - 1, []).append(m)
+    return subjects
+
+
+def _paired(hit_clauses: list[int], subject_clauses: Iterable[int]) -> list[int]:
+    """The subject clauses with a hit clause at most WINDOW clauses away (``hit_clauses`` sorted)."""
+    paired = []
+    for index in subject_clauses:
+        k = bisect_left(hit_clauses, index - WINDOW)
+        if k < len(hit_clauses) and hit_clauses[k] <= index + WINDOW:
+            paired.append(index)
+    return paired
+
+
+def _clause_cues(masked: str, starts: list[int]) -> list[float]:
+    cue = cues()
+    if not starts:
+        return [0.0] * (len(cue.kinds) + 2)
+    subjects = _subject_clauses(masked, starts)
+    ordered = sorted(subjects)
+    values: list[float] = []
+    for pattern in cue.kinds.values():
+        if not ordered:
+            values.append(0.0)
+            continue
+        hit_clauses = sorted({bisect_right(starts, m.start()) - 1 for m in pattern.finditer(masked)})
+        values.append(math.log1p(len(_paired(hit_clauses, ordered))))
+    return [*values, math.log1p(len(subjects)), len(subjects) / len(starts)]
+
+
+def locate(extracted: Extracted, name: str) -> list[Span]:
+    """Where feature ``name`` (``w:``, ``c:`` or ``d:`` prefixed) occurs in the cleaned post; empty when nowhere."""
+    kind, _, term = name.partition(":")
+    if kind == "w":
+        first, _, second = term.partition(" ")
+        content = extracted.content
+        if not second:
+            return [(start, end) for token, start, end, _ in content if token == first]
+        return [
+            (a[1], b[2]) for a, b in itertools.pairwise(content) if a[0] == first and b[0] == second and a[3] == b[3]
+        ]
+    if kind == "c":
+        found, text, position = [], extracted.doc.clean, 0
+        while (position := text.find(term, position)) >= 0:
+            found.append((position, position + len(term)))
+            position += 1
+        return found
+    group, _, what = term.partition(":")
+    if group == "tone":
+        pattern = tone()[0 if what == "negative" else 1]
+        return [m.span() for m in pattern.finditer(extracted.masked)]
+    if group == "lexicon" and what in lexicon().groups:
+        return [m.span() for m in lexicon().groups[what].finditer(extracted.masked)]
+    if group == "cue" and what in cues().kinds:
+        return _cue_spans(extracted, what)
+    return []
+
+
+def _cue_spans(extracted: Extracted, kind: str) -> list[Span]:
+    starts, masked = extracted.clause_starts, extracted.masked
+    if not starts:
+        return []
+    subjects = _subject_clauses(masked, starts)
+    matches = [(bisect_right(starts, m.start()) - 1, m) for m in cues().kinds[kind].finditer(masked)]
+    paired = set(_paired(sorted({clause for clause, _ in matches}), sorted(subjects)))
+    spans = [m.span() for index in paired for m in subjects[index]]
+    spans += [m.span() for clause, m in matches if any(abs(clause - index) <= WINDOW for index in paired)]
+    return spans
 
 
 @dataclass(slots=True)
@@ -50,6 +259,7 @@ class Vectoriser:
     max_features: int = 40000
     vocabulary: dict[str, int] = field(default_factory=dict)
     idf: list[float] = field(default_factory=list)
+    _idf: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
     def fit(self, documents: Iterable[list[str]]) -> Vectoriser:
         """Learn the vocabulary (most frequent terms by document frequency) and the idf weights."""
@@ -63,22 +273,17 @@ class Vectoriser:
         kept = sorted(kept[: self.max_features])
         self.vocabulary = {term: index for index, term in enumerate(kept)}
         self.idf = [math.log((1 + count) / (1 + frequency[term])) + 1.0 for term in kept]
+        self._idf = np.asarray(self.idf)
         return self
 
-    def row(self, terms: list[str]) -> tuple[list[int], list[float]]:
+    def row(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Indices and L2-normalised TF-IDF values of one document."""
-        vocabulary, idf = self.vocabulary, self.idf
-        indices: list[int] = []
-        values: list[float] = []
-        for term, count in Counter(terms).items():
-            index = vocabulary.get(term)
-            if index is not None:
-                indices.append(index)
-                values.append((1.0 + math.log(count)) * idf[index])
-        if not indices:
-            return [], []
-        norm = math.sqrt(sum(v * v for v in values))
-        return indices, [v / norm for v in values]
+        counts = Counter([i for i in map(self.vocabulary.get, terms) if i is not None])
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self._idf[indices]
+        return indices, values / np.sqrt(values @ values)
 
     @property
     def size(self) -> int:
@@ -86,95 +291,55 @@ class Vectoriser:
         return len(self.vocabulary)
 
 
-DENSE_NAMES = (
-    *(f"lexicon:{group}" for group in GROUPS),
-    *(f"lexicon:title:{group}" for group in GROUPS),
-    "lexicon:density",
-    "lexicon:none",
-    "lexicon:traps",
-    "species:title",
-    "species:text",
-)
-
-
-def dense_features(title: str, text: str) -> list[float]:
-    """Lexicon features: hits per group in the whole post and in the title, density, traps, species characters."""
-    lex = lexicon()
-    body = lex.without_traps(f"{title}\n{text}")
-    clean_title = lex.without_traps(title)
-    counts = [len(pattern.findall(body)) for pattern in lex.groups.values()]
-    in_title = [1.0 if pattern.search(clean_title) else 0.0 for pattern in lex.groups.values()]
-    total = sum(counts)
-    length = max(len(title) + len(text), 1)
-    return [
-        *(math.log1p(c) for c in counts),
-        *in_title,
-        min(1.0, total * 100.0 / length / 3.0),
-        1.0 if total == 0 else 0.0,
-        math.log1p(len(lex.trap_hits(f"{title}\n{text}"))),
-        math.log1p(len(_SINGLE_SPECIES.findall(lex.without_traps(title)))),
-        math.log1p(len(_SINGLE_SPECIES.findall(body))) / 3.0,
-    ]
-
-
 @dataclass(slots=True)
 class FeatureSpace:
     """Every feature block of a post, fitted on a corpus; rows are sparse vectors over all blocks."""
 
-    title_weight: float = 0.7
+    char_sizes: tuple[int, ...] = (2,)
     dense_weight: float = 1.0
-    words: Vectoriser = field(default_factory=lambda: Vectoriser(min_df=2, max_features=40000))
-    chars: Vectoriser = field(default_factory=lambda: Vectoriser(min_df=3, max_features=40000))
-    titles: Vectoriser = field(default_factory=lambda: Vectoriser(min_df=2, max_features=8000))
+    words: Vectoriser = field(default_factory=lambda: Vectoriser(min_df=2, max_features=60000))
+    chars: Vectoriser = field(default_factory=lambda: Vectoriser(min_df=3, max_features=60000))
     names: list[str] = field(default_factory=list)
 
-    def fit(self, posts: Sequence[tuple[str, str]]) -> FeatureSpace:
-        """Learn the vocabularies from (title, text) pairs."""
-        self.words.fit(word_ngrams(tokenize(f"{t}\n{x}")) for t, x in posts)
-        self.chars.fit(char_ngrams(f"{t}\n{x}") for t, x in posts)
-        self.titles.fit(tokenize(t) for t, _ in posts)
+    def fit(self, extracted: Sequence[Extracted]) -> FeatureSpace:
+        """Learn the vocabularies from extracted posts."""
+        self.words.fit(e.words for e in extracted)
+        self.chars.fit(e.chars for e in extracted)
         self.names = [
-            *_names(self.words.vocabulary, ""),
-            *_names(self.chars.vocabulary, ""),
-            *_names(self.titles.vocabulary, "标题:"),
-            *DENSE_NAMES,
+            *_names(self.words.vocabulary, "w:"),
+            *_names(self.chars.vocabulary, "c:"),
+            *(f"d:{name}" for name in dense_names()),
         ]
         return self
+
+    def extract(self, title: str, text: str) -> Extracted:
+        """The terms of a post as this space cuts them."""
+        return extract(title, text, char_sizes=self.char_sizes)
 
     @property
     def size(self) -> int:
         """Number of features over all blocks."""
-        return self.words.size + self.chars.size + self.titles.size + len(DENSE_NAMES)
+        return self.words.size + self.chars.size + len(dense_names())
 
-    def row(self, title: str, text: str, tokens: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Indices and values of one post (``tokens`` of title + text may be passed when already cut)."""
-        tokens = tokenize(f"{title}\n{text}") if tokens is None else tokens
-        indices: list[int] = []
-        values: list[float] = []
-        offset = 0
-        blocks: list[tuple[Vectoriser, list[str], float]] = [
-            (self.words, word_ngrams(tokens), 1.0),
-            (self.chars, char_ngrams(f"{title}\n{text}"), 1.0),
-            (self.titles, tokenize(title) if title else [], self.title_weight),
-        ]
-        for vectoriser, terms, weight in blocks:
-            block_indices, block_values = vectoriser.row(terms)
-            indices += [offset + i for i in block_indices]
-            values += [v * weight for v in block_values]
-            offset += vectoriser.size
-        for position, value in enumerate(dense_features(title, text)):
-            if value:
-                indices.append(offset + position)
-                values.append(value * self.dense_weight)
-        return np.asarray(indices, dtype=np.int64), np.asarray(values, dtype=np.float64)
+    def row(self, extracted: Extracted) -> tuple[np.ndarray, np.ndarray]:
+        """Indices and values of one post."""
+        word_indices, word_values = self.words.row(extracted.words)
+        char_indices, char_values = self.chars.row(extracted.chars)
+        dense = np.asarray(extracted.dense) * self.dense_weight
+        present = np.flatnonzero(dense)
+        offset = self.words.size + self.chars.size
+        return (
+            np.concatenate([word_indices, char_indices + self.words.size, present + offset]),
+            np.concatenate([word_values, char_values, dense[present]]),
+        )
 
-    def matrix(self, posts: Sequence[tuple[str, str]]) -> sparse.csr_matrix:
-        """The feature matrix of many posts."""
+    def matrix(self, extracted: Sequence[Extracted]) -> sparse.csr_matrix:
+        """The feature matrix of many extracted posts."""
         data: list[np.ndarray] = []
         columns: list[np.ndarray] = []
         pointers = [0]
-        for title, text in posts:
-            indices, values = self.row(title, text)
+        for item in extracted:
+            indices, values = self.row(item)
             columns.append(indices)
             data.append(values)
             pointers.append(pointers[-1] + len(indices))
@@ -184,13 +349,8 @@ class FeatureSpace:
                 np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64),
                 np.asarray(pointers),
             ),
-            shape=(len(posts), self.size),
+            shape=(len(extracted), self.size),
         )
-
-    def readable(self, index: int) -> bool:
-        """True when feature ``index`` can be shown to a user as a reason."""
-        name = self.names[index]
-        return not name.startswith(("lexicon:", "species:")) and not _UNREADABLE.match(name.replace(" ", ""))
 
 
 def _names(vocabulary: dict[str, int], prefix: str) -> list[str]:

@@ -22,7 +22,7 @@ def retrain(*, force: bool = False, note: str = "") -> dict[str, Any]:
             return {"trained": False, "reason": "没有新的人工纠正"}
         extra = feedback_examples(session)
     candidate = train_from_corpus(extra=extra, activate=False, note=note or "retrained with staff feedback")
-    comparison = compare_and_activate(candidate, extra=extra)
+    comparison = compare_and_activate(candidate)
     with session_scope() as session:
         used = mark_feedback_used(session, model_version=candidate.version)
     log.info("retrained %s with %d corrections: activated=%s", candidate.version, used, comparison["activated"])

@@ -1,14 +1,15 @@
-"""Model registry: versioned artifacts in ``<data_dir>/models/<version>/`` with metadata, one of them active.
+"""Model registry: versioned artifacts in ``<data_dir>/models/<version>/`` with a model card, one of them active.
 
-Each version holds ``model.joblib`` and ``meta.json`` (library versions, corpus hash, examples used,
-thresholds, figures on the evaluation set, and the comparison with the model it was meant to replace).
-``ACTIVE`` names the version every process uses; it is replaced atomically, and ``get_model()`` notices
-a new one on its next call, so the API and the workers switch without a restart (also when they are
-different processes sharing the data directory).
+Each version holds ``model.joblib`` and ``meta.json``: library versions, corpus and resource hashes, the
+examples it learned from by class, its settings, and its model card — figures on the fixed check set
+(``corpus/checkset.yaml``: precision, recall, F1, category accuracy, confusion matrix, keyword traps) and,
+when the shared real data is there, on its development and held-out halves (reported, never decided on).
+``ACTIVE`` names the version every process uses; it is replaced atomically, and ``get_model()`` notices a
+new one on its next call, so the API and the workers switch without a restart.
 
-The evaluation set is fixed by the data: a stable tenth of the seed corpus (by a hash of the example
-id) and a stable fifth of the staff feedback are never trained on, so two models trained on different
-feedback are measured on the same posts.
+Every model trains on the whole shipped corpus and on every staff correction: the check set, which no
+model trains on, is what candidates are compared on. A retrained candidate replaces the active model only
+if it is not worse there on relevance F1, on category accuracy and on keyword traps (``evaluation.gate``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import os
 import platform
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -29,18 +30,17 @@ import joblib
 
 from core.config import get_settings
 from core.errors import ConfigurationError, NotFound
-from core.timeutil import utcnow
+from core.timeutil import to_local, utcnow
 from nlp.classifier import TextModel
 from nlp.corpus import Example, corpus_hash, read_examples, seed_files
-from nlp.evaluation import LabelledPost, as_labelled, evaluate, not_worse
+from nlp.evaluation import check_set, evaluate, gate, summary
 from nlp.lexicon import LEXICON_FILE
 
 log = logging.getLogger(__name__)
 
-SEED_HELDOUT_PERCENT = 10
-FEEDBACK_HELDOUT_PERCENT = 20
 COMPARISONS_FILE = "comparisons.jsonl"
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "rjieba", "jieba")
+RESOURCES = Path(__file__).with_name("resources")
 
 _lock = threading.Lock()
 _loaded: tuple[str, TextModel] | None = None
@@ -69,23 +69,6 @@ def models_dir() -> Path:
     return path
 
 
-def _bucket(identifier: str) -> int:
-    return int.from_bytes(hashlib.sha1(identifier.encode()).digest()[:4], "big") % 100
-
-
-def is_heldout(example: Example) -> bool:
-    """True for the examples kept for evaluation (never trained on)."""
-    share = FEEDBACK_HELDOUT_PERCENT if example.id.startswith("feedback-") else SEED_HELDOUT_PERCENT
-    return _bucket(example.id) < share
-
-
-def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
-    """Training and evaluation examples."""
-    train = [e for e in examples if not is_heldout(e)]
-    heldout = [e for e in examples if is_heldout(e)]
-    return train, heldout
-
-
 def _library_versions() -> dict[str, str]:
     found: dict[str, str] = {}
     for name in LIBRARIES:
@@ -96,50 +79,69 @@ def _library_versions() -> dict[str, str]:
     return found
 
 
-def evaluation_set(extra: Sequence[Example] = ()) -> list[LabelledPost]:
-    """The posts every model is measured on: the held-out seed examples and held-out feedback."""
-    _, heldout = split([*read_examples(seed_files()), *extra])
-    return as_labelled(heldout)
+def _resources_hash() -> str:
+    digest = hashlib.sha256(LEXICON_FILE.read_bytes())
+    for path in sorted(RESOURCES.iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def measure(model: TextModel) -> dict[str, Any]:
+    """The model card figures of ``model``: the check set, and the real halves when the shared data is there."""
+    from nlp.realdata import real_sets
+
+    card: dict[str, Any] = {"check": summary(evaluate(check_set(), model.predict, keep_errors=0))}
+    real = real_sets()
+    card["real"] = (
+        {name: summary(evaluate(posts, model.predict, keep_errors=0)) for name, posts in real.items()} if real else None
+    )
+    return card
 
 
 def train_from_corpus(
     *, paths: list[Path] | None = None, extra: Sequence[Example] = (), activate: bool = True, note: str = ""
 ) -> ModelInfo:
-    """Train on the corpus (and ``extra`` examples such as feedback), store a new version, maybe activate it."""
+    """Train on the corpus and ``extra`` staff corrections, measure it, store a new version, maybe activate it."""
     paths = paths or seed_files()
     if not paths:
         raise ConfigurationError("没有可用的训练语料（nlp/corpus/seed/*.jsonl）")
-    examples = [*read_examples(paths), *extra]
-    train, heldout = split(examples)
-    model = TextModel().fit(train)
-    figures = evaluate(as_labelled(heldout), model.predict) if heldout else {}
+    corpus = list(read_examples(paths))
+    examples = [*corpus, *extra]
+    model = TextModel().fit(examples, corrected=[False] * len(corpus) + [True] * len(extra))
+    card = measure(model)
     digest = corpus_hash(paths)
     extra_digest = hashlib.sha256(
         json.dumps([[e.id, e.title, e.text, e.category, e.needs_response] for e in extra], ensure_ascii=False).encode()
     ).hexdigest()
-    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")[:17]
+    now = utcnow()
+    stamp = now.strftime("%Y%m%d%H%M%S%f")[:17]
     model_version = f"{stamp}-{hashlib.sha256((digest + extra_digest).encode()).hexdigest()[:8]}"
     target = models_dir() / model_version
     target.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, target / "model.joblib", compress=3)
+    local = to_local(now)
     meta = {
         "version": model_version,
-        "created_at": utcnow().isoformat(),
+        "created_at": now.isoformat(),
+        "created_at_local": local.strftime("%Y-%m-%d %H:%M") if local else None,
         "note": note,
         "corpus_sha256": digest,
         "lexicon_sha256": hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest(),
+        "resources_sha256": _resources_hash(),
         "feedback_sha256": extra_digest,
-        "examples": len(train),
-        "feedback_examples": sum(1 for e in extra if not is_heldout(e)),
-        "heldout_examples": len(heldout),
+        "examples": len(examples),
+        "feedback_examples": len(extra),
+        "training_by_class": model.trained_on,
         "features": model.features.size,
+        "settings": asdict(model.settings),
         "thresholds": {
-            "relevant": model.thresholds.relevant,
-            "relevant_body_only": model.thresholds.relevant_body_only,
-            "relevant_without_lexicon": model.thresholds.relevant_without_lexicon,
-            "needs_response": model.thresholds.needs_response,
+            "relevant": model.settings.relevant_threshold,
+            "needs_response": model.settings.needs_threshold,
         },
-        "metrics": figures,
+        "card": card,
+        "metrics": card["check"],
         "libraries": _library_versions(),
         "python": platform.python_version(),
     }
@@ -147,7 +149,7 @@ def train_from_corpus(
     info = ModelInfo(model_version, target, meta)
     if activate:
         activate_version(model_version)
-    log.info("trained model %s on %d examples", model_version, len(train))
+    log.info("trained model %s on %d examples (%d corrections)", model_version, len(examples), len(extra))
     return info
 
 
@@ -219,23 +221,27 @@ def get_model() -> tuple[str, TextModel]:
         return _loaded
 
 
-def compare_and_activate(candidate: ModelInfo, *, extra: Sequence[Example] = ()) -> dict[str, Any]:
-    """Measure the candidate and the active model on the same evaluation set; activate the candidate only if
-    it is not worse. The comparison is stored in the candidate's metadata and appended to comparisons.jsonl."""
-    posts = evaluation_set(extra)
-    candidate_figures = evaluate(posts, load_version(candidate.version).predict, keep_errors=0)
+def compare_and_activate(candidate: ModelInfo) -> dict[str, Any]:
+    """Measure the candidate and the active model on the same fixed check set; activate the candidate only if it
+    is not worse (``evaluation.gate``). The comparison is kept in the candidate's metadata and comparisons.jsonl."""
+    posts = check_set()
+    candidate_figures = summary(evaluate(posts, load_version(candidate.version).predict, keep_errors=0))
     current = active_version()
-    active_figures = evaluate(posts, load_version(current).predict, keep_errors=0) if current else None
-    activated = active_figures is None or not_worse(candidate_figures, active_figures)
+    active_figures = summary(evaluate(posts, load_version(current).predict, keep_errors=0)) if current else None
+    if active_figures is None:
+        activated, reason = True, "没有正在使用的模型，已启用候选模型"
+    else:
+        activated, reason = gate(candidate_figures, active_figures)
     comparison = {
         "at": utcnow().isoformat(),
         "candidate": candidate.version,
         "active": current,
         "evaluation_examples": len(posts),
-        "candidate_figures": _summary(candidate_figures),
-        "active_figures": _summary(active_figures) if active_figures else None,
+        "candidate_figures": candidate_figures,
+        "active_figures": active_figures,
+        "real": _real_comparison(candidate.meta, read_meta(current) if current else None),
         "activated": activated,
-        "reason": "候选模型不差于当前模型，已启用" if activated else "候选模型在评估集上不如当前模型，未启用",
+        "reason": reason,
     }
     meta = dict(candidate.meta)
     meta["comparison"] = comparison
@@ -244,7 +250,23 @@ def compare_and_activate(candidate: ModelInfo, *, extra: Sequence[Example] = ())
         handle.write(json.dumps(comparison, ensure_ascii=False) + "\n")
     if activated:
         activate_version(candidate.version)
+    log.info("candidate %s: %s", candidate.version, reason)
     return comparison
+
+
+def _real_comparison(candidate: dict[str, Any], active: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The real-data figures of both models from their cards, for the record (the decision ignores them)."""
+    mine = (candidate.get("card") or {}).get("real")
+    if not mine:
+        return None
+    theirs = ((active or {}).get("card") or {}).get("real") or {}
+    return {
+        name: {
+            "candidate": {k: mine[name][k] for k in ("f1", "category_accuracy")},
+            "active": {k: theirs[name][k] for k in ("f1", "category_accuracy")} if name in theirs else None,
+        }
+        for name in mine
+    }
 
 
 def comparisons(limit: int = 50) -> list[dict[str, Any]]:
@@ -254,13 +276,3 @@ def comparisons(limit: int = 50) -> list[dict[str, Any]]:
         return []
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return rows[::-1][:limit]
-
-
-def _summary(figures: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "score": figures["score"],
-        "relevance": figures["relevance"],
-        "category_accuracy": figures["category_accuracy"],
-        "category_macro_f1": figures["category_macro_f1"],
-        "traps": {"total": figures["traps"]["total"], "flagged": figures["traps"]["flagged"]},
-    }

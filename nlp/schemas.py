@@ -18,6 +18,7 @@ class FeedbackKind(enum.StrEnum):
     not_relevant = "not_relevant"  # 非本中心职责
     should_not_alert = "should_not_alert"  # 不应预警（无需回应）
     missed = "missed"  # 漏报
+    labelled = "labelled"  # 待标注队列里的一键标注（类别可为 other）
 
 
 FEEDBACK_KIND_LABELS = {
@@ -25,6 +26,7 @@ FEEDBACK_KIND_LABELS = {
     "not_relevant": "非本中心职责",
     "should_not_alert": "不应预警",
     "missed": "漏报",
+    "labelled": "标注",
 }
 
 
@@ -67,6 +69,30 @@ class FeedbackList(BaseModel):
     total: int
 
 
+class LabelIn(BaseModel):
+    """A one-click label from the labelling queue: the right category, ``other`` for not our business."""
+
+    category: Category
+    note: str = Field(default="", max_length=2000)
+
+
+class QueueItemOut(BaseModel):
+    """A post waiting for a label, with what the model thought and how unsure it was."""
+
+    post_id: int
+    day: str
+    title: str
+    text: str
+    url: str | None
+    model_version: str
+    p_relevant: float
+    category: str
+    p_category: float
+    runner_up: str | None
+    uncertainty: float
+    reasons: list[dict[str, Any]]
+
+
 class ModelVersionOut(BaseModel):
     """A stored model version with its metadata and whether it is the active one."""
 
@@ -81,3 +107,6 @@ class ModelVersionOut(BaseModel):
     libraries: dict[str, str] = Field(default_factory=dict)
     corpus_sha256: str | None = None
     thresholds: dict[str, float] = Field(default_factory=dict)
+    created_at_local: str | None = None
+    training_by_class: dict[str, int] = Field(default_factory=dict)
+    card: dict[str, Any] = Field(default_factory=dict)

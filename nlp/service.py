@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -9,12 +12,18 @@ from core.errors import InvalidInput
 from core.models import Analysis, Post, User
 from core.outbox import add_event
 from core.service import get_post
-from nlp.analyze import analyze
+from core.timeutil import local_zone, to_local, utcnow
+from nlp.analyze import AnalysisResult, analyze
 from nlp.corpus import Example
-from nlp.models import Feedback
-from nlp.schemas import FeedbackIn, FeedbackKind
+from nlp.models import Feedback, Uncertain
+from nlp.schemas import FeedbackIn, FeedbackKind, LabelIn
 
 RAISE_TOPIC = "alerts.raise_alert"
+# Posts less uncertain than this never enter the labelling queue (they are not worth a person's time).
+QUEUE_FLOOR = 0.2
+# How many posts a day the labelling queue asks about, and how many days back it looks.
+LABELS_PER_DAY = 5
+QUEUE_DAYS = 7
 
 
 def analyze_post(session: Session, *, post_id: int) -> Analysis:
@@ -40,9 +49,31 @@ def analyze_post(session: Session, *, post_id: int) -> Analysis:
     )
     session.add(analysis)
     session.flush()
+    _note_uncertainty(session, post=post, analysis=analysis, result=result)
     if analysis.needs_response:
         add_event(session, topic=RAISE_TOPIC, payload={"post_id": post.id})
     return analysis
+
+
+def _note_uncertainty(session: Session, *, post: Post, analysis: Analysis, result: AnalysisResult) -> None:
+    """Keep a post the model was unsure about as a candidate for the labelling queue."""
+    if result.uncertainty < QUEUE_FLOOR:
+        return
+    ranked = sorted(result.category_probabilities.items(), key=lambda item: -item[1])
+    best, p_best = ranked[0] if ranked else ("other", 0.0)
+    session.add(
+        Uncertain(
+            post=post,
+            analysis_id=analysis.id,
+            model_version=result.model_version,
+            p_relevant=result.p_relevant,
+            category=result.category if result.relevant else best,
+            p_category=p_best,
+            runner_up=ranked[1][0] if len(ranked) > 1 else None,
+            uncertainty=result.uncertainty,
+        )
+    )
+    session.flush()
 
 
 def record_feedback(session: Session, *, data: FeedbackIn, user: User | None) -> Feedback:
@@ -61,6 +92,11 @@ def record_feedback(session: Session, *, data: FeedbackIn, user: User | None) ->
         category, needs_response = data.category.value, True
     elif kind is FeedbackKind.not_relevant:
         category, needs_response = "other", False
+    elif kind is FeedbackKind.labelled:
+        if data.category is None:
+            raise InvalidInput("请选择该帖子的类别（非本中心职责选“other”）", details={"field": "category"})
+        category = data.category.value
+        needs_response = category != "other" and (analysis is None or not analysis.relevant or analysis.needs_response)
     else:
         category = data.category.value if data.category is not None else (predicted or "")
         if category in ("", "other"):
@@ -119,6 +155,53 @@ def feedback_examples(session: Session) -> list[Example]:
         for feedback in latest.values()
         if feedback.text.strip() or feedback.title.strip()
     ]
+
+
+def label_post(session: Session, *, post_id: int, data: LabelIn, user: User | None) -> Feedback:
+    """A one-click label from the labelling queue, stored as a staff correction for the next retraining."""
+    return record_feedback(
+        session,
+        data=FeedbackIn(kind=FeedbackKind.labelled, post_id=post_id, category=data.category, note=data.note),
+        user=user,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A post waiting for a label: the candidate row, the post and the day it was analysed (local time)."""
+
+    day: date
+    candidate: Uncertain
+    post: Post
+    reasons: list[dict[str, object]]
+
+
+def label_queue(
+    session: Session, *, now: datetime | None = None, per_day: int = LABELS_PER_DAY, days: int = QUEUE_DAYS
+) -> list[QueueItem]:
+    """The posts to label: each day's ``per_day`` most uncertain posts nobody has labelled, newest day first."""
+    now = now or utcnow()
+    today = now.astimezone(local_zone()).date()
+    start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=local_zone())
+    labelled = select(Feedback.post_id).where(Feedback.post_id.is_not(None))
+    rows = session.execute(
+        select(Uncertain, Post)
+        .join(Post, Post.id == Uncertain.post_id)
+        .where(Uncertain.created_at >= start, Uncertain.post_id.not_in(labelled), Post.deleted_at.is_(None))
+        .order_by(Uncertain.uncertainty.desc(), Uncertain.id.desc())
+        .limit(per_day * days * 20)
+    ).all()
+    chosen: dict[date, list[QueueItem]] = {}
+    seen: set[int] = set()
+    for candidate, post in rows:
+        local = to_local(candidate.created_at)
+        day = local.date() if local is not None else today
+        if post.id in seen or len(chosen.setdefault(day, [])) >= per_day:
+            continue
+        seen.add(post.id)
+        analysis = session.get(Analysis, candidate.analysis_id) if candidate.analysis_id else None
+        chosen[day].append(QueueItem(day, candidate, post, list(analysis.reasons) if analysis else []))
+    return [item for day in sorted(chosen, reverse=True) for item in chosen[day]]
 
 
 def mark_feedback_used(session: Session, *, model_version: str) -> int:

@@ -21,6 +21,7 @@ from alerts.cases.schemas import RESPONSE_CHANNELS
 from core.models import User
 from core.timeutil import to_local, utcnow
 from core.types import CATEGORY_LABELS, ROLE_LABELS, SEVERITIES, Role
+from web.highlight import highlight
 from web.security import csrf_token, set_csrf_cookie_if_new
 
 HERE = Path(__file__).parent
@@ -32,6 +33,12 @@ ACTION_LABELS = {
     **{name: spec.label for name, spec in TRANSITIONS.items()},
     "raise": "生成预警",
     "deadline_error": "时限计算失败",
+    "disclosure_registered": "依申请公开登记",
+    "disclosure_correction_requested": "告知补正（中止计时）",
+    "disclosure_correction_received": "收到补正（重新计时）",
+    "disclosure_extension": "延期答复",
+    "disclosure_answer": "答复登记",
+    "disclosure_corrected": "更正登记",
 }
 
 
@@ -46,6 +53,7 @@ FLASH = {
     "imported": "已导入",
     "raised": "已生成预警",
     "feedback": "已记录纠错，模型重新训练时会学习",
+    "labelled": "已标注，模型重新训练时会学习",
     "retrain": "已开始重新训练，新模型不差于当前模型时才会启用",
     "handover": "已记录交接班",
     "received": "已确认接班",
@@ -55,6 +63,9 @@ FLASH = {
     "paused": "已停用，不再定时抓取",
     "resumed": "已启用，将按周期抓取",
     "queued": "已开始抓取，稍后刷新查看结果",
+    "step": "已登记",
+    "published": "已标记发布",
+    "policy": "已保存为新版本的考核细则",
 }
 
 
@@ -65,8 +76,12 @@ class NavItem:
     href: str
     label: str
     key: str
+    # Shown only to section roles of this section (e.g. the office keeps the information-request register).
+    section: str | None = None
 
 
+DISCLOSURE = NavItem("/disclosure", "依申请公开", "disclosure")
+SCORING = NavItem("/scoring", "考核", "scoring")
 NAV: dict[str, tuple[NavItem, ...]] = {
     Role.duty: (
         NavItem("/console", "值班台", "console"),
@@ -76,6 +91,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
+        DISCLOSURE,
+        NavItem("/labelling", "待标注", "labelling"),
     ),
     Role.leader: (
         NavItem("/dashboard", "看板", "dashboard"),
@@ -84,6 +101,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/search", "检索", "search"),
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
+        DISCLOSURE,
+        SCORING,
     ),
     Role.admin: (
         NavItem("/console", "值班台", "console"),
@@ -93,6 +112,9 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
         NavItem("/intake", "帖子录入", "intake"),
+        DISCLOSURE,
+        SCORING,
+        NavItem("/labelling", "待标注", "labelling"),
         NavItem("/admin", "管理", "admin"),
     ),
     Role.head: (
@@ -101,6 +123,8 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/search", "检索", "search"),
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
+        NavItem("/disclosure", "依申请公开", "disclosure", section="office"),
+        NavItem("/scoring", "考核", "scoring"),
     ),
     Role.staff: (
         NavItem("/workbench", "工作台", "workbench"),
@@ -108,6 +132,7 @@ NAV: dict[str, tuple[NavItem, ...]] = {
         NavItem("/search", "检索", "search"),
         NavItem("/statements", "口径库", "statements"),
         NavItem("/reports", "通报", "reports"),
+        NavItem("/disclosure", "依申请公开", "disclosure", section="office"),
     ),
 }
 
@@ -222,7 +247,15 @@ templates.env.filters.update(
     percent=percent,
     hours=hours,
     duration=duration_text,
+    highlight=highlight,
 )
+
+
+def _nav(user: User | SimpleNamespace | None) -> list[NavItem]:
+    if user is None:
+        return []
+    section = getattr(getattr(user, "section", None), "code", None)
+    return [item for item in NAV.get(Role(user.role), ()) if item.section is None or item.section == section]
 
 
 def render(
@@ -238,7 +271,7 @@ def render(
     context = dict(context or {})
     context.update(
         user=user,
-        nav=NAV.get(Role(user.role), ()) if user else (),
+        nav=_nav(user),
         active=active,
         csrf=csrf_token(request),
         flash=FLASH.get(request.query_params.get("done", ""), ""),

@@ -152,13 +152,22 @@ def transition(
         from_status=current.value,
         to_status=target.value if target is not None else current.value,
         note=step.note,
-        data=step.data,
+        data={**step.data, **_deadline_met(alert, action, now)},
         at=now,
     )
     for follow_on in step.after:
         follow_on()
     session.flush()
     return alert
+
+
+# The deadline an act meets, stamped on its audit event, so timeliness can be recounted from the log alone.
+MEETS = {"acknowledge": "ack_due", "close": "close_due"}
+
+
+def _deadline_met(alert: Alert, action: str, now: datetime) -> dict[str, Any]:
+    due = getattr(alert, MEETS[action]) if action in MEETS else None
+    return {"due": isoformat_local(due), "late": now > due} if due is not None else {}
 
 
 def _check_required(spec: Transition, given: ActionInput) -> None:

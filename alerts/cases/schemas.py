@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from alerts.disclosure.schemas import RegisterFields
 from core.schemas import LocalDatetime, ORMModel, PostOut, SectionRef
 
 RESPONSE_CHANNELS: dict[str, str] = {
@@ -137,6 +138,9 @@ class CaseIn(BaseModel):
     channel: str = Field(default="", max_length=100, description="how it came in: 信函, 网上申请, 当面, 电话 …")
     requester: dict[str, str] = Field(default_factory=dict, description="name, phone, address … of the requester")
     section_id: int | None = None
+    disclosure: RegisterFields | None = Field(
+        default=None, description="for kind info_request: the register entry (applicant type, how received …)"
+    )
 
 
 class MovePostIn(BaseModel):

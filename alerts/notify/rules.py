@@ -34,6 +34,7 @@ KINDS: dict[str, str] = {
     "alert.overdue": "超时督办",
     "alert.calendar_error": "节假日日历缺失",
     "source.degraded": "采集来源解析异常",
+    "disclosure.report_due": "年报发布提醒",
 }
 # An information request ranks with the ordinary cases for "at least this severity".
 SEVERITY_RANK = {**CASE_SEVERITY_RANK, "依申请公开": 1}

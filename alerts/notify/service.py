@@ -22,6 +22,7 @@ from core.db import transaction_cache
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
 from core.outbox import add_event, drained_topic
+from core.privacy import mask_text
 from core.timeutil import utcnow
 from core.types import Role
 
@@ -136,6 +137,46 @@ def notify_event(session: Session, event: AlertEvent) -> Notification | None:
                 target=channel.name,
             ),
         )
+    session.flush()
+    return notification
+
+
+def notify_people(
+    session: Session, *, kind: str, title: str, body: str, users: Sequence[User], data: dict[str, Any] | None = None
+) -> Notification | None:
+    """A notification about no case (e.g. the annual report), to people's inboxes and e-mail as they prefer."""
+    people = unique_users(list(users), skip=None)
+    if not people:
+        return None
+    notification = Notification(
+        kind=kind,
+        severity="",
+        title=mask_text(title),
+        body=mask_text(body),
+        data={**(data or {}), "markdown": f"**{mask_text(title)}**\n\n{mask_text(body)}"},
+        created_at=utcnow(),
+    )
+    session.add(notification)
+    session.flush()
+    for user in people:
+        wanted = personal_channels(session, user=user, kind=kind, severity="")
+        if "inapp" in wanted:
+            session.add(InboxItem(notification_id=notification.id, user_id=user.id))
+            session.add(
+                Delivery(
+                    notification_id=notification.id,
+                    channel="inapp",
+                    user_id=user.id,
+                    target=user.username,
+                    status="sent",
+                    attempts=1,
+                    sent_at=notification.created_at,
+                )
+            )
+        if "email" in wanted and user.email:
+            _queue(
+                session, Delivery(notification_id=notification.id, channel="email", user_id=user.id, target=user.email)
+            )
     session.flush()
     return notification
 

@@ -23,6 +23,7 @@ from alerts.cases.schemas import (
     TransitionIn,
     TransitionSpecOut,
 )
+from alerts.disclosure.service import register_case
 from api.deps import CurrentUser, SessionDep, require_roles
 from core.errors import NotFound
 from core.types import Category, Role
@@ -82,7 +83,9 @@ def lifecycle(user: CurrentUser) -> list[TransitionSpecOut]:
 @router.post("", status_code=201, dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
 def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDetail:
     """Enter a case by hand: a hotline work order, a letter, or an information request (依申请公开)."""
-    alert = open_case(session, actor=user, **body.model_dump())
+    alert = open_case(session, actor=user, **body.model_dump(exclude={"disclosure"}))
+    if body.disclosure is not None:
+        register_case(session, actor=user, alert=alert, fields=body.disclosure)
     session.commit()
     session.expire_all()
     return _detail(session, user, alert.id)

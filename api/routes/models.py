@@ -11,6 +11,7 @@ from core.errors import PermissionDenied
 from core.models import User
 from core.tasks import enqueue
 from core.types import Role
+from nlp.card import model_card
 from nlp.registry import activate_version, active_version, comparisons, list_versions, read_meta
 from nlp.schemas import ModelVersionOut
 
@@ -34,7 +35,7 @@ def _out(meta: dict[str, Any], active: str | None) -> ModelVersionOut:
 
 @router.get("")
 def get_versions(user: CurrentUser) -> list[ModelVersionOut]:
-    """Stored model versions, newest first, with their figures on the evaluation set."""
+    """Stored model versions, newest first, each with its model card figures (the fixed check set)."""
     active = active_version()
     return [_out(info.meta, active) for info in list_versions()]
 
@@ -51,6 +52,12 @@ def get_version(user: CurrentUser, version: str) -> ModelVersionOut:
     return _out(read_meta(version), active_version())
 
 
+@router.get("/{version}/card")
+def get_card(user: CurrentUser, version: str) -> dict[str, Any]:
+    """The model card of a version: training data by class, check-set (and real-data) figures, the date."""
+    return model_card(read_meta(version))
+
+
 @router.post("/{version}/activate")
 def post_activate(user: Admin, version: str) -> ModelVersionOut:
     """Make a version the active one; the API and the workers switch on their next analysis."""
@@ -60,6 +67,6 @@ def post_activate(user: Admin, version: str) -> ModelVersionOut:
 
 @router.post("/retrain", status_code=202)
 def post_retrain(user: Admin, force: bool = True) -> dict[str, Any]:
-    """Queue retraining from staff corrections (activated only if not worse than the active model)."""
+    """Queue retraining from staff corrections (activated only if not worse on the fixed check set)."""
     enqueue("nlp.retrain", force=force)
     return {"queued": True}

@@ -1,4 +1,4 @@
-"""The labelled seed corpus we wrote (see DATASHEET.md)."""
+"""The labelled training corpus we wrote: hand-written seed/ and composed/ from our pools (see DATASHEET.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEED_DIR = Path(__file__).with_name("seed")
+COMPOSED_DIR = Path(__file__).with_name("composed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,8 @@ def read_examples(paths: Iterable[Path]) -> Iterator[Example]:
 
 
 def seed_files() -> list[Path]:
-    """The shipped seed corpus files."""
-    return sorted(SEED_DIR.glob("*.jsonl"))
+    """The shipped training corpus: hand-written examples (seed/) and examples composed from our pools (composed/)."""
+    return sorted([*SEED_DIR.glob("*.jsonl"), *COMPOSED_DIR.glob("*.jsonl")])
 
 
 def corpus_hash(paths: Iterable[Path]) -> str:

@@ -69,3 +69,26 @@ def test_eval_prints_per_class_figures_and_the_confusion_matrix(trained_model: s
     figures = json.loads(muqing("eval", "--data", str(data), "--json").stdout)
     assert figures["examples"] == 3 and figures["relevance"]["recall"] == 1.0
     assert figures["traps"]["flagged"] == 0
+
+
+def test_eval_prints_the_model_card(trained_model: str) -> None:
+    done = muqing("eval")
+    assert done.returncode == 0, done.stderr.decode()
+    text = done.stdout.decode()
+    assert f"model card: {trained_model}" in text and "(Beijing time)" in text
+    assert "training examples by class: epidemic" in text
+    assert "check:" in text and "relevance precision" in text and "keyword traps flagged" in text
+    card = json.loads(muqing("eval", "--json").stdout)["card"]
+    assert card["version"] == trained_model and card["sets"][0]["name"] == "check"
+    unknown = muqing("eval", "--version", "no-such-version")
+    assert unknown.returncode == 2 and "不存在" in unknown.stderr.decode()
+
+
+def test_classify_reasons_are_words_of_the_post(trained_model: str) -> None:
+    post = {"id": "g", "title": "求助", "text": "村后的养猪场把猪粪水排进河里，臭得全村人开不了窗，河水都黑了。"}
+    done = muqing("classify", stdin=(json.dumps(post, ensure_ascii=False) + "\n").encode())
+    row = json.loads(done.stdout)
+    assert row["relevant"] and row["category"] == "pollution" and row["reasons"]
+    for reason in row["reasons"]:
+        assert set(reason) >= {"term", "weight"} and len(reason["term"]) >= 2
+        assert reason["term"] in post["title"] + post["text"]

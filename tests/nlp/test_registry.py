@@ -28,16 +28,22 @@ def second_version(trained_model: str) -> Iterator[str]:
     activate_version(trained_model)
 
 
-def test_a_version_records_what_it_was_made_from(trained_model: str) -> None:
+def test_a_version_records_what_it_was_made_from_and_its_model_card(trained_model: str) -> None:
+    from nlp.card import format_card, model_card
     from nlp.registry import read_meta
 
     meta = read_meta(trained_model)
-    assert len(meta["corpus_sha256"]) == 64
+    assert len(meta["corpus_sha256"]) == 64 and len(meta["resources_sha256"]) == 64
     assert {"scikit-learn", "numpy", "rjieba"} <= set(meta["libraries"])
-    assert meta["examples"] >= 2000
-    figures = meta["metrics"]
-    assert figures["relevance"]["f1"] > 0.8 and figures["category_accuracy"] > 0.7
-    assert "confusion" in figures and "per_class" in figures
+    assert meta["examples"] >= 5000 and sum(meta["training_by_class"].values()) == meta["examples"]
+    assert meta["training_by_class"]["other"] > meta["training_by_class"]["market"] > 100
+    check = meta["card"]["check"]
+    assert check["f1"] > 0.85 and check["category_accuracy"] > 0.8 and check["traps"]["total"] >= 40
+    assert sum(sum(row.values()) for row in check["confusion"].values()) == check["examples"]
+    card = model_card(meta)
+    assert card["created_at_local"] and [row["category"] for row in card["training_by_class"]][-1] == "other"
+    text = format_card(meta)
+    assert "Beijing time" in text and "check:" in text and "confusion" in text and "keyword traps flagged" in text
 
 
 def test_activating_another_version_switches_this_process_and_others(second_version: str, trained_model: str) -> None:

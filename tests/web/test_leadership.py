@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -79,14 +80,15 @@ def test_dashboard_shows_figures_blind_sources_and_escalates(client: TestClient,
     assert refused.status_code == 403
 
 
-# A Friday in the office's zone: the case opened three days before is in this week's report whatever today is.
-@time_machine.travel(datetime(2026, 11, 27, 4, 0, tzinfo=UTC))
+# A Sunday: the case opened three days before is in the same week, 2026-W53, which spans the turn of the year.
+@time_machine.travel(datetime(2027, 1, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
 def test_report_carries_the_dashboard_figures(client: TestClient, people: None) -> None:
     late = make_alert(title="双塘镇养鸡场鸡粪乱堆", category="pollution")
     _make_overdue(late)
     sign_in(client, "leader")
     dashboard = client.get("/dashboard?period=week").text
     report = client.get("/reports?kind=week").text
+    assert "2026年第53周（12月28日—01月03日）" in report
     for heading in ("按时回应率", "签收用时P90（小时）", "超期未办", "退回率", "满意率"):
         assert heading in report
     assert "超期未办结案件" in report and "双塘镇养鸡场鸡粪乱堆" in report.split("四、超期未办结案件")[1]

@@ -23,15 +23,20 @@ def mount(app: FastAPI) -> None:
     from web.pages import render_error
     from web.routes import (
         admin,
+        admin_models,
         alert_files,
         alerts,
         auth,
         cases,
         console,
         dashboard,
+        disclosure,
+        disclosure_reports,
         feedback,
         intake,
+        labelling,
         reports,
+        scoring,
         search,
         statements,
         workbench,
@@ -51,7 +56,12 @@ def mount(app: FastAPI) -> None:
         feedback,
         intake,
         statements,
+        disclosure,
+        disclosure_reports,
+        scoring,
+        labelling,
         admin,
+        admin_models,
     )
     for module in modules:
         app.include_router(module.router)

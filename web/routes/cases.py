@@ -122,7 +122,7 @@ def new_case(
             "section_id": form_int(section_id),
         }
         case = parse(CaseIn, values, labels=CASE_LABELS)
-        alert = open_case(session, actor=user, **case.model_dump())
+        alert = open_case(session, actor=user, **case.model_dump(exclude={"disclosure"}))
         session.commit()
     except MuqingError as exc:
         session.rollback()

@@ -15,6 +15,7 @@ from core.types import Role
 from web import figures, queries
 from web.deps import SessionDep
 from web.pages import done
+from web.routes.disclosure import reminder as report_reminder
 from web.routes.responses import quality_context
 from web.security import CsrfChecked, require_roles
 from web.templating import render
@@ -72,6 +73,7 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
             "chart_data": chart_data,
             "can_escalate": user.role in TRANSITIONS["escalate"].roles,
             **quality_context(session, period=span),
+            "report_reminder": report_reminder(session),
         },
         user=user,
         active="dashboard",

@@ -1,0 +1,121 @@
+"""Compare model families: cross-validation on our corpus, then the check set and the real messages.
+
+    python -m nlp.compare [--families logistic svm nb sgd] [--folds 5] [--thresholds]
+
+For each family: stratified k-fold cross-validation of the relevance and category heads on the shipped
+corpus (fast, uncalibrated: a positive score means relevant), then a model fitted on the whole corpus and
+measured, as shipped (calibrated, with the model's threshold), on the fixed check set and, when the shared
+data is there, on the real development and held-out halves (``nlp.realdata``). ``--thresholds`` also
+prints the development F1 at several relevance thresholds (how the shipped threshold is chosen: on the
+development half only; the held-out half is only ever reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from nlp.classifier import Settings, TextModel
+from nlp.corpus import Example, read_examples, seed_files
+from nlp.evaluation import LabelledPost, check_set, evaluate
+from nlp.features import FeatureSpace, extract
+from nlp.heads import FAMILIES, fit_linear
+from nlp.realdata import real_sets
+
+THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
+
+
+def cross_validate(family: str, examples: list[Example], folds: int) -> dict[str, float]:
+    """Relevance precision/recall/F1 and category accuracy of ``family`` over k folds of the corpus."""
+    extracted = [extract(e.title, e.text) for e in examples]
+    relevant = np.array([e.relevant for e in examples])
+    categories = np.array([e.category for e in examples])
+    settings = Settings(family=family)
+    tp = fp = fn = correct = total = 0
+    splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=11)
+    for train, test in splits.split(np.zeros(len(examples)), categories):
+        space = FeatureSpace().fit([extracted[i] for i in train])
+        train_matrix = space.matrix([extracted[i] for i in train])
+        test_matrix = space.matrix([extracted[i] for i in test])
+        relevance = fit_linear(family, train_matrix, relevant[train], c=settings.c_relevance)
+        predicted = relevance.scores(test_matrix) > 0
+        truth = relevant[test]
+        tp += int((predicted & truth).sum())
+        fp += int((predicted & ~truth).sum())
+        fn += int((~predicted & truth).sum())
+        on_topic = relevant[train]
+        category = fit_linear(family, train_matrix[on_topic], categories[train][on_topic], c=settings.c_category)
+        gold = truth.nonzero()[0]
+        best = np.asarray(category.scores(test_matrix[gold])).argmax(axis=1)
+        correct += int(sum(category.classes[b] == categories[test][g] for b, g in zip(best, gold, strict=True)))
+        total += len(gold)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "category_accuracy": correct / total if total else 0.0}
+
+
+def measured(model: TextModel, sets: dict[str, list[LabelledPost]]) -> dict[str, dict[str, Any]]:
+    """The shipped model's figures on each set."""
+    return {name: evaluate(posts, model.predict, keep_errors=0) for name, posts in sets.items()}
+
+
+def _line(name: str, figures: dict[str, Any]) -> str:
+    rel = figures["relevance"]
+    return (
+        f"  {name:<9} P {rel['precision']:.3f} R {rel['recall']:.3f} F1 {rel['f1']:.3f}"
+        f"  category {figures['category_accuracy']:.3f}"
+        f"  traps {figures['traps']['flagged']}/{figures['traps']['total']}"
+    )
+
+
+def threshold_table(model: TextModel, posts: list[LabelledPost]) -> list[str]:
+    """Development F1 at each relevance threshold."""
+    probabilities = [model.probabilities(p.title, p.text)[0] for p in posts]
+    truth = np.array([p.relevant for p in posts])
+    traps = np.array([p.is_trap for p in posts])
+    lines = []
+    for threshold in THRESHOLDS:
+        predicted = np.array(probabilities) >= threshold
+        tp, fp = int((predicted & truth).sum()), int((predicted & ~truth).sum())
+        fn = int((~predicted & truth).sum())
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        lines.append(
+            f"  threshold {threshold:<6} F1 {f1:.3f} (tp {tp} fp {fp} fn {fn}, traps {int((predicted & traps).sum())})"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=FAMILIES)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--thresholds", action="store_true", help="development F1 at several thresholds")
+    args = parser.parse_args(argv)
+    examples = list(read_examples(seed_files()))
+    sets: dict[str, list[LabelledPost]] = {"check": check_set(), **(real_sets() or {})}
+    if "dev" not in sets:
+        print("shared data not found: real figures are not measured", file=sys.stderr)
+    print(f"corpus: {len(examples)} examples; sets: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()))
+    for family in args.families:
+        start = time.perf_counter()
+        cv = cross_validate(family, examples, args.folds)
+        model = TextModel(Settings(family=family)).fit(examples)
+        print(
+            f"{family}: {args.folds}-fold cross-validation on the corpus: P {cv['precision']:.3f} R {cv['recall']:.3f}"
+            f" F1 {cv['f1']:.3f} category {cv['category_accuracy']:.3f} ({time.perf_counter() - start:.0f} s)"
+        )
+        for name, figures in measured(model, sets).items():
+            print(_line(name, figures))
+        if args.thresholds and "dev" in sets:
+            print("\n".join(threshold_table(model, sets["dev"])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
