@@ -22,6 +22,8 @@ class HolidayYear(TimestampMixin, Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     days: Mapped[list[Any]] = mapped_column(default=list)
     notice: Mapped[str] = mapped_column(Text, default="")
+    # The notice's text as pasted (``muqing sla import-notice``), kept to show where the days came from.
+    notice_text: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from alerts.cases.schemas import PolicySeverityText
+from core.bounds import MAX_LIMIT_AMOUNT
 from core.schemas import LocalDatetime, ORMModel
 
 Unit = Literal["minutes", "hours", "working_hours", "working_days"]
@@ -16,7 +17,7 @@ Unit = Literal["minutes", "hours", "working_hours", "working_days"]
 class LimitIn(BaseModel):
     """One time limit."""
 
-    amount: float = Field(gt=0)
+    amount: float = Field(gt=0, le=MAX_LIMIT_AMOUNT)
     unit: Unit
 
 
@@ -31,9 +32,9 @@ class PolicyIn(BaseModel):
     enabled: bool = True
     sign_off_required: bool = False
     extension_approver: Literal["head", "leader"] = "head"
-    max_extensions: int | None = Field(default=None, ge=0)
+    max_extensions: int | None = Field(default=None, ge=0, le=100)
     remind_fraction: float = Field(default=0.75, gt=0, lt=1)
-    overdue_grace_minutes: int = Field(default=60, ge=0)
+    overdue_grace_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
     quiet_hours: bool = False
 
 
@@ -71,16 +72,54 @@ class HolidayYearIn(BaseModel):
 
 
 class HolidayYearOut(BaseModel):
-    """A year's calendar: where it comes from and its exception days."""
+    """A year's calendar: where it comes from and its exception days (``missing``: the provisional calendar's
+    statutory days off, until the official arrangement is entered)."""
 
     year: int
     source: Literal["admin", "library", "missing"]
+    provisional: bool
     notice: str
     days: list[HolidayDayIn]
 
 
+class NoticeIn(BaseModel):
+    """The text of 国务院办公厅关于YYYY年部分节假日安排的通知 as published."""
+
+    text: str = Field(min_length=1, max_length=20000)
+    replace: bool = Field(default=False, description="replace a year already entered or in the library")
+    dry_run: bool = Field(default=False, description="read and compare only; save nothing")
+
+
+class DayStatusOut(BaseModel):
+    """A day's status on one calendar."""
+
+    workday: bool
+    reason: str
+
+
+class DayChangeOut(BaseModel):
+    """A day whose status the notice changes."""
+
+    date: date
+    before: DayStatusOut
+    after: DayStatusOut
+
+
+class NoticeOut(BaseModel):
+    """A notice read: its days, how they differ from the provisional and the current calendar, what was saved."""
+
+    year: int
+    title: str
+    source: Literal["admin", "library", "missing"] = Field(description="where the year came from before")
+    days: list[HolidayDayIn]
+    from_provisional: list[DayChangeOut]
+    from_current: list[DayChangeOut]
+    saved: bool
+    recomputed: int = Field(description="open cases whose deadlines changed")
+
+
 class DayOut(BaseModel):
-    """One day of the working calendar."""
+    """One day of the working calendar; the reason of a provisional calendar's holiday ends in （暂定）."""
 
     date: date
     workday: bool
@@ -88,12 +127,20 @@ class DayOut(BaseModel):
 
 
 class DeadlineExplainOut(BaseModel):
-    """One deadline and how it was reached."""
+    """One deadline and how it was reached.
+
+    ``provisional_years``: years without an official arrangement it relied on; ``held_to``: the earlier step
+    whose due time it took because the policy would have made it due first (``policy_due``).
+    """
 
     name: str
     label: str
     limit: str
     due: LocalDatetime
+    provisional: bool
+    provisional_years: list[int]
+    held_to: str | None = None
+    policy_due: LocalDatetime | None = None
     notes: list[DayOut]
 
 
@@ -107,4 +154,8 @@ class ExplainOut(BaseModel):
     response_due: LocalDatetime | None = None
     close_due: LocalDatetime | None = None
     extended_close_due: LocalDatetime | None = None
+    provisional: bool = Field(
+        description="true when any of ack_due, response_due, close_due relies on a provisional year"
+    )
+    provisional_years: list[int]
     deadlines: list[DeadlineExplainOut]

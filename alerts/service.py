@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.models import SlaPolicy
 from alerts.config_models import HolidayYear
-from alerts.sla import WorkCalendar, parse_office_hours
+from alerts.sla import WorkCalendar, entered_days, parse_office_hours
 from core.config import get_settings
+from core.db import transaction_cache
 from core.errors import ConfigurationError
 from core.timeutil import local_zone
 
@@ -27,20 +28,16 @@ POLICY_FLAGS = (
 
 def admin_years(session: Session) -> dict[int, dict[date, tuple[bool, str]]]:
     """The holiday years entered by the admin, as the calendar's override mapping."""
-    years: dict[int, dict[date, tuple[bool, str]]] = {}
-    for row in session.scalars(select(HolidayYear)):
-        days: dict[date, tuple[bool, str]] = {}
-        for entry in row.days or []:
-            day = date.fromisoformat(entry["date"])
-            name = entry.get("name") or ""
-            weekend = day.weekday() >= 5
-            if entry.get("workday"):
-                reason = f"{name}调休上班" if weekend and name else "工作日"
-            else:
-                reason = f"{name}假期" + ("（周末）" if weekend else "") if name else "休息日"
-            days[day] = (bool(entry.get("workday")), reason)
-        years[row.year] = days
+    # Read once per transaction (a recomputation builds the calendar for every open case) until a year changes.
+    cache = transaction_cache(session, "holiday-years", depends_on=(HolidayYear,))
+    if "years" not in cache:
+        cache["years"] = _read_admin_years(session)
+    years: dict[int, dict[date, tuple[bool, str]]] = cache["years"]
     return years
+
+
+def _read_admin_years(session: Session) -> dict[int, dict[date, tuple[bool, str]]]:
+    return {row.year: entered_days(row.days or []) for row in session.scalars(select(HolidayYear))}
 
 
 def work_calendar(session: Session | None = None) -> WorkCalendar:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from alerts.statutory import FIRST_YEAR, LAST_YEAR, in_range, library_covers, statutory_days
 from core.errors import ConfigurationError, InvalidInput
 
 Unit = Literal["minutes", "hours", "working_hours", "working_days"]
@@ -19,6 +20,37 @@ UNIT_LABELS = {"minutes": "分钟", "hours": "小时（自然时）", "working_h
 LIMIT_NAMES = ("ack", "response", "close")
 LIMIT_LABELS = {"ack": "签收", "response": "首次公开回应", "close": "办结"}
 WEEKDAYS = "一二三四五六日"
+WORKING_UNITS = frozenset({"working_hours", "working_days"})
+PROVISIONAL_MARK = "（暂定）"
+
+
+class YearOutOfRange(InvalidInput):
+    """A day outside the years the working-day calendar can compute; ``details["field"]`` names the input."""
+
+
+FIELD_LABELS = {
+    "start": "开始时间",
+    "received_at": "收到时间",
+    "year": "年份",
+    "date": "日期",
+    "end": "结束日期",
+    "around": "年份",
+}
+
+
+def out_of_range(year: int, field: str) -> YearOutOfRange:
+    """The error for a ``year`` the calendar cannot compute, naming the input ``field`` it came from."""
+    label = FIELD_LABELS.get(field, field)
+    return YearOutOfRange(
+        f"{label}（{field}）：{year} 年超出工作日日历可计算的范围（{FIRST_YEAR}–{LAST_YEAR} 年）",
+        details={"field": field, "year": year},
+    )
+
+
+def check_year(day: date, field: str) -> None:
+    """Refuse a day the calendar cannot compute, naming the input ``field`` it came from."""
+    if not in_range(day.year):
+        raise out_of_range(day.year, field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +89,18 @@ class DayNote:
 
 @dataclass(slots=True)
 class DeadlineExplanation:
-    """A deadline with the days it skipped and the rule used."""
+    """A deadline with the days it skipped, the rule used, the provisional years it relied on.
+
+    ``held_to`` names the earlier step whose due time it took (a later step is never due first).
+    """
 
     name: str
     limit: Limit
     due: datetime
     notes: list[DayNote] = field(default_factory=list)
+    provisional_years: list[int] = field(default_factory=list)
+    held_to: str | None = None
+    policy_due: datetime | None = None
 
 
 def parse_office_hours(spec: str) -> list[tuple[time, time]]:
@@ -84,8 +122,32 @@ def parse_office_hours(spec: str) -> list[tuple[time, time]]:
     return intervals
 
 
+def entered_days(days: Iterable[Mapping[str, Any]]) -> dict[date, tuple[bool, str]]:
+    """A year's entered exception days (``{"date", "workday", "name"}``) as (is working day, why) per day."""
+    described: dict[date, tuple[bool, str]] = {}
+    for entry in days:
+        day = date.fromisoformat(str(entry["date"]))
+        name = str(entry.get("name") or "")
+        weekend = day.weekday() >= 5
+        if entry.get("workday"):
+            described[day] = (True, f"{name}调休上班" if weekend and name else "工作日")
+        else:
+            described[day] = (False, f"{name}假期" + ("（周末）" if weekend else "") if name else "休息日")
+    return described
+
+
+def provisional_day(day: date) -> tuple[bool, str]:
+    """(is working day, why) of ``day`` on the provisional calendar: weekends and statutory days off."""
+    check_year(day, "date")
+    weekend = day.weekday() >= 5
+    name = statutory_days(day.year).get(day)
+    if name is None:
+        return not weekend, "周末" if weekend else "工作日"
+    return False, f"{name}假期{'（周末）' if weekend else ''}{PROVISIONAL_MARK}"
+
+
 class WorkCalendar:
-    """Working days from the national calendar (with 调休), overridable per year by the admin."""
+    """Working days: the admin's years, else the holiday library, else the provisional statutory calendar."""
 
     def __init__(
         self,
@@ -99,27 +161,40 @@ class WorkCalendar:
         # Years the admin entered override the library entirely: a year is one official notice.
         self.admin_years = admin_years or {}
 
+    def source(self, year: int) -> Literal["admin", "library", "provisional"]:
+        """Where ``year``'s days come from: an admin entry, the holiday library, or the provisional rules."""
+        if year in self.admin_years:
+            return "admin"
+        return "library" if library_covers(year) else "provisional"
+
+    def is_provisional(self, year: int) -> bool:
+        """True when ``year`` has no official arrangement (its days are the provisional statutory ones)."""
+        return self.source(year) == "provisional"
+
+    def provisional_years(self, start: datetime, due: datetime, unit: str) -> list[int]:
+        """The provisional years a deadline from ``start`` to ``due`` relied on (none for calendar time)."""
+        if unit not in WORKING_UNITS:
+            return []
+        first, last = start.astimezone(self.zone).year, due.astimezone(self.zone).year
+        return [year for year in range(first, last + 1) if self.is_provisional(year)]
+
     def is_workday(self, day: date) -> bool:
         """True when ``day`` is a working day (make-up weekend days count, holiday weekdays do not)."""
         return self.describe_day(day)[0]
 
     def describe_day(self, day: date) -> tuple[bool, str]:
-        """(is working day, why) for ``day``."""
+        """(is working day, why) for ``day``; a provisional holiday's reason ends in （暂定）."""
+        check_year(day, "date")
+        weekend = day.weekday() >= 5
         if day.year in self.admin_years:
             entry = self.admin_years[day.year].get(day)
             if entry is not None:
                 return entry
-            weekday = day.weekday() < 5
-            return weekday, "工作日" if weekday else "周末"
-        try:
-            workday = chinese_calendar.is_workday(day)
-            _, holiday = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError as exc:
-            raise ConfigurationError(
-                f"节假日日历未覆盖 {day.year} 年，无法计算工作日时限；请管理员录入 {day.year} 年的官方放假安排",
-                details={"year": day.year},
-            ) from exc
-        weekend = day.weekday() >= 5
+            return not weekend, "周末" if weekend else "工作日"
+        if not library_covers(day.year):
+            return provisional_day(day)
+        workday = chinese_calendar.is_workday(day)
+        _, holiday = chinese_calendar.get_holiday_detail(day)
         name = _holiday_name(holiday)
         if workday:
             return True, f"{name}调休上班" if weekend else "工作日"
@@ -171,17 +246,21 @@ class WorkCalendar:
             cursor = datetime.combine(day, time(0), tzinfo=self.zone)
         raise ConfigurationError("十年内找不到足够的办公时间，请检查办公时间和日历设置")
 
-    def add(self, start: datetime, limit: Limit, notes: list[DayNote]) -> datetime:
-        """The deadline ``limit`` after ``start``."""
+    def add(self, start: datetime, limit: Limit, notes: list[DayNote], *, field: str = "start") -> datetime:
+        """The deadline ``limit`` after ``start``; a year the calendar cannot compute names ``field``."""
         if start.tzinfo is None:
-            raise InvalidInput("开始时间必须带时区", details={"field": "start"})
+            raise InvalidInput("开始时间必须带时区", details={"field": field})
         if limit.unit == "minutes":
             return start + timedelta(minutes=limit.amount)
         if limit.unit == "hours":
             return start + timedelta(hours=limit.amount)
-        if limit.unit == "working_hours":
-            return self.add_working_hours(start, limit.amount, notes)
-        return self.add_working_days(start, int(limit.amount), notes)
+        try:
+            check_year(start.astimezone(self.zone).date(), field)
+            if limit.unit == "working_hours":
+                return self.add_working_hours(start, limit.amount, notes)
+            return self.add_working_days(start, int(limit.amount), notes)
+        except YearOutOfRange as exc:
+            raise out_of_range(int(exc.details["year"]), field) from exc
 
 
 def _holiday_name(holiday: Any) -> str:
@@ -202,23 +281,78 @@ class Deadlines:
     close_due: datetime | None
     explanations: list[DeadlineExplanation]
 
+    @property
+    def provisional(self) -> dict[str, list[int]]:
+        """Per deadline that relied on a provisional year, those years."""
+        return {e.name: e.provisional_years for e in self.explanations if e.provisional_years}
+
+    @property
+    def provisional_years(self) -> list[int]:
+        """Every provisional year any deadline relied on."""
+        return sorted({year for years in self.provisional.values() for year in years})
+
+
+def keep_in_order(
+    due: dict[str, datetime | None], provisional: dict[str, list[int]] | None = None, *, met: Collection[str] = ()
+) -> dict[str, str]:
+    """Move a later step due before an earlier one to the earlier one's due time; returns {later: earlier}.
+
+    ``provisional`` (per deadline, the provisional years relied on) follows the time taken. Steps already
+    ``met`` are neither moved nor hold a later one back (once signed for, the response clock is the policy's).
+    """
+    held: dict[str, str] = {}
+    for position, name in enumerate(LIMIT_NAMES[1:], start=1):
+        current = due.get(name)
+        earlier = [
+            (value, step) for step in LIMIT_NAMES[:position] if step not in met and (value := due.get(step)) is not None
+        ]
+        if name in met or current is None or not earlier:
+            continue
+        latest, step = max(earlier, key=lambda item: item[0])
+        if current < latest:
+            due[name] = latest
+            held[name] = held.get(step, step)
+            if provisional is not None:
+                years = provisional.get(step, [])
+                if years:
+                    provisional[name] = list(years)
+                else:
+                    provisional.pop(name, None)
+    return held
+
 
 def compute_deadlines(
-    *, calendar: WorkCalendar, limits: Mapping[str, Mapping[str, Any] | None], start: datetime
+    *, calendar: WorkCalendar, limits: Mapping[str, Mapping[str, Any] | None], start: datetime, field: str = "start"
 ) -> Deadlines:
-    """Each limit of a policy (``ack``, ``response``, ``close``) applied to ``start``."""
+    """Each limit of a policy (``ack``, ``response``, ``close``) applied to ``start``, kept in order."""
     due: dict[str, datetime | None] = dict.fromkeys(LIMIT_NAMES)
-    explanations: list[DeadlineExplanation] = []
+    explanations: dict[str, DeadlineExplanation] = {}
     for name in LIMIT_NAMES:
         spec = limits.get(name)
         if not spec:
             continue
         limit = Limit.parse(spec)
         notes: list[DayNote] = []
-        due[name] = calendar.add(start, limit, notes)
-        explanations.append(DeadlineExplanation(name=name, limit=limit, due=due[name], notes=notes))  # type: ignore[arg-type]
+        value = calendar.add(start, limit, notes, field=field)
+        due[name] = value
+        explanations[name] = DeadlineExplanation(
+            name=name,
+            limit=limit,
+            due=value,
+            notes=notes,
+            provisional_years=calendar.provisional_years(start, value, limit.unit),
+        )
+    provisional = {name: e.provisional_years for name, e in explanations.items() if e.provisional_years}
+    for name, step in keep_in_order(due, provisional).items():
+        item = explanations[name]
+        item.policy_due, item.held_to = item.due, step
+        item.due = due[name] or item.due
+        item.provisional_years = provisional.get(name, [])
     return Deadlines(
-        ack_due=due["ack"], response_due=due["response"], close_due=due["close"], explanations=explanations
+        ack_due=due["ack"],
+        response_due=due["response"],
+        close_due=due["close"],
+        explanations=list(explanations.values()),
     )
 
 

@@ -3,8 +3,10 @@
 For each open deadline of each live case: a reminder to whoever handles it once ``remind_fraction`` of the
 time has passed, the section head at the deadline, leadership once it is ``overdue_grace_minutes`` late
 (the case is then flagged as supervised). Each stage fires once per deadline value (an extension that moves
-the deadline gives it new ones). Quiet-hours policies (一般) wait for the end of the quiet hours and for a
-working day; a stage that became moot meanwhile (a reminder after the deadline passed) is skipped.
+the deadline gives it new ones; so does a recomputation once a provisional year is official). Quiet-hours
+policies (一般) wait for the end of the quiet hours and for a working day; a stage that became moot
+meanwhile (a reminder after the deadline passed) is skipped. First, deadlines that relied on a provisional
+year the holiday library now covers (a newer release) are recomputed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from alerts.cases.grouping import check_growth
 from alerts.cases.lifecycle import LIVE_STATUSES, OPEN_STATUSES, Status
 from alerts.cases.models import Alert, SlaPolicy
 from alerts.cases.service import get_setting
-from alerts.deadlines import alert_policy
+from alerts.deadlines import alert_policy, recompute_deadlines
 from alerts.notify.models import ReminderSent
 from alerts.service import work_calendar
 from alerts.sla import LIMIT_LABELS, WorkCalendar
@@ -111,6 +113,8 @@ def _fire(session: Session, alert: Alert, deadline: str, stage: str, due: dateti
 def sweep(session: Session, *, now: datetime | None = None) -> int:
     """Fire every reminder stage that is due and not yet sent; returns how many fired."""
     now = now or utcnow()
+    # A library release that now covers a year some deadlines were provisional for: recompute them first.
+    recompute_deadlines(session)
     quiet = get_setting(session, key="reminders")
     calendar = work_calendar(session)
     quiet_now = is_quiet(

@@ -8,7 +8,7 @@ from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from api.security import read_access_token
+from api.security import token_user
 from core.db import request_session
 from core.errors import AuthenticationFailed, PermissionDenied
 from core.models import User
@@ -26,10 +26,7 @@ def current_user(session: SessionDep, token: TokenDep) -> User:
     """The signed-in user (bearer token), or 401."""
     if not token:
         raise AuthenticationFailed("请先登录")
-    user = session.get(User, read_access_token(token))
-    if user is None or not user.active:
-        raise AuthenticationFailed("账号不存在或已停用")
-    return user
+    return token_user(session, token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

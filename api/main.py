@@ -12,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError as DatabaseOperationalError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.docs import add_docs
 from api.routes import (
     alerts,
     auth,
@@ -37,6 +39,8 @@ from api.routes import (
     statements,
     stats,
 )
+from api.serving import install_log_redaction
+from core.db import reading
 from core.errors import MuqingError, ServiceUnavailable, error_body, http_status
 
 log = logging.getLogger(__name__)
@@ -66,20 +70,45 @@ async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     from core.config import get_settings
 
     engine = "SQLite" if get_settings().is_sqlite else "PostgreSQL"
-    log.error("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+    busy = "locked" in str(exc) or "busy" in str(exc).lower()
+    log.error("%s %s: database %s: %s", request.method, request.url.path, "busy" if busy else "unavailable", exc)
+    detail = f"数据库 {engine} " + ("正忙（有较长的写入在进行），请稍后再试" if busy else "暂时不可用，请稍后再试")
     return JSONResponse(
-        {
-            "detail": f"数据库 {engine} 暂时不可用，请稍后再试",
-            "code": ServiceUnavailable.code,
-            "details": {"service": engine.lower()},
-        },
+        {"detail": detail, "code": ServiceUnavailable.code, "details": {"service": engine.lower(), "busy": busy}},
         status_code=503,
+        headers={"Retry-After": "5"},
     )
 
 
+class ReadOnlyRequests:
+    """GET and HEAD requests read: on SQLite their transactions begin as WAL readers (``core.db.reading``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, as a reader when its method only reads."""
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            with reading():
+                await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_api() -> FastAPI:
-    """The API (under ``/api``) with its error handlers; the composition root adds the pages."""
-    app = FastAPI(title="牧情 Muqing", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    """The API (under ``/api``) with its error handlers; the composition root adds the pages and the middleware."""
+    from core.config import get_settings
+
+    app = FastAPI(
+        title="牧情 Muqing",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        max_body_size=get_settings().request_max_bytes,
+    )
+    add_docs(app)
+    install_log_redaction()
     app.add_exception_handler(MuqingError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DatabaseOperationalError, _database_down)

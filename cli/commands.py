@@ -7,9 +7,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from core.cli import fail, setup_logging
 from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
+from core.supervisor import Restartable, supervise
 from core.types import Role
 
 wire()
@@ -222,11 +223,14 @@ def up(
             with session_scope() as session:
                 seed_defaults(session)
         seed_district()
-        children += _start_services(port=port, env=env, demo=demo)
+        # Runs left "running" by a launcher that was killed are over: say so before the job runner starts.
+        _mark_lost_runs()
+        started, runner = _start_services(port=port, env=env, demo=demo)
+        children += started
+        supervised = {len(children) - len(started): runner}
         typer.echo(f"牧情 is running at http://{settings.host}:{port} — press Ctrl-C to stop", err=True)
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        typer.echo("a component stopped; shutting down", err=True)
+        why = supervise(children, supervised)
+        typer.echo(f"{why}; shutting down", err=True)
     except KeyboardInterrupt:
         typer.echo("stopping …", err=True)
     finally:
@@ -234,7 +238,7 @@ def up(
 
 
 def _start_demo_board(*, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """The demo board on its port, seeded as a source with the demo users."""
+    """The demo board on its port, seeded as a source with the demo users (its address allowed for this run)."""
     site = subprocess.Popen(
         [sys.executable, "-m", "crawlers.demo.server", "--port", str(launcher.demo_site_port(port))],
         stdout=subprocess.PIPE,
@@ -242,6 +246,10 @@ def _start_demo_board(*, port: int, env: dict[str, str]) -> subprocess.Popen[byt
     )
     assert site.stdout is not None
     base_url = site.stdout.readline().decode().strip()
+    # The demo board is on loopback: allowed for this run only, by its address and port.
+    allow = f"{get_settings().url_allow_list} {urlsplit(base_url).netloc}".strip()
+    env["MUQING_URL_ALLOW_LIST"] = os.environ["MUQING_URL_ALLOW_LIST"] = allow
+    get_settings.cache_clear()
     seed_demo(base_url=base_url)
     typer.echo(
         f"demo board at {base_url}; demo users admin, duty, leader, <section>-staff, "
@@ -251,24 +259,38 @@ def _start_demo_board(*, port: int, env: dict[str, str]) -> subprocess.Popen[byt
     return site
 
 
-def _start_services(*, port: int, env: dict[str, str], demo: bool) -> list[subprocess.Popen[bytes]]:
-    """The job runner (with the scheduler) and the web server; with the demo, its first crawl queued."""
+def _mark_lost_runs() -> None:
+    from crawlers.service import mark_lost_runs
+
+    with session_scope() as session:
+        lost = mark_lost_runs(session)
+    if lost:
+        typer.echo(f"{lost} crawl run(s) interrupted by a stopped job runner marked as failed", err=True)
+
+
+def _start_services(*, port: int, env: dict[str, str], demo: bool) -> tuple[list[subprocess.Popen[bytes]], Restartable]:
+    """The job runner (with the scheduler, restarted when it exits) and the web server; with the demo, its
+    first crawl queued."""
+    from api.serving import uvicorn_arguments
     from cli.jobs import embedded_worker_command
     from core.tasks import enqueue
 
     settings = get_settings()
     schedule = settings.resolved_data_dir / "beat-schedule"
+    runner = Restartable(
+        "the job runner", embedded_worker_command(schedule=schedule), env, before_restart=_mark_lost_runs
+    )
     web = [sys.executable, "-m", "uvicorn", "cli.asgi:create_app", "--factory", "--host", settings.host]
     started = [
-        subprocess.Popen(embedded_worker_command(schedule=schedule), env=env),
-        subprocess.Popen([*web, "--port", str(port)], env=env),
+        subprocess.Popen(list(runner.command), env=env),
+        subprocess.Popen([*web, "--port", str(port), *uvicorn_arguments(settings)], env=env),
     ]
     if demo:
         from crawlers.service import get_source
 
         with session_scope() as session:
             enqueue("crawlers.crawl_source", source_id=get_source(session, name="demo-board").id)
-    return started
+    return started, runner
 
 
 @app.command()
@@ -276,8 +298,16 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
     """Serve the API and web UI only (scale-out: run worker and beat separately)."""
     import uvicorn
 
+    from api.serving import uvicorn_options
+
     settings = get_settings()
-    uvicorn.run("cli.asgi:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        "cli.asgi:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        **uvicorn_options(settings),
+    )
 
 
 @app.command()

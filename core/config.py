@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.urlpolicy import parse_allow_list
+
 PLACEHOLDER_SECRET = "change-me-in-production"
 
 
@@ -66,6 +68,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     public_url: str | None = Field(default=None, description="base URL of the web UI, for links in notifications")
     attachment_max_bytes: int = 20 * 1024 * 1024
+    request_max_bytes: int = Field(
+        default=2 * 1024 * 1024, description="largest request body outside file uploads (uploads have their own)"
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server for e-mail notifications; empty: no e-mail")
     smtp_port: int = 25
     smtp_user: str | None = None
@@ -77,26 +82,40 @@ class Settings(BaseSettings):
     notify_retry_max_seconds: float = 3600.0
     notify_max_attempts: int = 8
     sweep_interval_seconds: float = 60.0
+    trusted_proxies: str = Field(
+        default="",
+        description="addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, * for any); "
+        "empty: the header is ignored and the peer address counts",
+    )
+    url_allow_list: str = Field(
+        default="",
+        description="intranet addresses, networks or hosts (optionally :port) that user-caused fetches may reach; "
+        "everything else must be public (docs/security.md)",
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
-        if self.env == "production" and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError("MUQING_SECRET_KEY must be set to a real secret in production")
+        if self.env == "production":
+            _check_production_secret(self.secret_key)
+        parse_allow_list(self.url_allow_list)  # a malformed entry stops the start with its name
         if self.search_backend == "elasticsearch" and not self.elasticsearch_url:
             raise ValueError("MUQING_ELASTICSEARCH_URL must be set when MUQING_SEARCH_BACKEND=elasticsearch")
         return self
 
     @property
     def resolved_data_dir(self) -> Path:
-        """The data directory as an absolute path, created if missing."""
+        """The data directory as an absolute path, created if missing (readable by its owner only)."""
         path = self.data_dir.expanduser().resolve()
-        path.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # It holds the database, evidence pages, attachments and the signing key.
+            path.mkdir(parents=True, mode=0o700)
+            path.chmod(0o700)
         return path
 
     @property
     def signing_key(self) -> str:
         """The secret for tokens; outside production a placeholder is replaced by a random per-install key."""
-        if self.secret_key != PLACEHOLDER_SECRET:
+        if self.secret_key.strip() and self.secret_key != PLACEHOLDER_SECRET:
             return self.secret_key
         path = self.resolved_data_dir / "secret_key"
         if not path.exists():
@@ -115,6 +134,24 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True when the database is SQLite."""
         return self.sqlalchemy_url.startswith("sqlite")
+
+
+MIN_SECRET_CHARS = 32
+MIN_SECRET_DISTINCT = 12
+
+
+def _check_production_secret(key: str) -> None:
+    """Refuse an empty, placeholder or guessable signing key in production, saying how to make one."""
+    make = "generate one with `openssl rand -hex 32` and set MUQING_SECRET_KEY"
+    if not key.strip():
+        raise ValueError(f"MUQING_SECRET_KEY is empty: every sign-in would fail and tokens could be forged; {make}")
+    if key == PLACEHOLDER_SECRET:
+        raise ValueError(f"MUQING_SECRET_KEY must be set to a real secret in production; {make}")
+    if len(key) < MIN_SECRET_CHARS or len(set(key)) < MIN_SECRET_DISTINCT:
+        raise ValueError(
+            f"MUQING_SECRET_KEY is too weak (it needs at least {MIN_SECRET_CHARS} characters, "
+            f"{MIN_SECRET_DISTINCT} of them different): anyone could forge sign-in tokens; {make}"
+        )
 
 
 def redact_url(url: str) -> str:

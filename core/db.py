@@ -7,9 +7,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import get_settings
@@ -22,6 +24,26 @@ _CACHE_DEPENDS = "muqing_cache_depends"
 BUSY_TIMEOUT_SECONDS = 30
 # First and longest sleep between attempts to take SQLite's write lock.
 BEGIN_POLL_SECONDS = (0.0005, 0.004)
+# Set while serving a request that only reads (GET, HEAD): its transactions begin as WAL readers.
+_reading: ContextVar[bool] = ContextVar("muqing_reading", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside start as readers on SQLite: they never wait for (or block) the writer."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _sqlite_begin(conn: Any) -> None:
+    if _reading.get():
+        # A deferred transaction in WAL mode reads its snapshot while a writer works (a long import included).
+        conn.connection.driver_connection.execute("BEGIN")
+        return
+    _sqlite_begin_immediate(conn)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,8 +68,11 @@ def _sqlite_begin_immediate(conn: Any) -> None:
                 raw.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
+                if "locked" not in str(exc):
                     raise
+                if time.monotonic() > deadline:
+                    # The database's own error type, so the API answers 503 (busy), not 500.
+                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
             time.sleep(delay)
             delay = min(delay * 2, BEGIN_POLL_SECONDS[1])
     finally:
@@ -74,7 +99,7 @@ def _make_engine(url: str) -> Engine:
         def _no_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
 
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 

@@ -38,6 +38,18 @@ TRACKING_PARAMS = frozenset(
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
+def web_link(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) link fit to follow, else None (``javascript:``, ``data:`` …)."""
+    if not url:
+        return None
+    text = url.strip()
+    parts = urlsplit(text)
+    # Browsers drop tabs and newlines inside a scheme (``java\tscript:``): anything odd is no link.
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc or any(ch in text for ch in "\t\r\n\x00"):
+        return None
+    return text
+
+
 def canonical_url(url: str, *, keep_fragment: bool = False) -> str:
     """``url`` with a lower-case host, no default port, no tracking parameters, sorted query, no fragment."""
     parts = urlsplit(url.strip())

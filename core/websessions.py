@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, delete, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.config import get_settings
@@ -15,6 +17,8 @@ from core.errors import AuthenticationFailed
 from core.models import Base, User
 from core.signin import purge_attempts, sign_in_user
 from core.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 # A session ends after this long without a page view, and in any case after settings.token_minutes.
 IDLE_MINUTES = 120
@@ -90,7 +94,12 @@ def read_session(session: Session, *, token: str, touch: bool = True) -> WebSess
         raise AuthenticationFailed("账号已停用")
     if touch and now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
-        session.commit()
+        try:
+            session.commit()
+        except OperationalError as exc:
+            # A page view reads; while a long write holds SQLite, the idle clock waits for the next view.
+            session.rollback()
+            log.info("session touch deferred, the database is busy: %s", exc)
     return row
 
 

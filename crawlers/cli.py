@@ -113,6 +113,7 @@ def posts_export(
     output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
 ) -> None:
     """Export every post (times ISO 8601 with offset)."""
+    from core.cells import csv_cell
     from core.models import Post
     from core.timeutil import isoformat_local
 
@@ -142,7 +143,7 @@ def posts_export(
                     "deleted_at": isoformat_local(post.deleted_at),
                 }
                 if writer:
-                    writer.writerow(row)
+                    writer.writerow({key: csv_cell(value) for key, value in row.items()})
                 else:
                     handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     finally:

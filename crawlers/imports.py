@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +29,24 @@ from core.models import Post
 from core.posts import EvidenceIn, PostIn, store_many
 from core.service import ensure_source
 from core.timeutil import local_zone, utcnow
+from core.urls import web_link
 from crawlers.dates import parse_published
 
 BUILTIN_MAPPINGS = Path(__file__).with_name("resources") / "import_mappings.yaml"
 DEFAULT_MAPPING = "beijing12345"
 MAX_ROWS = 200_000
 CHUNK = 500
+# An XLSX is a zip of XML: what it unpacks to is bounded before anything parses it (zip bombs).
+MAX_XLSX_UNPACKED = 256 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+
+
+class BrokenFile(InvalidInput):
+    """The file stops being readable after ``row`` (the rows before it were read)."""
+
+    def __init__(self, message: str, *, row: int):
+        super().__init__(message, details={"field": "file", "row": row})
+        self.row = row
 
 
 def _columns(value: Any) -> list[str]:
@@ -160,25 +173,60 @@ def read_rows(data: bytes, *, filename: str) -> Iterator[tuple[int, dict[str, st
         yield number, {column: (values[i] if i < len(values) else "") for i, column in enumerate(header)}
 
 
+def check_xlsx_size(data: bytes) -> None:
+    """Refuse a workbook whose parts would unpack past the limits (checked from the zip directory only)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InvalidInput(f"不是有效的 XLSX 文件（无法按 zip 打开）：{exc}", details={"field": "file"}) from exc
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise InvalidInput(
+            f"XLSX 文件解压后达 {unpacked // 1024 // 1024} MB，超过上限 {MAX_XLSX_UNPACKED // 1024 // 1024} MB",
+            details={"field": "file"},
+        )
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
+            raise InvalidInput(
+                f"XLSX 文件中的 {member.filename} 压缩比异常（{member.file_size // max(member.compress_size, 1)} 倍），"
+                "疑似压缩炸弹，已拒绝",
+                details={"field": "file"},
+            )
+
+
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     from openpyxl import load_workbook
 
+    check_xlsx_size(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         raise InvalidInput(f"无法读取 XLSX 文件：{exc}", details={"field": "file"}) from exc
-    sheet = workbook.worksheets[0]
+    try:
+        yield from _sheet_rows(workbook.worksheets[0])
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, dict[str, str]]]:
     rows = sheet.iter_rows(values_only=True)
-    header_row = next(rows, None)
-    if not header_row:
-        raise InvalidInput("XLSX 文件第一张表没有表头", details={"field": "file"})
-    header = [str(cell).strip() if cell is not None else "" for cell in header_row]
-    for number, values in enumerate(rows, start=2):
-        cells = ["" if value is None else _cell_text(value) for value in values]
-        if not any(cell.strip() for cell in cells):
-            continue
-        yield number, {column: (cells[i] if i < len(cells) else "") for i, column in enumerate(header) if column}
-    workbook.close()
+    number = 1
+    try:
+        header_row = next(rows, None)
+        if not header_row:
+            raise InvalidInput("XLSX 文件第一张表没有表头", details={"field": "file"})
+        header = [str(cell).strip() if cell is not None else "" for cell in header_row]
+        for number, values in enumerate(rows, start=2):
+            cells = ["" if value is None else _cell_text(value) for value in values]
+            if not any(cell.strip() for cell in cells):
+                continue
+            yield number, {column: (cells[i] if i < len(cells) else "") for i, column in enumerate(header) if column}
+    except InvalidInput:
+        raise
+    except Exception as exc:  # a damaged part surfaces only when the reader reaches it, as any of many types
+        message = f"XLSX 文件在第 {number} 行之后损坏，无法继续读取：{type(exc).__name__}"
+        raise BrokenFile(message, row=number + 1) from exc
 
 
 def _cell_text(value: Any) -> str:
@@ -206,7 +254,11 @@ def check_columns(mapping: Mapping, header: set[str]) -> list[str]:
 
 
 def import_work_orders(session: Session, *, data: bytes, filename: str, mapping: Mapping) -> ImportReport:
-    """Import every good row; list every bad one with its row number and reason."""
+    """Import every good row; list every bad one with its row number and reason.
+
+    Rows are committed in chunks, so a long import never holds the database for long and a file that breaks
+    part-way keeps the rows read before the break (reported as an error on the row it broke at).
+    """
     source = ensure_source(
         session,
         name=mapping.source,
@@ -221,7 +273,17 @@ def import_work_orders(session: Session, *, data: bytes, filename: str, mapping:
     now = utcnow()
     checked = False
     pending: list[tuple[int, PostIn]] = []
-    for number, row in read_rows(data, filename=filename):
+    rows = read_rows(data, filename=filename)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            break
+        except BrokenFile as exc:
+            if not checked:
+                raise
+            report.errors.append(RowError(exc.row, exc.message))
+            break
         if not checked:
             missing = check_columns(mapping, set(row))
             if missing:
@@ -242,6 +304,7 @@ def import_work_orders(session: Session, *, data: bytes, filename: str, mapping:
         pending.append((number, post))
         if len(pending) >= CHUNK:
             _store_chunk(session, pending, source_id=source.id, report=report)
+            session.commit()  # let other writers in between chunks
             pending = []
     if not checked:
         raise InvalidInput("文件里没有数据行", details={"field": "file"})
@@ -259,12 +322,15 @@ def _row_post(
         return RowError(number, f"缺少{'/'.join(mapping.external_id)}")
     if not (title or content):
         return RowError(number, "标题和内容都为空")
+    url = _first(row, mapping.url) or None
+    if url and web_link(url) is None:
+        return RowError(number, f"链接不是 http(s) 网址：{url[:100]}")
     raw_time = _first(row, mapping.published_at)
     published_at = parse_published(raw_time, zone=zone, now=now) if raw_time else None
     if raw_time and published_at is None:
         return RowError(number, f"时间无法识别：{raw_time}")
     return PostIn(
-        url=_first(row, mapping.url) or None,
+        url=url,
         title=title,
         content=content,
         source_id=source_id,

@@ -16,6 +16,7 @@ from core.models import Post, PostLink, Source
 from core.posts import EvidenceIn, StoredPost, store_post
 from core.service import ensure_source
 from core.timeutil import local_zone, utcnow
+from core.urlpolicy import check_url as policy_check
 from core.urls import canonical_url
 from crawlers.dates import parse_published
 from crawlers.service import CrawlOutcome, crawl_source
@@ -69,6 +70,8 @@ def intake_url(*, url: str, scrapy_overrides: dict[str, Any] | None = None) -> U
         url = check_url(url)
     except ValueError as exc:
         raise InvalidInput(str(exc), details={"field": "url"}) from exc
+    # Refused here, before anything is fetched; the crawl checks every hop again (redirects).
+    policy_check(url, field="url")
     with session_scope() as session:
         known = find_post_by_url(session, url=url)
         if known is not None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.urlpolicy import UrlRefused, check_url
 from crawlers.sources import parse_source
 
 PREVIEW_TIMEOUT_SECONDS = 90
@@ -75,6 +76,11 @@ def preview_source(
     except ValidationError as exc:
         problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in exc.errors()[:5])
         return Preview(items=[], error=f"来源配置有误，无法试抓：{problems}")
+    for url in spec.get("start_urls") or []:
+        try:
+            check_url(url, field="start_urls")
+        except UrlRefused as exc:
+            return Preview(items=[], error=exc.message)
     with tempfile.TemporaryDirectory(prefix="muqing-preview-") as folder:
         out = Path(folder) / "preview.json"
         command = [

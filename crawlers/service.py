@@ -192,3 +192,16 @@ def due_source_ids(session: Session) -> list[int]:
         if source.last_crawl_at is None or source.last_crawl_at + timedelta(minutes=source.interval_minutes) <= now:
             due.append(source.id)
     return due
+
+
+LOST_RUN = "抓取中断：执行抓取的任务进程已退出，本次抓取未完成（已自动重启任务进程）"
+
+
+def mark_lost_runs(session: Session) -> int:
+    """Close every run still marked running as failed; for a launcher whose only job runner has just exited."""
+    runs = list(session.scalars(select(CrawlRun).where(CrawlRun.status == "running")))
+    for run in runs:
+        run.status = "failed"
+        run.finished_at = utcnow()
+        run.error = LOST_RUN
+    return len(runs)

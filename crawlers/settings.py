@@ -29,7 +29,10 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# Every request, robots.txt and redirects included, passes the URL policy first (core/urlpolicy.py).
+DNS_RESOLVER = "crawlers.middlewares.urlpolicy.PinnedResolver"
 DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.urlpolicy.UrlPolicyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
     # Below HttpCompressionMiddleware (590), so it sees the decompressed body.

@@ -85,6 +85,8 @@ def _die_with_parent(parent_pid: int) -> None:
 def _serve(connection: Connection, parent_end: Connection, parent_pid: int) -> None:
     """The writer's loop: store each batch received and send back its result; stop on None or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # born with Ctrl-C blocked (see Writer.__init__); now ignored instead
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     for name in ("SIGTERM", "SIGCHLD"):  # the crawl's own handlers make no sense here
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
@@ -121,7 +123,14 @@ class Writer:
         self._process: Any = context.Process(
             target=_serve, args=(child_end, self._connection, os.getpid()), name="muqing-writer", daemon=True
         )
-        self._process.start()
+        # Ctrl-C between the fork and the writer's own handler would kill it: it is born with SIGINT blocked.
+        can_mask = hasattr(signal, "pthread_sigmask")
+        masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if can_mask else None
+        try:
+            self._process.start()
+        finally:
+            if masked is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, masked)
         child_end.close()
         self.lost: str | None = None
 

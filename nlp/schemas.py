@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.bounds import RowId
 from core.types import Category, Severity
 
 
@@ -34,7 +35,7 @@ class FeedbackIn(BaseModel):
     """A correction. ``post_id`` names a stored post; a missed post from outside may give title and text."""
 
     kind: FeedbackKind
-    post_id: int | None = None
+    post_id: RowId | None = None
     category: Category | None = Field(default=None, description="the right category (wrong_category, missed)")
     severity: Severity | None = None
     title: str | None = Field(default=None, max_length=500)

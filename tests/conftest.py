@@ -31,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["MUQING_ENV"] = "test"
     # The invented demo district: the seed corpus, the fixtures and most tests are written about it.
     os.environ["MUQING_PROFILE"] = "demo"
+    # The sites and receivers tests run are on loopback: allowed by explicit configuration, as an office
+    # allows its intranet hosts. Tests of the policy itself clear it (``strict_url_policy``).
+    os.environ["MUQING_URL_ALLOW_LIST"] = "127.0.0.1 localhost [::1]"
     os.environ.pop("MUQING_DATABASE_URL", None)
     os.environ.pop("MUQING_BROKER_URL", None)
     config.stash[_DATA_DIR] = data_dir
@@ -143,6 +146,18 @@ def db(request: pytest.FixtureRequest, session_dir: Path, _migrated_urls: dict[s
     yield url
     os.environ.pop("MUQING_DATABASE_URL", None)
     reload_settings()
+
+
+@pytest.fixture
+def strict_url_policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The default URL policy (no allow list), here and in the processes the test starts."""
+    monkeypatch.setenv("MUQING_URL_ALLOW_LIST", "")
+    from core.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

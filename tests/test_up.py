@@ -117,6 +117,64 @@ def test_demo_raises_a_routed_alert_with_deadlines_and_a_case_walks_to_closed(
     assert page.status_code == 200 and "登录" in page.text
 
 
+def _job_runner(launcher: int) -> int | None:
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if int(stat[1]) == launcher and b"celery" in command and b"worker" in command:
+            return int(entry.name)
+    return None
+
+
+def test_a_killed_job_runner_is_restarted_and_its_interrupted_crawl_is_marked(
+    running: tuple[str, subprocess.Popen[bytes], Path],
+) -> None:
+    import sqlite3
+
+    base, process, data_dir = running
+    duty, admin = token(base, "duty"), token(base, "admin")
+    sources = httpx.get(f"{base}/api/sources", headers=duty).json()["items"]
+    source = next(s for s in sources if s["name"] == "demo-board")
+    # A crawl the job runner was in the middle of when it died.
+    with sqlite3.connect(data_dir / "muqing.db") as db:
+        interrupted = db.execute(
+            "INSERT INTO crawl_run (source_id, started_at, status, params, requests, items, stored, duplicates,"
+            " errors, drops, stats) VALUES (?, datetime('now'), 'running', '{}', 0, 0, 0, 0, 0, '{}', '{}')",
+            (source["id"],),
+        ).lastrowid
+    first = _job_runner(process.pid)
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+
+    again = wait_for(lambda: (pid := _job_runner(process.pid)) and pid != first and pid, 60, "a new job runner")
+    assert process.poll() is None and httpx.get(f"{base}/api/health").status_code == 200
+    run = wait_for(
+        lambda: (
+            (r := httpx.get(f"{base}/api/crawl-runs/{interrupted}", headers=duty).json())["status"] != "running" and r
+        ),
+        30,
+        "the interrupted run to be marked",
+    )
+    assert run["status"] == "failed" and "抓取中断" in run["error"]
+
+    # The new job runner works: a crawl asked for now is done by it.
+    def newest() -> dict[str, object]:
+        runs = httpx.get(f"{base}/api/crawl-runs", headers=duty, params={"source_id": source["id"]}).json()
+        return dict(runs["items"][0])
+
+    assert httpx.post(f"{base}/api/sources/{source['id']}/crawl", headers=admin).status_code in (200, 202)
+    wait_for(
+        lambda: int(str(newest()["id"])) > (interrupted or 0) and newest()["status"] == "succeeded",
+        180,
+        "a crawl by the restarted job runner",
+    )
+    assert _job_runner(process.pid) == again
+    assert "starting it again" in (data_dir / "up.log").read_text(encoding="utf-8", errors="replace")
+
+
 def test_ctrl_c_stops_every_component(running: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     _, process, data_dir = running
     children = subprocess.run(

@@ -113,15 +113,15 @@ async def check_csrf(request: Request, session: SessionDep) -> None:
         form = await request.form()
         value = form.get("csrf", "")
         submitted = value if isinstance(value, str) else ""
-    expected = [request.cookies.get(CSRF_COOKIE, "")]
     row = getattr(request.state, "web_session", None)
     if row is None and request.cookies.get(SESSION_COOKIE):
         try:
             row = websessions.read_session(session, token=request.cookies[SESSION_COOKIE], touch=False)
         except AuthenticationFailed:
             row = None
-    if row is not None:
-        expected.append(str(row.csrf_token))
+    # Signed in, only the session's own token counts: the pre-sign-in cookie can be planted by a page on
+    # another port of the same host (cookies do not tell ports apart), so it is good for signing in only.
+    expected = [str(row.csrf_token)] if row is not None else [request.cookies.get(CSRF_COOKIE, "")]
     if not submitted or not any(token and hmac.compare_digest(token, submitted) for token in expected):
         raise CsrfFailed("页面已过期或请求来源异常，请刷新页面后重试")
 
@@ -136,7 +136,11 @@ CsrfChecked = Depends(check_csrf)
 
 
 def set_session_cookie(response: Response, token: str) -> None:
-    """The session cookie: HttpOnly, SameSite=Lax (links from e-mail still open pages), Secure in production."""
+    """The session cookie: HttpOnly, SameSite=Lax (links from e-mail still open pages), Secure in production.
+
+    The pre-sign-in CSRF cookie goes at the same time: the session brings a token of its own.
+    """
+    response.delete_cookie(CSRF_COOKIE, path="/")
     response.set_cookie(
         SESSION_COOKIE,
         token,

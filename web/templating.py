@@ -15,12 +15,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy.orm import object_session
 
 from alerts.cases.lifecycle import STATUS_LABELS, TRANSITIONS
 from alerts.cases.schemas import RESPONSE_CHANNELS
+from alerts.deadlines import DUE_FIELDS, MET_FIELDS
+from alerts.holidays import missing_years
 from core.models import User
-from core.timeutil import to_local, utcnow
+from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS, ROLE_LABELS, SEVERITIES, Role
+from core.urls import web_link
 from web.highlight import highlight
 from web.security import csrf_token, set_csrf_cookie_if_new
 
@@ -39,6 +43,7 @@ ACTION_LABELS = {
     "disclosure_extension": "延期答复",
     "disclosure_answer": "答复登记",
     "disclosure_corrected": "更正登记",
+    "recompute_deadlines": "时限重新计算",
 }
 
 
@@ -51,6 +56,7 @@ FLASH = {
     "password": "密码已重置，该用户需重新登录",
     "escalate": "已督办",
     "imported": "已导入",
+    "notice": "已按通知录入放假安排，未办结案件的时限已重新计算",
     "raised": "已生成预警",
     "feedback": "已记录纠错，模型重新训练时会学习",
     "labelled": "已标注，模型重新训练时会学习",
@@ -210,6 +216,25 @@ def countdown(due: datetime | None, done_at: datetime | None = None) -> Markup:
     )
 
 
+def provisional_mark(alert: Any, which: str | datetime | None) -> Markup:
+    """暂定 beside a deadline not yet met that relied on a year without an official holiday arrangement.
+
+    ``which`` is the deadline's name (``ack``, ``response``, ``close``) or its due time.
+    """
+    marks: dict[str, list[int]] = getattr(alert, "provisional_deadlines", None) or {}
+    if not marks or which is None:
+        return Markup("")
+    names = [which] if isinstance(which, str) else [n for n, f in DUE_FIELDS.items() if getattr(alert, f) == which]
+    years = sorted({int(y) for n in names if getattr(alert, MET_FIELDS[n]) is None for y in marks.get(n, [])})
+    if not years:
+        return Markup("")
+    title = (
+        f"{'、'.join(f'{y}年' for y in years)}官方放假安排尚未录入，此时限按暂定日历（法定节假日，不含调休）计算；"
+        "录入后自动重新计算"
+    )
+    return Markup(' <span class="badge provisional" title="{}">暂定</span>').format(title)
+
+
 def percent(value: float | None) -> str:
     """A rate as a whole percentage, or a dash when there is nothing to rate."""
     return "—" if value is None else f"{value * 100:.0f}%"
@@ -237,6 +262,7 @@ templates.env.globals.update(
     SEVERITIES=SEVERITIES_SHOWN,
     static_url=static_url,
     countdown=countdown,
+    provisional_mark=provisional_mark,
     json_script=json_script,
 )
 templates.env.filters.update(
@@ -248,6 +274,8 @@ templates.env.filters.update(
     hours=hours,
     duration=duration_text,
     highlight=highlight,
+    # Only http(s) becomes a link: a stored javascript: or data: URL renders as nothing to click.
+    weblink=web_link,
 )
 
 
@@ -269,6 +297,9 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the signed-in user, their navigation and the CSRF token."""
     context = dict(context or {})
+    if isinstance(user, User) and user.role == Role.admin and (session := object_session(user)) is not None:
+        # The admin is told which holiday years to enter while open cases or the coming weeks need them.
+        context.setdefault("calendar_missing", missing_years(session, today=utcnow().astimezone(local_zone()).date()))
     context.update(
         user=user,
         nav=_nav(user),

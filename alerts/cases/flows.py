@@ -30,6 +30,7 @@ from alerts.cases.schemas import RESPONSE_CHANNELS, ResponseInput
 from alerts.deadlines import (
     DUE_FIELDS,
     MET_FIELDS,
+    add_provisional,
     alert_policy,
     apply_deadlines,
     change_severity,
@@ -43,6 +44,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
 from core.timeutil import isoformat_local, utcnow
 from core.types import ROLE_LABELS, SEVERITIES, Role
+from core.urls import web_link
 
 __all__ = ["apply_deadlines", "merge", "move_post", "raise_alert", "record_event", "transition"]
 
@@ -234,6 +236,8 @@ def _respond(session: Session, alert: Alert, actor: User, given: ActionInput, no
     assert response is not None
     if response.channel not in RESPONSE_CHANNELS:
         raise InvalidInput(f"发布渠道「{response.channel}」无效", details={"field": "response.channel"})
+    if response.link and web_link(response.link) is None:
+        raise InvalidInput("发布链接须是 http(s):// 开头的网址", details={"field": "response.link"})
     if alert.pending_response is not None:
         raise Conflict("已有一条回应在等待审核签发，请等待科室负责人审核")
     policy = alert_policy(session, alert=alert)
@@ -394,8 +398,10 @@ def _approve_extension(session: Session, alert: Alert, actor: User, given: Actio
     old = getattr(alert, field_name)
     if old is None:
         raise Conflict("该时限已无法延期")
-    new = extend(work_calendar(session), old, pending)
+    calendar = work_calendar(session)
+    new = extend(calendar, old, pending)
     setattr(alert, field_name, new)
+    add_provisional(alert, name=pending.deadline, years=calendar.provisional_years(old, new, pending.unit))
     pending.status, pending.decided_by, pending.decided_at = "approved", actor, now
     pending.decision_note, pending.old_due, pending.new_due = given.note, old, new
     data = {

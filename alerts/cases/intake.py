@@ -15,10 +15,11 @@ from alerts.cases.models import Alert, AlertCoSection, AlertPost
 from alerts.deadlines import apply_deadlines
 from alerts.roster.service import on_duty
 from alerts.routing.service import RoutingInput, route
+from alerts.sla import check_year
 from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, User
 from core.service import store_post
-from core.timeutil import utcnow
+from core.timeutil import local_zone, utcnow
 from core.types import SEVERITIES, Category, Role
 
 KINDS = {"complaint": "舆情诉求", "info_request": "依申请公开"}
@@ -158,6 +159,7 @@ def open_case(
         raise InvalidInput("收到时间必须带时区", details={"field": "received_at"})
     if received_at > utcnow():
         raise InvalidInput("收到时间不能晚于现在", details={"field": "received_at"})
+    check_year(received_at.astimezone(local_zone()).date(), "received_at")
     stored = store_post(
         session,
         url=None,
@@ -166,6 +168,7 @@ def open_case(
         published_at=received_at,
         author=(requester or {}).get("name"),
         extra={"intake": kind, "channel": channel},
+        dedupe=False,
     )
     alert = open_alert(
         session,

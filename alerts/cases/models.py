@@ -84,6 +84,10 @@ class Alert(TimestampMixin, Base):
     ack_due: Mapped[datetime | None]
     response_due: Mapped[datetime | None]
     close_due: Mapped[datetime | None]
+    # Deadlines computed on the provisional calendar: {"close": [2027]} per deadline, the years without an
+    # official arrangement it relied on; recomputed when such a year is entered.
+    provisional_deadlines: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    deadlines_provisional: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     acknowledged_at: Mapped[datetime | None]
     assigned_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
@@ -124,6 +128,11 @@ class Alert(TimestampMixin, Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="alert", order_by="Attachment.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def provisional(self) -> bool:
+        """True when a deadline relies on a year without an official holiday arrangement (暂定)."""
+        return bool(self.deadlines_provisional)
 
     @property
     def posts(self) -> list[Post]:

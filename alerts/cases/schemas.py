@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from alerts.disclosure.schemas import RegisterFields
+from core.bounds import MAX_LIMIT_AMOUNT, CalendarDateTime, RowId
 from core.schemas import LocalDatetime, ORMModel, PostOut, SectionRef
 
 RESPONSE_CHANNELS: dict[str, str] = {
@@ -67,16 +67,18 @@ class ResponseIn(BaseModel):
     channel: Channel = "website"
     link: str | None = Field(default=None, max_length=2048)
     contact: str = Field(default="", max_length=2000, description="contact with the person (联系当事人情况)")
-    attachment_ids: list[int] = Field(default_factory=list, description="ids of files uploaded to this alert")
-    draft_statement_id: int | None = Field(default=None, description="the 口径 the draft came from (口径库)")
-    draft_alert_id: int | None = Field(default=None, description="the similar closed case whose answer was used")
+    attachment_ids: list[RowId] = Field(
+        default_factory=list, max_length=100, description="ids of files uploaded to this alert"
+    )
+    draft_statement_id: RowId | None = Field(default=None, description="the 口径 the draft came from (口径库)")
+    draft_alert_id: RowId | None = Field(default=None, description="the similar closed case whose answer was used")
 
 
 class ExtensionIn(BaseModel):
     """What extension is asked for; amount and unit default to the policy's extension."""
 
     deadline: Literal["ack", "response", "close"] = "close"
-    amount: float | None = Field(default=None, gt=0)
+    amount: float | None = Field(default=None, gt=0, le=MAX_LIMIT_AMOUNT)
     unit: Literal["minutes", "hours", "working_hours", "working_days"] | None = None
 
 
@@ -84,16 +86,16 @@ class TransitionIn(BaseModel):
     """A lifecycle action on an alert; which fields an action needs is in ``GET /api/alerts/lifecycle``."""
 
     action: Action
-    section_id: int | None = None
+    section_id: RowId | None = None
     note: str | None = Field(default=None, max_length=5000)
     response: ResponseIn | None = None
     severity: SeverityText | None = None
-    target_alert_id: int | None = None
+    target_alert_id: RowId | None = None
     satisfaction: SatisfactionText | None = None
     method: Literal["phone", "in_person", "online", "sms", "other"] | None = None
     extension: ExtensionIn | None = None
-    co_section_ids: list[int] | None = None
-    assignee_id: int | None = None
+    co_section_ids: list[RowId] | None = Field(default=None, max_length=50)
+    assignee_id: RowId | None = None
 
     def response_input(self) -> ResponseInput | None:
         """The response as flow input."""
@@ -134,10 +136,10 @@ class CaseIn(BaseModel):
     content: str = Field(min_length=1, max_length=50000)
     category: str = "conduct"
     severity: SeverityText | None = "一般"
-    received_at: datetime | None = None
+    received_at: CalendarDateTime | None = None
     channel: str = Field(default="", max_length=100, description="how it came in: 信函, 网上申请, 当面, 电话 …")
     requester: dict[str, str] = Field(default_factory=dict, description="name, phone, address … of the requester")
-    section_id: int | None = None
+    section_id: RowId | None = None
     disclosure: RegisterFields | None = Field(
         default=None, description="for kind info_request: the register entry (applicant type, how received …)"
     )
@@ -146,7 +148,7 @@ class CaseIn(BaseModel):
 class MovePostIn(BaseModel):
     """Move a post to another alert, or (no target) out into a new alert of its own."""
 
-    to_alert_id: int | None = None
+    to_alert_id: RowId | None = None
     note: str = Field(default="", max_length=2000)
 
 
@@ -174,6 +176,12 @@ class AlertItem(ORMModel):
     ack_due: LocalDatetime | None
     response_due: LocalDatetime | None
     close_due: LocalDatetime | None
+    provisional: bool = Field(
+        description="true when a deadline relies on a year without an official holiday arrangement (暂定)"
+    )
+    provisional_deadlines: dict[str, list[int]] = Field(
+        description='per provisional deadline (ack, response, close), the years it relied on, e.g. {"close": [2027]}'
+    )
     acknowledged_at: LocalDatetime | None
     responded_at: LocalDatetime | None
     closed_at: LocalDatetime | None

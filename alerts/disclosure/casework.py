@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from alerts.cases.audit import record_event
 from alerts.cases.lifecycle import LIVE_STATUSES
 from alerts.cases.models import Alert, Extension
-from alerts.deadlines import alert_policy, apply_deadlines, extension_limit, snapshot
+from alerts.deadlines import alert_policy, apply_deadlines, extension_limit, snapshot, stop_clock
 from alerts.disclosure.format import reason_label
 from alerts.disclosure.models import DisclosureRequest
 from alerts.disclosure.schemas import STEP_LABELS
@@ -37,7 +37,7 @@ def apply_step(session: Session, *, actor: User, entry: DisclosureRequest, step:
     words = f"{STEP_LABELS[step]}（{to_local(at):%Y-%m-%d}）"
     if step == "correction_requested":
         data["deadlines_before"] = snapshot(alert)
-        _pause(alert)
+        stop_clock(alert=alert, at=at)
         words += "：答复期限中止计算，待收到补正后重新计算"
     elif step == "correction_received":
         data["deadlines_before"] = snapshot(alert)
@@ -60,12 +60,6 @@ def apply_step(session: Session, *, actor: User, entry: DisclosureRequest, step:
         note=f"{words}。{note}" if note else words,
         data=data,
     )
-
-
-def _pause(alert: Alert) -> None:
-    # The clock stops while the applicant corrects the request: no deadline runs, so nothing is overdue.
-    alert.response_due = None
-    alert.close_due = None
 
 
 def _extend_case(session: Session, *, actor: User, alert: Alert, note: str) -> dict[str, Any]:

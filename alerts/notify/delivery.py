@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from alerts.notify import ratelimit
 from alerts.notify.channels import SENDERS, Message, SendError
 from alerts.notify.models import Delivery, Notification, NotificationChannel
 from alerts.notify.service import DELIVER_TOPIC
@@ -31,7 +32,10 @@ CLAIM_EXPIRES = timedelta(minutes=10)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What one attempt did: ``sent``, ``retrying`` (with the delay), ``failed`` or ``skipped``."""
+    """What one attempt did: ``sent``, ``retrying`` (with the delay), ``failed``, ``skipped`` or ``throttled``.
+
+    ``throttled``: the channel's rate limit is reached; the delivery waits ``retry_in`` seconds, no attempt used.
+    """
 
     status: str
     retry_in: float | None = None
@@ -45,7 +49,10 @@ def backoff(attempts: int) -> float:
     return float(delay * random.uniform(0.9, 1.1))
 
 
-def _claim(session: Session, delivery_id: int, now: datetime) -> tuple[str, dict[str, Any], Message, int] | None:
+Claimed = tuple[str, dict[str, Any], Message, int]
+
+
+def _claim(session: Session, delivery_id: int, now: datetime) -> Claimed | Outcome | None:
     claimable = or_(
         Delivery.status.in_(["pending", "retrying"]),
         (Delivery.status == "sending") & (Delivery.claimed_at < now - CLAIM_EXPIRES),
@@ -79,10 +86,17 @@ def _claim(session: Session, delivery_id: int, now: datetime) -> tuple[str, dict
         url=(data.get("alert") or {}).get("url"),
         data=data,
     )
+    if config:
+        planned = ratelimit.plan(session, delivery=delivery, kind=delivery.channel, config=config, now=now)
+        if isinstance(planned, ratelimit.Throttled):
+            ratelimit.hold(delivery, planned)
+            return Outcome("throttled", retry_in=max((planned.until - now).total_seconds(), 1.0))
+        if planned:
+            message = ratelimit.carry(session, delivery=delivery, message=message, merged=planned)
     return delivery.channel, config, message, delivery.attempts
 
 
-def _send(delivery_id: int, claimed: tuple[str, dict[str, Any], Message, int]) -> Outcome:
+def _send(delivery_id: int, claimed: Claimed) -> Outcome:
     channel, config, message, attempts = claimed
     try:
         if not config:
@@ -103,6 +117,8 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> Outcome:
         claimed = _claim(session, delivery_id, now)
     if claimed is None:
         return Outcome("skipped")
+    if isinstance(claimed, Outcome):
+        return claimed
     outcome = _send(delivery_id, claimed)
     if outcome.status == "sent":
         _mark_sent([delivery_id])
@@ -119,7 +135,7 @@ def deliver_waiting(*, delivery_id: int, own_event_id: int | None, now: datetime
     now = now or utcnow()
     outcomes = {delivery_id: deliver(delivery_id=delivery_id, now=now)}
     mine = [own_event_id] if own_event_id is not None else []
-    if outcomes[delivery_id].status not in ("sent", "skipped"):
+    if outcomes[delivery_id].status not in ("sent", "skipped", "throttled"):
         # The relay may have sent this one job for the deliveries behind it too: they go to jobs of their own.
         # Its own attempt is over (the retry is scheduled apart): no new delivery should wait for this job.
         error = f"同批投递 {delivery_id} 失败：{outcomes[delivery_id].error}"
@@ -140,7 +156,7 @@ def deliver_all_waiting(*, now: datetime | None = None) -> dict[int, Outcome]:
     while True:
         taken, batch = _deliver_batch(exclude=None, complete=[], done=set(outcomes), now=now)
         outcomes.update(batch)
-        failed = [(other, outcome) for other, outcome in batch.items() if outcome.status != "sent"]
+        failed = [(other, outcome) for other, outcome in batch.items() if outcome.status not in ("sent", "throttled")]
         if failed:
             other, outcome = failed[0]
             _hand_back_waiting(exclude=None, complete=[], error=f"同批投递 {other} 失败：{outcome.error}")
@@ -153,18 +169,20 @@ def _deliver_batch(
     *, exclude: int | None, complete: list[int], done: set[int], now: datetime
 ) -> tuple[int, dict[int, Outcome]]:
     # Returns how many queued events were taken and the outcome of each delivery sent.
+    outcomes: dict[int, Outcome] = {}
     with session_scope() as session:
         queued = waiting_events(session, topic=DELIVER_TOPIC, exclude=exclude)
-        claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]] = []
+        claims: list[tuple[int, int, Claimed]] = []
         for event_id, payload in queued:
             other = int(payload.get("delivery_id", 0))
             claimed = _claim(session, other, now) if other and other not in done else None
-            if claimed is not None:
+            if isinstance(claimed, Outcome):
+                outcomes[other] = claimed
+            elif claimed is not None:
                 claims.append((event_id, other, claimed))
         # Taken now, with the claims, so no other job counts them as waiting. A claim left behind by a
         # crash expires and the sweep sends it again (``due_retries``).
         complete_events(session, event_ids=[*complete, *(event_id for event_id, _ in queued)])
-    outcomes: dict[int, Outcome] = {}
     sent: list[int] = []
     for position, (_, other, claimed) in enumerate(claims):
         outcome = _send(other, claimed)
@@ -196,7 +214,7 @@ def _mark_sent(delivery_ids: list[int]) -> None:
         )
 
 
-def _hand_back(claims: list[tuple[int, int, tuple[str, dict[str, Any], Message, int]]], *, error: str) -> None:
+def _hand_back(claims: list[tuple[int, int, Claimed]], *, error: str) -> None:
     if not claims:
         return
     with session_scope() as session:

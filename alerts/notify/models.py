@@ -90,7 +90,7 @@ class Delivery(Base):
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("notify_channel.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     target: Mapped[str] = mapped_column(String(500), default="")
-    # pending | sending | retrying | sent | failed
+    # pending | sending | retrying | sent | failed | merged (sent inside another delivery's digest)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -98,6 +98,10 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # A robot's rate limit merges a burst into one digest message: the delivery that carried it.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notify_delivery.id", ondelete="SET NULL"), index=True
+    )
 
     notification: Mapped[Notification] = relationship(back_populates="deliveries")
     user: Mapped[User | None] = relationship()

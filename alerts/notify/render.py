@@ -33,6 +33,36 @@ class Rendered:
     data: dict[str, Any]
 
 
+# Markdown that post text could use to fake a heading, a quote, emphasis, a table, an image or a link in a
+# robot message: shown as the full-width characters instead, which read the same in Chinese text.
+_MARKDOWN = str.maketrans(
+    {
+        "#": "＃",
+        ">": "＞",
+        "<": "＜",
+        "[": "［",
+        "]": "］",
+        "(": "（",
+        ")": "）",
+        "*": "＊",
+        "_": "＿",
+        "`": "｀",
+        "!": "！",
+        "|": "｜",
+        "~": "～",
+        "\\": "＼",
+    }
+)
+
+
+def md_text(text: str) -> str:
+    """``text`` as inert Markdown: no heading, quote, list, emphasis, link or image, and no bare link either.
+
+    Line breaks become spaces, so no line of it starts a block (setext headings, lists, rules).
+    """
+    return " ".join(text.translate(_MARKDOWN).replace("://", "：//").split())
+
+
 def _when(value: datetime | None) -> str:
     local = to_local(value)
     return local.strftime("%Y-%m-%d %H:%M") if local else "—"
@@ -89,14 +119,28 @@ def headline(kind: str, alert: Alert, event: AlertEvent) -> str:
         "alert.reminder": f"{deadline}时限提醒：{title}（{_when(_due(data))}到期）",
         "alert.due": f"{deadline}时限已到：{title}",
         "alert.overdue": f"【超时】{deadline}已超时：{title}",
-        "alert.calendar_error": f"节假日日历缺失，预警 {alert.id} 无法计算时限",
+        "alert.calendar_error": f"预警 {alert.id} 时限无法计算，请检查时限政策",
+        "alert.deadline_earlier": f"时限提前（{_earlier(data)}）：{title}",
     }
     return lines.get(kind, f"{KINDS.get(kind, kind)}：{title}")
 
 
-def _due(data: dict[str, Any]) -> datetime | None:
-    value = data.get("due")
+def _earlier(data: dict[str, Any]) -> str:
+    """``办结 2027-01-06 17:30 → 2027-01-05 17:30`` for each deadline that moved earlier."""
+    before, after = data.get("deadlines_before") or {}, data.get("deadlines") or {}
+    parts = [
+        f"{LIMIT_LABELS.get(name, name)} {_when(_parse(before.get(name)))} → {_when(_parse(after.get(name)))}"
+        for name in data.get("earlier") or []
+    ]
+    return "；".join(parts)
+
+
+def _parse(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _due(data: dict[str, Any]) -> datetime | None:
+    return _parse(data.get("due"))
 
 
 def _summary(alert: Alert) -> str:
@@ -140,9 +184,10 @@ def render(kind: str, *, alert: Alert, event: AlertEvent) -> Rendered:
     text_lines = [title, "", *(f"{name}：{value}" for name, value in facts)]
     if summary:
         text_lines += ["", f"摘要：{summary}"]
-    markdown_lines = [f"### {title}", *(f"> {name}：**{value}**" for name, value in facts)]
+    # Titles, notes and post text come from outside: inert in Markdown, whatever they hold.
+    markdown_lines = [f"### {md_text(title)}", *(f"> {name}：**{md_text(str(value))}**" for name, value in facts)]
     if summary:
-        markdown_lines += ["", f"摘要：{summary}"]
+        markdown_lines += ["", f"摘要：{md_text(summary)}"]
     if url.startswith("http"):
         markdown_lines += ["", f"[查看详情]({url})"]
     data = {"alert": alert_data(alert), "action": event.action, "event_id": event.id, "note": event.note}

@@ -32,7 +32,8 @@ KINDS: dict[str, str] = {
     "alert.reminder": "时限提醒",
     "alert.due": "时限已到",
     "alert.overdue": "超时督办",
-    "alert.calendar_error": "节假日日历缺失",
+    "alert.calendar_error": "时限无法计算",
+    "alert.deadline_earlier": "时限提前",
     "source.degraded": "采集来源解析异常",
     "disclosure.report_due": "年报发布提醒",
 }
@@ -144,6 +145,13 @@ def audience(session: Session, *, alert: Alert, event: AlertEvent) -> Audience |
         return Audience("alert.due", heads or duty_officers(session, alert))
     if action == "overdue":
         return Audience("alert.overdue", role_users(session, Role.leader))
+    if action == "recompute_deadlines" and data.get("earlier"):
+        # Only a deadline that moved earlier needs telling: the sign-for is the duty officer's, the rest the handler's.
+        earlier = set(data["earlier"])
+        users = duty_officers(session, alert) if "ack" in earlier and alert.status == "new" else []
+        if earlier - {"ack"}:
+            users += handlers(session, alert)
+        return Audience("alert.deadline_earlier", users or handlers(session, alert))
     if action == "deadline_error":
         return Audience("alert.calendar_error", role_users(session, Role.admin))
     return None

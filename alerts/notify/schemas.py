@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from alerts.notify.models import InboxItem
 from alerts.notify.rules import KINDS
+from core.bounds import RowId
 from core.schemas import LocalDatetime, ORMModel
 from core.timeutil import isoformat_local
 
@@ -20,7 +21,7 @@ class ChannelIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["email", "wecom", "dingtalk", "webhook"]
     config: dict[str, Any]
-    section_id: int | None = Field(default=None, description="only this section's cases; empty: every case")
+    section_id: RowId | None = Field(default=None, description="only this section's cases; empty: every case")
     events: list[str] = Field(default_factory=list, description="notification kinds; empty: all")
     min_severity: MinSeverity | None = None
     enabled: bool = True
@@ -115,7 +116,7 @@ class InboxPage(BaseModel):
 class ReadIn(BaseModel):
     """Which notifications to mark read (all when ``ids`` is absent)."""
 
-    ids: list[int] | None = None
+    ids: list[RowId] | None = Field(default=None, max_length=1000)
 
 
 class DeliveryOut(ORMModel):
@@ -136,6 +137,8 @@ class DeliveryOut(ORMModel):
     kind: str
     title: str
     alert_id: int | None
+    merged_into_id: int | None = Field(default=None, description="sent inside this delivery's digest message")
+    merged_ids: list[int] = Field(default_factory=list, description="deliveries this digest message carried")
 
 
 class DeliveryPage(BaseModel):

@@ -25,6 +25,7 @@ from core.outbox import add_event, drained_topic
 from core.privacy import mask_text
 from core.timeutil import utcnow
 from core.types import Role
+from core.urlpolicy import UrlRefused, check_url
 
 DELIVER_TOPIC = drained_topic("alerts.deliver")
 PERSONAL_CHANNELS = ("inapp", "email")
@@ -193,6 +194,15 @@ def validate_channel(*, kind: str, config: dict[str, Any], events: list[str], mi
         url = config.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise InvalidInput(f"{CHANNEL_LABELS[kind]}需要以 http(s):// 开头的 url", details={"field": "config.url"})
+        rate = config.get("rate_per_minute")
+        if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or not 1 <= rate <= 1000):
+            raise InvalidInput("每分钟发送上限应为 1–1000 的整数", details={"field": "config.rate_per_minute"})
+        try:
+            check_url(url, field="config.url")
+        except UrlRefused as exc:
+            # A name this machine cannot resolve now may resolve later; every send checks again.
+            if exc.details.get("rule") != "resolve":
+                raise
     unknown = [e for e in events if e not in KINDS]
     if unknown:
         raise InvalidInput(f"未知的通知类型：{'、'.join(unknown)}", details={"field": "events"})

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import time
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from alerts.cases.schemas import UserRef
+from core.bounds import CalendarDate, CalendarDateTime, RowId
 from core.schemas import LocalDatetime, ORMModel
 
 
 class ShiftIn(BaseModel):
     """A duty shift."""
 
-    starts_at: datetime
-    ends_at: datetime
-    user_id: int
-    backup_user_id: int | None = None
-    leader_id: int | None = Field(default=None, description="leader in charge (带班领导), usually on holidays")
+    starts_at: CalendarDateTime
+    ends_at: CalendarDateTime
+    user_id: RowId
+    backup_user_id: RowId | None = None
+    leader_id: RowId | None = Field(default=None, description="leader in charge (带班领导), usually on holidays")
     kind: Literal["regular", "holiday"] | None = Field(default=None, description="default: holiday on rest days")
     note: str = Field(default="", max_length=2000)
 
@@ -49,11 +50,11 @@ class OnDutyOut(BaseModel):
 class RotationIn(BaseModel):
     """Generate daily shifts: people take turns; rest days become holiday shifts."""
 
-    start: date
+    start: CalendarDate
     days: int = Field(ge=1, le=366)
-    user_ids: list[int] = Field(min_length=1)
-    backup_user_ids: list[int] = Field(default_factory=list)
-    holiday_leader_ids: list[int] = Field(default_factory=list)
+    user_ids: list[RowId] = Field(min_length=1, max_length=200)
+    backup_user_ids: list[RowId] = Field(default_factory=list, max_length=200)
+    holiday_leader_ids: list[RowId] = Field(default_factory=list, max_length=200)
     handover_at: time = time(8, 30)
 
 
@@ -61,7 +62,7 @@ class HandoverIn(BaseModel):
     """A handover note (交接班记录)."""
 
     note: str = Field(min_length=1, max_length=10000)
-    to_user_id: int | None = None
+    to_user_id: RowId | None = None
 
 
 class HandoverOut(ORMModel):

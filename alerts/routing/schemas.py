@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from alerts.cases.schemas import PolicySeverityText
+from core.bounds import MAX_PRIORITY, RowId
 from core.schemas import ORMModel, SectionRef
 
 
@@ -14,11 +15,11 @@ class RuleIn(BaseModel):
     """A routing rule: match data (keys in ``alerts.routing.service.MATCH_KEYS``), lead and co-handling sections."""
 
     name: str = Field(min_length=1, max_length=100)
-    priority: int = 100
+    priority: int = Field(default=100, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     enabled: bool = True
     match: dict[str, Any] = Field(default_factory=dict)
-    section_id: int | None = None
-    co_section_ids: list[int] = Field(default_factory=list)
+    section_id: RowId | None = None
+    co_section_ids: list[RowId] = Field(default_factory=list, max_length=50)
     note: str = Field(default="", max_length=2000)
 
 

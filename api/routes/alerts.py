@@ -25,6 +25,7 @@ from alerts.cases.schemas import (
 )
 from alerts.disclosure.service import register_case
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import Offset, RowId, attachment_body_limit
 from core.errors import NotFound
 from core.types import Category, Role
 
@@ -36,7 +37,7 @@ def list_alerts(
     session: SessionDep,
     user: CurrentUser,
     status: Annotated[list[Status] | None, Query()] = None,
-    section_id: int | None = None,
+    section_id: RowId | None = None,
     severity: PolicySeverityText | None = None,
     category: Category | None = None,
     kind: Literal["complaint", "info_request"] | None = None,
@@ -44,7 +45,7 @@ def list_alerts(
     overdue: bool | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AlertList:
     """Alerts visible to the user, newest first, with optional filters."""
     items, total = service.list_alerts(
@@ -100,13 +101,13 @@ def _detail(session: SessionDep, user: CurrentUser, alert_id: int) -> AlertDetai
 
 
 @router.get("/{alert_id}")
-def get_alert(session: SessionDep, user: CurrentUser, alert_id: int) -> AlertDetail:
+def get_alert(session: SessionDep, user: CurrentUser, alert_id: RowId) -> AlertDetail:
     """One alert with its posts, audit log, responses, extensions and follow-ups (404 when not visible)."""
     return _detail(session, user, alert_id)
 
 
 @router.post("/{alert_id}/transitions")
-def post_transition(session: SessionDep, user: CurrentUser, alert_id: int, body: TransitionIn) -> AlertDetail:
+def post_transition(session: SessionDep, user: CurrentUser, alert_id: RowId, body: TransitionIn) -> AlertDetail:
     """Apply a lifecycle action; illegal moves are refused with 409, a missing field with 422 naming it."""
     alert = service.get_alert(session, user=user, alert_id=alert_id)
     transition(session, alert=alert, actor=user, **body.flow_kwargs())
@@ -116,7 +117,7 @@ def post_transition(session: SessionDep, user: CurrentUser, alert_id: int, body:
 
 
 @router.post("/{alert_id}/posts/{post_id}/move")
-def post_move(session: SessionDep, user: CurrentUser, alert_id: int, post_id: int, body: MovePostIn) -> AlertDetail:
+def post_move(session: SessionDep, user: CurrentUser, alert_id: RowId, post_id: RowId, body: MovePostIn) -> AlertDetail:
     """Move a post to another alert (or out into a new one); returns the alert the post is now in."""
     alert = service.get_alert(session, user=user, alert_id=alert_id)
     target = move_post(session, alert=alert, post_id=post_id, actor=user, to_alert_id=body.to_alert_id, note=body.note)
@@ -125,8 +126,8 @@ def post_move(session: SessionDep, user: CurrentUser, alert_id: int, post_id: in
     return _detail(session, user, target.id)
 
 
-@router.post("/{alert_id}/attachments", status_code=201)
-async def upload_attachment(session: SessionDep, user: CurrentUser, alert_id: int, file: UploadFile) -> AttachmentOut:
+@router.post("/{alert_id}/attachments", status_code=201, max_body_size=attachment_body_limit())
+async def upload_attachment(session: SessionDep, user: CurrentUser, alert_id: RowId, file: UploadFile) -> AttachmentOut:
     """Upload a file to a case (size and type limited); use its id in a response's ``attachment_ids``."""
     alert = service.get_alert(session, user=user, alert_id=alert_id)
     attachment = await store_attachment(
@@ -137,7 +138,7 @@ async def upload_attachment(session: SessionDep, user: CurrentUser, alert_id: in
 
 
 @router.get("/{alert_id}/attachments/{attachment_id}")
-def download_attachment(session: SessionDep, user: CurrentUser, alert_id: int, attachment_id: int) -> FileResponse:
+def download_attachment(session: SessionDep, user: CurrentUser, alert_id: RowId, attachment_id: RowId) -> FileResponse:
     """Download a case's file."""
     alert = service.get_alert(session, user=user, alert_id=alert_id)
     attachment = next((a for a in alert.attachments if a.id == attachment_id), None)

@@ -29,7 +29,7 @@ def login(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordR
     ip = request.client.host if request.client else ""
     user = sign_in_user(session, username=form.username, password=form.password, ip=ip)
     session.commit()
-    return Token(access_token=create_access_token(user_id=user.id))
+    return Token(access_token=create_access_token(user=user))
 
 
 @router.get("/me")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep
+from core.bounds import Offset, RowId
 from core.errors import NotFound, PermissionDenied
 from core.models import User
 from core.types import Role
@@ -41,7 +42,7 @@ def get_feedback_list(
     user: Reviewer,
     kind: FeedbackKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> FeedbackList:
     """Corrections, newest first."""
     items, total = list_feedback(session, kind=kind.value if kind else None, limit=limit, offset=offset)
@@ -49,7 +50,7 @@ def get_feedback_list(
 
 
 @router.get("/{feedback_id}")
-def get_feedback(session: SessionDep, user: Reviewer, feedback_id: int) -> FeedbackOut:
+def get_feedback(session: SessionDep, user: Reviewer, feedback_id: RowId) -> FeedbackOut:
     """One correction."""
     feedback = session.scalar(select(Feedback).where(Feedback.id == feedback_id))
     if feedback is None:

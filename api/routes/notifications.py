@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from alerts.notify import service
 from alerts.notify.channels import CHANNEL_LABELS
@@ -36,8 +38,9 @@ from alerts.notify.schemas import (
     ReadIn,
 )
 from api.deps import CurrentUser, SessionDep, require_roles
-from api.security import read_access_token
+from api.security import token_user
 from core import sse
+from core.bounds import AfterId, Offset, RowId
 from core.db import session_scope
 from core.errors import AuthenticationFailed
 from core.models import User
@@ -59,7 +62,7 @@ def inbox(
     session: SessionDep,
     user: CurrentUser,
     unread: bool = False,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: AfterId = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> InboxPage:
     """My in-app notifications: the newest, or those after ``after_id`` in order."""
@@ -78,13 +81,9 @@ def mark_read(session: SessionDep, user: CurrentUser, body: ReadIn) -> dict[str,
 def _stream_user(token: str | None) -> int:
     if not token:
         raise AuthenticationFailed("请先登录")
-    user_id = read_access_token(token)
     # A short session: a stream must not hold a database transaction open while it waits.
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active:
-            raise AuthenticationFailed("账号不存在或已停用")
-        return user.id
+        return token_user(session, token).id
 
 
 class _Inbox:
@@ -114,8 +113,8 @@ async def stream(
     authorization: Annotated[str | None, Header()] = None,
     access_token: str | None = None,
     last_event_id: Annotated[str | None, Header()] = None,
-    last_event: Annotated[int | None, Query(alias="last_event_id", ge=0)] = None,
-    max_seconds: Annotated[float | None, Query(gt=0, description="end the stream after this long")] = None,
+    last_event: Annotated[AfterId | None, Query(alias="last_event_id")] = None,
+    max_seconds: Annotated[float | None, Query(gt=0, le=86400, description="end the stream after this long")] = None,
 ) -> StreamingResponse:
     """Live in-app notifications as server-sent events (see the module docstring for the format)."""
     token = authorization.split(" ", 1)[1] if authorization and authorization.lower().startswith("bearer ") else None
@@ -158,7 +157,7 @@ def save_my_preference(session: SessionDep, user: CurrentUser, body: PreferenceI
 
 
 @router.get("/preferences/sections/{section_id}")
-def section_preference(session: SessionDep, user: CurrentUser, section_id: int) -> PreferenceOut:
+def section_preference(session: SessionDep, user: CurrentUser, section_id: RowId) -> PreferenceOut:
     """A section's default preference for its people."""
     service.check_section_preference_access(session, user=user, section_id=section_id)
     return _preference_out(*service.preference_of(session, section_id=section_id))
@@ -166,7 +165,7 @@ def section_preference(session: SessionDep, user: CurrentUser, section_id: int) 
 
 @router.put("/preferences/sections/{section_id}")
 def save_section_preference(
-    session: SessionDep, user: CurrentUser, section_id: int, body: PreferenceIn
+    session: SessionDep, user: CurrentUser, section_id: RowId, body: PreferenceIn
 ) -> PreferenceOut:
     """Set a section's default preference (admin, or that section's head)."""
     service.check_section_preference_access(session, user=user, section_id=section_id)
@@ -190,7 +189,7 @@ def create_channel(session: SessionDep, body: ChannelIn) -> ChannelOut:
 
 
 @router.put("/channels/{channel_id}", dependencies=[ADMIN])
-def update_channel(session: SessionDep, channel_id: int, body: ChannelIn) -> ChannelOut:
+def update_channel(session: SessionDep, channel_id: RowId, body: ChannelIn) -> ChannelOut:
     """Change a channel (send the secret back as ``******`` to keep it)."""
     channel = service.save_channel(session, data=body, channel_id=channel_id)
     session.commit()
@@ -198,7 +197,7 @@ def update_channel(session: SessionDep, channel_id: int, body: ChannelIn) -> Cha
 
 
 @router.delete("/channels/{channel_id}", status_code=204, dependencies=[ADMIN])
-def delete_channel(session: SessionDep, channel_id: int) -> Response:
+def delete_channel(session: SessionDep, channel_id: RowId) -> Response:
     """Remove a channel (its delivery log stays)."""
     service.delete_channel(session, channel_id=channel_id)
     session.commit()
@@ -206,7 +205,7 @@ def delete_channel(session: SessionDep, channel_id: int) -> Response:
 
 
 @router.post("/channels/{channel_id}/test", status_code=202, dependencies=[ADMIN])
-def test_channel(session: SessionDep, channel_id: int) -> DeliveryOut:
+def test_channel(session: SessionDep, channel_id: RowId) -> DeliveryOut:
     """Send a test message through a channel; follow it in the delivery log."""
     delivery = service.send_test(session, channel_id=channel_id)
     session.commit()
@@ -220,17 +219,21 @@ def _delivery_out(delivery: Delivery) -> DeliveryOut:
         name: getattr(delivery, name) for name in DeliveryOut.model_fields if hasattr(delivery, name)
     }
     fields.update(kind=note.kind, title=note.title, alert_id=note.alert_id)
+    session = object_session(delivery)
+    if session is not None:
+        carried = select(Delivery.id).where(Delivery.merged_into_id == delivery.id).order_by(Delivery.id)
+        fields["merged_ids"] = list(session.scalars(carried))
     return DeliveryOut.model_validate(fields)
 
 
 @router.get("/deliveries", dependencies=[require_roles(Role.admin, Role.leader, Role.duty)])
 def delivery_log(
     session: SessionDep,
-    alert_id: int | None = None,
+    alert_id: RowId | None = None,
     status: str | None = None,
     channel: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     """The delivery log: every attempt's outcome, newest first."""
     rows, total = service.deliveries(
@@ -240,7 +243,7 @@ def delivery_log(
 
 
 @router.post("/deliveries/{delivery_id}/retry", dependencies=[ADMIN])
-def retry(session: SessionDep, delivery_id: int) -> DeliveryOut:
+def retry(session: SessionDep, delivery_id: RowId) -> DeliveryOut:
     """Send a failed delivery again."""
     delivery = service.retry_delivery(session, delivery_id=delivery_id)
     session.commit()

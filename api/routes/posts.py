@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from alerts.cases.hotline import open_cases
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import IMPORT_BODY_LIMIT, Offset, RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, RawPage, Source
 from core.posts import raw_body
@@ -59,7 +60,7 @@ def list_posts(
     q: Annotated[str | None, Query(max_length=100, description="words in the title or text")] = None,
     deleted: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PostList:
     """Posts, newest first, optionally of one source, containing words, or deleted (原帖已删除) or not."""
     query = select(Post)
@@ -83,10 +84,7 @@ def list_mappings(user: CurrentUser) -> list[MappingOut]:
     ]
 
 
-@router.post(
-    "/import",
-    dependencies=[require_roles(Role.admin, Role.duty)],
-)
+@router.post("/import", dependencies=[require_roles(Role.admin, Role.duty)], max_body_size=IMPORT_BODY_LIMIT)
 def import_upload(
     session: SessionDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX export of hotline work orders")],
@@ -112,7 +110,7 @@ def import_upload(
     )
 
 
-@router.post("/intake/url", status_code=status.HTTP_201_CREATED)
+@router.post("/intake/url", status_code=status.HTTP_201_CREATED, dependencies=[require_roles(Role.duty, Role.admin)])
 def add_by_url(session: SessionDep, user: CurrentUser, body: UrlIntakeIn, response: Response) -> IntakeOut:
     """Fetch a page like any other (robots.txt, limits, evidence) and store it as a post."""
     # End the request's transaction first: on SQLite it holds the write lock the crawl needs.
@@ -151,7 +149,7 @@ def add_by_text(session: SessionDep, user: CurrentUser, body: TextIntakeIn, resp
 
 
 @router.get("/{post_id}")
-def get_post(session: SessionDep, user: CurrentUser, post_id: int) -> PostDetail:
+def get_post(session: SessionDep, user: CurrentUser, post_id: RowId) -> PostDetail:
     """A post with its analysis, the other places it was found, and its evidence."""
     post = _get_post(session, post_id)
     base = PostDetail.model_validate(post)
@@ -165,7 +163,7 @@ def get_post(session: SessionDep, user: CurrentUser, post_id: int) -> PostDetail
 
 
 @router.get("/{post_id}/evidence")
-def list_evidence(session: SessionDep, user: CurrentUser, post_id: int) -> list[SnapshotOut]:
+def list_evidence(session: SessionDep, user: CurrentUser, post_id: RowId) -> list[SnapshotOut]:
     """Every snapshot of the post's page, oldest first."""
     return [_snapshot_out(snapshot) for snapshot in _get_post(session, post_id).snapshots]
 
@@ -178,7 +176,7 @@ def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapsh
 
 
 @router.get("/{post_id}/evidence/{snapshot_id}")
-def check_evidence(session: SessionDep, user: CurrentUser, post_id: int, snapshot_id: int) -> SnapshotCheck:
+def check_evidence(session: SessionDep, user: CurrentUser, post_id: RowId, snapshot_id: RowId) -> SnapshotCheck:
     """One snapshot, with its stored bytes hashed again (``verified``)."""
     import hashlib
 
@@ -193,7 +191,7 @@ def check_evidence(session: SessionDep, user: CurrentUser, post_id: int, snapsho
     responses={200: {"content": {"text/plain": {}, "application/octet-stream": {}}}},
 )
 def raw_evidence(
-    session: SessionDep, user: CurrentUser, post_id: int, snapshot_id: int, download: bool = False
+    session: SessionDep, user: CurrentUser, post_id: RowId, snapshot_id: RowId, download: bool = False
 ) -> Response:
     """The page exactly as fetched: shown as text (never rendered), or downloaded as the original bytes."""
     snapshot = _snapshot(session, post_id, snapshot_id)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from alerts.cases.schemas import UserRef
@@ -13,6 +13,8 @@ from alerts.roster import service as roster
 from alerts.roster.schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn, ShiftIn, ShiftOut
 from alerts.service import work_calendar
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.params import calendar_field
+from core.bounds import CalendarDateTime, RowId
 from core.errors import InvalidInput
 from core.models import User
 from core.timeutil import local_zone, utcnow
@@ -30,7 +32,9 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
 
 
 @router.get("/shifts", dependencies=[require_roles(*COORDINATORS)])
-def list_shifts(session: SessionDep, start: datetime | None = None, end: datetime | None = None) -> list[ShiftOut]:
+def list_shifts(
+    session: SessionDep, start: CalendarDateTime | None = None, end: CalendarDateTime | None = None
+) -> list[ShiftOut]:
     """Shifts overlapping [start, end) (default: from today for 14 days)."""
     start_at = _aware(start, "start") or datetime.now(local_zone()).replace(hour=0, minute=0, second=0, microsecond=0)
     end_at = _aware(end, "end") or start_at + timedelta(days=14)
@@ -42,7 +46,8 @@ def list_shifts(session: SessionDep, start: datetime | None = None, end: datetim
 @router.post("/shifts", status_code=201, dependencies=[MANAGERS])
 def create_shift(session: SessionDep, body: ShiftIn) -> ShiftOut:
     """Add a shift; a shift starting on a rest day is a holiday shift unless ``kind`` says otherwise."""
-    shift = roster.save_shift(session, calendar=work_calendar(session), **_shift_fields(body))
+    with calendar_field("starts_at"):
+        shift = roster.save_shift(session, calendar=work_calendar(session), **_shift_fields(body))
     session.commit()
     return ShiftOut.model_validate(shift)
 
@@ -55,15 +60,16 @@ def _shift_fields(body: ShiftIn) -> dict[str, Any]:
 
 
 @router.put("/shifts/{shift_id}", dependencies=[MANAGERS])
-def update_shift(session: SessionDep, shift_id: int, body: ShiftIn) -> ShiftOut:
+def update_shift(session: SessionDep, shift_id: RowId, body: ShiftIn) -> ShiftOut:
     """Change a shift."""
-    shift = roster.save_shift(session, shift_id=shift_id, calendar=work_calendar(session), **_shift_fields(body))
+    with calendar_field("starts_at"):
+        shift = roster.save_shift(session, shift_id=shift_id, calendar=work_calendar(session), **_shift_fields(body))
     session.commit()
     return ShiftOut.model_validate(shift)
 
 
 @router.delete("/shifts/{shift_id}", status_code=204, dependencies=[MANAGERS])
-def delete_shift(session: SessionDep, shift_id: int) -> Response:
+def delete_shift(session: SessionDep, shift_id: RowId) -> Response:
     """Remove a shift."""
     roster.delete_shift(session, shift_id=shift_id)
     session.commit()
@@ -73,22 +79,23 @@ def delete_shift(session: SessionDep, shift_id: int) -> Response:
 @router.post("/rotation", status_code=201, dependencies=[MANAGERS])
 def create_rotation(session: SessionDep, body: RotationIn) -> list[ShiftOut]:
     """Daily shifts in turn from ``start``; rest days become holiday shifts with a leader in charge."""
-    shifts = roster.generate_rotation(
-        session,
-        start=body.start,
-        days=body.days,
-        user_ids=body.user_ids,
-        backup_user_ids=body.backup_user_ids,
-        holiday_leader_ids=body.holiday_leader_ids,
-        handover_at=body.handover_at,
-        calendar=work_calendar(session),
-    )
+    with calendar_field("start"):
+        shifts = roster.generate_rotation(
+            session,
+            start=body.start,
+            days=body.days,
+            user_ids=body.user_ids,
+            backup_user_ids=body.backup_user_ids,
+            holiday_leader_ids=body.holiday_leader_ids,
+            handover_at=body.handover_at,
+            calendar=work_calendar(session),
+        )
     session.commit()
     return [ShiftOut.model_validate(s) for s in shifts]
 
 
 @router.get("/now")
-def now_on_duty(session: SessionDep, user: CurrentUser, at: datetime | None = None) -> OnDutyOut:
+def now_on_duty(session: SessionDep, user: CurrentUser, at: CalendarDateTime | None = None) -> OnDutyOut:
     """Who is on duty now (or at ``at``): the person, the backup and the leader in charge."""
     moment = _aware(at, "at") or utcnow()
     duty = roster.on_duty(session, at=moment)
@@ -113,9 +120,9 @@ def people(session: SessionDep) -> list[UserRef]:
 
 
 @router.get("/handovers", dependencies=[require_roles(*COORDINATORS)])
-def list_handovers(session: SessionDep, limit: int = 50) -> list[HandoverOut]:
+def list_handovers(session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[HandoverOut]:
     """The latest handover notes."""
-    return [HandoverOut.model_validate(h) for h in roster.list_handovers(session, limit=min(max(limit, 1), 500))]
+    return [HandoverOut.model_validate(h) for h in roster.list_handovers(session, limit=limit)]
 
 
 @router.post("/handovers", status_code=201, dependencies=[require_roles(*COORDINATORS)])
@@ -127,7 +134,7 @@ def create_handover(session: SessionDep, user: CurrentUser, body: HandoverIn) ->
 
 
 @router.post("/handovers/{handover_id}/receive", dependencies=[require_roles(*COORDINATORS)])
-def receive_handover(session: SessionDep, user: CurrentUser, handover_id: int) -> HandoverOut:
+def receive_handover(session: SessionDep, user: CurrentUser, handover_id: RowId) -> HandoverOut:
     """The incoming officer confirms the handover (接班确认)."""
     handover = roster.receive_handover(session, handover_id=handover_id, user=user)
     session.commit()

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from alerts.routing import service
 from alerts.routing.schemas import RuleIn, RuleOut, TryTextIn, TryTextOut
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import RowId
 from core.types import Role
 from nlp.analyze import analyze
 
@@ -26,7 +27,7 @@ def list_rules(session: SessionDep, user: CurrentUser) -> list[RuleOut]:
 
 
 @router.get("/rules/{rule_id}")
-def get_rule(session: SessionDep, user: CurrentUser, rule_id: int) -> RuleOut:
+def get_rule(session: SessionDep, user: CurrentUser, rule_id: RowId) -> RuleOut:
     """One rule."""
     return RuleOut.model_validate(service.get_rule(session, rule_id=rule_id))
 
@@ -40,7 +41,7 @@ def create_rule(session: SessionDep, body: RuleIn) -> RuleOut:
 
 
 @router.put("/rules/{rule_id}", dependencies=[ADMIN])
-def update_rule(session: SessionDep, rule_id: int, body: RuleIn) -> RuleOut:
+def update_rule(session: SessionDep, rule_id: RowId, body: RuleIn) -> RuleOut:
     """Change a rule (cases already routed keep the rule's name in their reason)."""
     rule = service.save_rule(session, data=body, rule_id=rule_id)
     session.commit()
@@ -48,7 +49,7 @@ def update_rule(session: SessionDep, rule_id: int, body: RuleIn) -> RuleOut:
 
 
 @router.delete("/rules/{rule_id}", status_code=204, dependencies=[ADMIN])
-def delete_rule(session: SessionDep, rule_id: int) -> Response:
+def delete_rule(session: SessionDep, rule_id: RowId) -> Response:
     """Remove a rule (prefer disabling it: ``enabled: false``)."""
     service.delete_rule(session, rule_id=rule_id)
     session.commit()

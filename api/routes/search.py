@@ -11,9 +11,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from alerts.cases.models import Alert
+from alerts.cases.service import visible_alerts
 from api.deps import CurrentUser, SessionDep
 from core.errors import InvalidInput
-from core.search.base import SearchQuery
+from core.search.base import MAX_WINDOW, SearchQuery
 from core.search.schemas import SearchOut, search_out
 from core.search.service import search as run_search
 from core.timeutil import local_zone
@@ -57,7 +59,7 @@ def search(
     start: Annotated[str | None, Query(description="from this date or time (inclusive)")] = None,
     end: Annotated[str | None, Query(description="up to this time (exclusive) or through this date")] = None,
     sort: Literal["relevance", "time"] = "relevance",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_WINDOW)] = 1,
     size: Annotated[int, Query(ge=0, le=100)] = 20,
     aggs: Annotated[bool, Query(description="also count matches per day, category, source, sentiment")] = False,
 ) -> SearchOut:
@@ -82,4 +84,12 @@ def search(
         limit=size,
         aggregations=aggs,
     )
-    return search_out(session, result=run_search(query=query), query=query, page=page, size=size)
+    found = search_out(session, result=run_search(query=query), query=query, page=page, size=size)
+    # A section user finds posts, not other sections' cases: a case it may not open is not named.
+    linked = {hit.alert_id for hit in found.hits if hit.alert_id}
+    if linked:
+        visible = set(session.scalars(visible_alerts(user).with_only_columns(Alert.id).where(Alert.id.in_(linked))))
+        for hit in found.hits:
+            if hit.alert_id not in visible:
+                hit.alert_id = None
+    return found

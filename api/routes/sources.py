@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 from sqlalchemy import func, select
 
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import Offset, RowId
 from core.errors import NotFound
 from core.models import CrawlRun, Post, Source
 from core.tasks import enqueue
@@ -76,7 +77,7 @@ def source_detail(session: SessionDep, source: Source) -> SourceDetail:
 
 
 @router.get("/sources/{source_id}")
-def get_source(session: SessionDep, user: CurrentUser, source_id: int) -> SourceDetail:
+def get_source(session: SessionDep, user: CurrentUser, source_id: RowId) -> SourceDetail:
     """One source, its definition (secrets left out), its ten latest crawl runs and its audited changes."""
     source = session.get(Source, source_id)
     if source is None:
@@ -89,7 +90,7 @@ def get_source(session: SessionDep, user: CurrentUser, source_id: int) -> Source
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[require_roles(Role.admin, Role.duty)],
 )
-def queue_crawl(session: SessionDep, source_id: int) -> CrawlQueued:
+def queue_crawl(session: SessionDep, source_id: RowId) -> CrawlQueued:
     """Queue a crawl of this source now (it runs in its own child process)."""
     if session.get(Source, source_id) is None:
         raise NotFound(f"来源 {source_id} 不存在")
@@ -102,10 +103,10 @@ def queue_crawl(session: SessionDep, source_id: int) -> CrawlQueued:
 def list_runs(
     session: SessionDep,
     user: CurrentUser,
-    source_id: int | None = None,
+    source_id: RowId | None = None,
     run_status: Annotated[str | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CrawlRunList:
     """Crawl runs, newest first, optionally of one source or in one status (running, succeeded, failed)."""
     query = select(CrawlRun)
@@ -120,7 +121,7 @@ def list_runs(
 
 
 @router.get("/crawl-runs/{run_id}")
-def get_run(session: SessionDep, user: CurrentUser, run_id: int) -> CrawlRunOut:
+def get_run(session: SessionDep, user: CurrentUser, run_id: RowId) -> CrawlRunOut:
     """One crawl run with its figures."""
     run = session.get(CrawlRun, run_id)
     if run is None:

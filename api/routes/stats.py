@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from alerts.cases.stats import Timeliness, group_figures, period_key
 from api.deps import CurrentUser, SessionDep
+from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import Section
 from core.schemas import LocalDatetime, SectionRef
@@ -105,7 +106,7 @@ def timeliness(
     end: str | None = None,
     by: Literal["section", "category", "period"] = "section",
     period: Literal["day", "week", "month"] = "month",
-    section_id: int | None = None,
+    section_id: RowId | None = None,
     category: str | None = None,
 ) -> TimelinessReport:
     """Alerts opened in [start, end): on-time sign-for, response and close rates, mean and 90th-percentile

@@ -52,6 +52,8 @@ class PostIn:
     keep_fragment: bool = False
     # More evidence of the same page (a screenshot from the browser that rendered it), kept with a new post.
     attachments: list[EvidenceIn] = field(default_factory=list)
+    # False: always a new post (a case entered by hand is its own record, even when its text matches one stored).
+    dedupe: bool = True
 
 
 class _New:
@@ -109,6 +111,9 @@ class _Plan:
         """Decide what storing ``item`` does, after everything planned before it."""
         if not (item.title or item.content):
             self.outcomes.append(("invalid", None))
+            return
+        if not item.post.dedupe:
+            self._create(item, text_signature(item.title, item.content))
             return
         known = self.by_url.get(item.url) if item.url else None
         found_by_url = known is not None

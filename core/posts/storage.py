@@ -42,8 +42,13 @@ def store_post(
     evidence: EvidenceIn | None = None,
     keep_fragment: bool = False,
     attachments: list[EvidenceIn] | None = None,
+    dedupe: bool = True,
 ) -> StoredPost:
-    """Store a post once and queue its analysis; a known or reposted post is refreshed or linked instead."""
+    """Store a post once and queue its analysis; a known or reposted post is refreshed or linked instead.
+
+    ``dedupe=False`` always stores a new post (a case entered by hand is its own record, even when its text
+    matches a post already stored).
+    """
     incoming = PostIn(
         url=url,
         title=title,
@@ -57,6 +62,7 @@ def store_post(
         evidence=evidence,
         keep_fragment=keep_fragment,
         attachments=attachments or [],
+        dedupe=dedupe,
     )
     [(outcome, post_id)] = store_many(session, posts=[incoming])
     if outcome == "invalid" or post_id is None:

@@ -22,6 +22,7 @@ from core.timeutil import utcnow
 from core.urls import canonical_url
 from crawlers.dates import parse_published
 from crawlers.items import Evidence, PostItem
+from crawlers.middlewares.urlpolicy import UrlPolicyRefused
 from crawlers.quality import Observer
 from crawlers.sources import AnySource, SourceBase, parse_source
 
@@ -44,6 +45,8 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
         return f"http_{status}", f"HTTP {status}"
     lowered = message.lower()
     if isinstance(error, IgnoreRequest):
+        if isinstance(error, UrlPolicyRefused):
+            return "url_policy", message
         if "redirect" in lowered:
             return "redirect_loop", message
         if "robots" in lowered:

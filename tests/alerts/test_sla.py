@@ -73,9 +73,62 @@ def test_calendar_hours_run_day_and_night_through_holidays() -> None:
     assert deadlines.response_due is None
 
 
-def test_a_year_the_calendar_does_not_cover_is_a_clear_error() -> None:
-    with pytest.raises(ConfigurationError, match="2099"):
-        compute_deadlines(calendar=calendar(), limits=ORDINARY, start=at("2099-03-02 09:00"))
+def test_a_year_without_an_official_arrangement_uses_the_provisional_calendar() -> None:
+    deadlines = compute_deadlines(calendar=calendar(), limits=ORDINARY, start=at("2026-12-28 10:00"))
+    assert (deadlines.ack_due, deadlines.response_due, deadlines.close_due) == (
+        at("2026-12-29 17:30"),
+        at("2026-12-31 17:30"),
+        at("2027-01-05 17:30"),  # 1 Jan 2027 (Friday) is 元旦, then the weekend
+    )
+    assert deadlines.provisional == {"close": [2027]}  # each deadline on its own
+    close = deadlines.explanations[-1]
+    assert {n.day.isoformat(): n.reason for n in close.notes}["2027-01-01"] == "跳过：元旦假期（暂定）"
+
+
+def test_calendar_time_never_relies_on_a_provisional_year() -> None:
+    major = {"ack": {"amount": 30, "unit": "minutes"}, "close": {"amount": 24, "unit": "hours"}}
+    deadlines = compute_deadlines(calendar=calendar(), limits=major, start=at("2026-12-31 12:00"))
+    assert deadlines.close_due == at("2027-01-01 12:00") and deadlines.provisional == {}
+
+
+def test_a_year_the_calendar_cannot_compute_names_the_field() -> None:
+    from alerts.sla import YearOutOfRange
+
+    with pytest.raises(YearOutOfRange, match="2100") as raised:
+        compute_deadlines(calendar=calendar(), limits=ORDINARY, start=at("2100-03-01 09:00"))
+    assert raised.value.details["field"] == "start"
+    with pytest.raises(YearOutOfRange) as raised:
+        compute_deadlines(calendar=calendar(), limits=ORDINARY, start=at("2099-12-30 09:00"), field="received_at")
+    assert raised.value.details == {"field": "received_at", "year": 2100}
+    with pytest.raises(YearOutOfRange):
+        calendar().describe_day(datetime(1899, 12, 31).date())
+
+
+def test_a_later_step_is_never_due_before_an_earlier_one() -> None:
+    deadlines = compute_deadlines(calendar=calendar(), limits=SIGNIFICANT, start=at("2025-09-30 16:00"))
+    assert deadlines.ack_due == deadlines.response_due == deadlines.close_due == at("2025-10-09 09:00")
+    response = deadlines.explanations[1]
+    assert response.held_to == "ack" and response.policy_due == at("2025-10-01 16:00")
+    assert deadlines.explanations[2].held_to == "ack" and deadlines.explanations[0].held_to is None
+    # On a working afternoon nothing is moved.
+    ordinary_day = compute_deadlines(calendar=calendar(), limits=SIGNIFICANT, start=at("2025-09-29 10:00"))
+    assert all(e.held_to is None for e in ordinary_day.explanations)
+
+
+def test_keep_in_order_leaves_met_steps_alone() -> None:
+    from alerts.sla import keep_in_order
+
+    due: dict[str, datetime | None] = {
+        "ack": at("2025-10-09 09:00"),
+        "response": at("2025-10-01 16:00"),
+        "close": at("2025-10-02 16:00"),
+    }
+    years = {"ack": [2027]}
+    assert keep_in_order(dict(due), dict(years)) == {"response": "ack", "close": "ack"}
+    moved, moved_years = dict(due), dict(years)
+    keep_in_order(moved, moved_years)
+    assert moved_years == {"ack": [2027], "response": [2027], "close": [2027]}  # the time taken brings its years
+    assert keep_in_order(dict(due), met=["ack"]) == {}
 
 
 def test_admin_entered_year_is_used() -> None:
@@ -132,7 +185,8 @@ CASES = [
     # National Day 2026: 1–7 Oct off, Sunday 20 Sep and Saturday 10 Oct worked.
     (ORDINARY, "2026-09-30 11:00", ("2026-10-08 17:30", "2026-10-10 17:30", "2026-10-13 17:30")),
     # Two working hours from 16:00 before the break: 1.5 h that day, 0.5 h on the next working morning.
-    (SIGNIFICANT, "2025-09-30 16:00", ("2025-10-09 09:00", "2025-10-01 16:00", "2025-10-02 16:00")),
+    # The 24 h response and 48 h close would fall before the sign-for: they take its due time.
+    (SIGNIFICANT, "2025-09-30 16:00", ("2025-10-09 09:00", "2025-10-09 09:00", "2025-10-09 09:00")),
     # After office hours on the make-up Sunday 28 Sep 2025: the clock opens on Monday.
     (SIGNIFICANT, "2025-09-28 18:00", ("2025-09-29 10:30", "2025-09-29 18:00", "2025-09-30 18:00")),
     # Starting at lunch: counted from 13:30; exactly the end of the morning window stays at 12:00.

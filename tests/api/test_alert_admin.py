@@ -141,14 +141,20 @@ def test_sla_policies_explain_and_holiday_years(client: TestClient, login: Login
         "/api/sla/policies", headers=admin, json={**hotline, "name": "x", "limits": {"ack": hotline["limits"]["ack"]}}
     )
     assert refused.status_code == 422
-    # 2099 is not covered: a clear error until the admin enters the year.
+    # 2099 has no official arrangement: provisional deadlines until the admin enters the year.
     missing = client.get(
         "/api/sla/explain", headers=duty, params={"severity": "一般", "start": "2099-03-02T09:00+08:00"}
     )
-    assert (
-        missing.status_code == 500 and "2099" in missing.json()["detail"] and missing.json()["code"] == "configuration"
+    assert missing.status_code == 200 and missing.json()["provisional"] is True
+    assert missing.json()["ack_due"] == "2099-03-03T17:30:00+08:00" and missing.json()["provisional_years"] == [2099]
+    assert all(d["provisional"] and d["provisional_years"] == [2099] for d in missing.json()["deadlines"])
+    out_of_range = client.get(
+        "/api/sla/explain", headers=duty, params={"severity": "一般", "start": "2100-03-02T09:00+08:00"}
     )
-    assert client.get("/api/calendar/years/2099", headers=duty).json()["source"] == "missing"
+    assert out_of_range.status_code == 422 and out_of_range.json()["details"]["field"] == "start"
+    provisional_year = client.get("/api/calendar/years/2099", headers=duty).json()
+    assert provisional_year["source"] == "missing" and provisional_year["provisional"] is True
+    assert {"date": "2099-10-01", "workday": False, "name": "国庆节"} in provisional_year["days"]
     year = {"notice": "国办发明电〔2098〕1号", "days": [{"date": "2099-03-03", "workday": False, "name": "测试节"}]}
     assert client.put("/api/calendar/years/2099", headers=duty, json=year).status_code == 403
     saved = client.put("/api/calendar/years/2099", headers=admin, json=year)
@@ -156,12 +162,16 @@ def test_sla_policies_explain_and_holiday_years(client: TestClient, login: Login
     explained = client.get(
         "/api/sla/explain", headers=duty, params={"severity": "一般", "start": "2099-03-02T09:00+08:00"}
     )
-    assert explained.json()["ack_due"] == "2099-03-04T17:30:00+08:00"
+    assert explained.json()["ack_due"] == "2099-03-04T17:30:00+08:00" and explained.json()["provisional"] is False
     library = client.get("/api/calendar/years/2025", headers=duty).json()
     assert library["source"] == "library"
     assert {"date": "2025-10-11", "workday": True, "name": "国庆节"} in library["days"]
     days = client.get("/api/calendar/days", headers=duty, params={"start": "2025-09-30", "end": "2025-10-02"}).json()
     assert [d["workday"] for d in days] == [True, False, False]
+    days = client.get("/api/calendar/days", headers=duty, params={"start": "2097-12-31", "end": "2098-01-01"}).json()
+    assert [(d["workday"], d["reason"]) for d in days] == [(True, "工作日"), (False, "元旦假期（暂定）")]
+    refused = client.get("/api/calendar/days", headers=duty, params={"start": "1899-12-31", "end": "1900-01-01"})
+    assert refused.status_code == 422 and refused.json()["details"]["field"] == "start"
     years = {
         y["year"]: y["source"] for y in client.get("/api/calendar/years", headers=duty, params={"around": 2026}).json()
     }

@@ -78,6 +78,8 @@ def _write_site(root: Path) -> None:
 def _muqing(args: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("MUQING_")}
     env["MUQING_DATA_DIR"] = str(data_dir)
+    # The county forum of this test is on loopback: the installation allows it, as an office allows its intranet.
+    env["MUQING_URL_ALLOW_LIST"] = "127.0.0.1"
     executable = Path(sys.executable).with_name("muqing")
     command = [str(executable)] if executable.exists() else [sys.executable, "-m", "cli"]
     return subprocess.run(command + args, capture_output=True, text=True, env=env, timeout=600, check=False)

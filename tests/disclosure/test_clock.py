@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from alerts.cases.models import AlertEvent
+from alerts.deadlines import recompute_deadlines
 from alerts.sweep import sweep
 from core.db import session_scope
 from tests.disclosure.conftest import Desk, local
@@ -42,6 +43,11 @@ def test_a_correction_stops_the_clock_across_the_national_day_holiday(desk: Call
     )
     assert paused["status"] == "paused" and paused["due_at"] is None
     assert paused["case"]["close_due"] is None  # the case's clock stops too
+    # Entering a year's arrangement recomputes open cases; a stopped clock stays stopped.
+    with session_scope() as session:
+        recompute_deadlines(session, years=[2025])
+    still = office.call("GET", f"/api/alerts/{entry['case']['id']}")
+    assert still["close_due"] is None and still["response_due"] is None
 
     # While the applicant takes their time the close deadline is not running: the sweep past the old deadline
     # reminds nobody of it (the sign-for deadline, never met here, is another matter).

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 
 from tests.factories import make_user
@@ -81,14 +84,15 @@ def test_a_rotation_fills_the_month_and_a_leader_cannot_edit_it(client: TestClie
     assert client.get("/admin/roster").status_code == 403
 
 
+@time_machine.travel(datetime(2026, 12, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
 def test_admin_enters_a_year_the_calendar_does_not_cover(client: TestClient, people: None) -> None:
     from alerts.holidays import library_covers
 
-    year = next(y for y in range(date.today().year, 2200) if not library_covers(y))
+    year = next(y for y in range(2027, 2100) if not library_covers(y))  # not today's: the installed library's
     make_user("admin", "admin")
     sign_in(client, "admin")
     page = client.get("/admin/holidays")
-    assert page.status_code == 200 and "未覆盖（需录入）" in page.text
+    assert page.status_code == 200 and "暂定（官方安排未录入）" in page.text
     bad = client.post(
         "/admin/holidays",
         data={"year": str(year), "days": f"{year}-10-01 放个假", "csrf": csrf_of(page.text)},
@@ -138,6 +142,12 @@ def test_sla_trial_explains_the_national_day_example(client: TestClient, people:
     assert "签收</strong>（1个工作日）：2025-10-09 17:30" in trial
     assert "办结</strong>（5个工作日）：2025-10-14 17:30" in trial
     assert "2025-10-01 跳过：国庆节假期" in trial and "2025-10-11 计入：国庆节调休上班" in trial
+    held = client.get("/admin/sla", params={"severity": "较大", "start": "2025-09-30T16:00"}).text
+    assert "按政策应为 2025-10-01 16:00，早于签收时限" in held.split('class="trial"')[1]
+    provisional = client.get("/admin/sla", params={"severity": "一般", "start": "2098-12-28T10:00"}).text
+    trial_text = provisional.split('class="trial"')[1].split("</div>")[0]
+    assert "办结</strong>（5个工作日）：2099-01-05 17:30" in trial_text  # 2099-01-01 is 元旦, then a Friday
+    assert trial_text.count(">暂定</span>") == 3 and "2099-01-01 跳过：元旦假期（暂定）" in trial_text
     bad = client.get("/admin/sla", params={"severity": "一般", "start": "昨天"})
     assert bad.status_code == 400 and "开始时间格式有误" in bad.text
 
@@ -169,3 +179,90 @@ def test_a_rule_by_town_routes_a_village_text(client: TestClient, people: None, 
         client, "/admin/routing/try", {"text": "大岭村有人开车收病死猪，拉到哪里去了"}, page="/admin/routing"
     )
     assert "规则「白沙镇属地」" in tried.text and "属地为「白沙镇」" in tried.text  # type: ignore[attr-defined]
+
+
+NOTICES = Path(__file__).resolve().parents[1] / "fixtures" / "notices"
+LATE_DECEMBER = datetime(2026, 12, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@time_machine.travel(LATE_DECEMBER, tick=False)
+def test_admin_pastes_the_notice_previews_and_saves(client: TestClient, people: None) -> None:
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    page = client.get("/admin/holidays")
+    assert "粘贴国务院办公厅通知" in page.text and "2027年的官方放假安排尚未录入" in page.text  # the banner
+    text = (NOTICES / "2027-test.txt").read_text(encoding="utf-8")
+
+    broken = client.post(
+        "/admin/holidays/notice",
+        data={
+            "text": text.replace("（周日）、2月20日", "（周一）、2月20日"),
+            "action": "save",
+            "csrf": csrf_of(page.text),
+        },
+    )
+    assert broken.status_code == 400
+    assert "第 8 行" in broken.text and "1月31日 是周日，括号中写的是“周一”" in broken.text
+    assert "2027年的官方放假安排尚未录入" in broken.text  # nothing saved
+
+    preview = client.post(
+        "/admin/holidays/notice", data={"text": text, "action": "preview", "csrf": csrf_of(page.text)}
+    )
+    assert preview.status_code == 200 and "预览：国务院办公厅关于2027年部分节假日安排的通知" in preview.text
+    assert "与暂定日历不同的日子（16 天）" in preview.text
+    row = preview.text.split('data-day="2027-01-31"')[1].split("</tr>")[0]
+    assert "休息" in row and "春节调休上班" in row
+    assert "2027年的官方放假安排尚未录入" in client.get("/admin/holidays").text  # a preview saves nothing
+
+    saved = client.post(
+        "/admin/holidays/notice",
+        data={"text": text, "action": "save", "csrf": csrf_of(page.text)},
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200 and "已按通知录入放假安排" in saved.text
+    assert "2027年放假与调休安排 <small>（管理员录入）" in saved.text and "官方放假安排尚未录入" not in saved.text
+
+    from alerts.service import work_calendar
+    from core.db import session_scope
+
+    with session_scope() as session:
+        calendar = work_calendar(session)
+        assert calendar.is_workday(date(2027, 1, 31)) and not calendar.is_workday(date(2027, 2, 10))
+
+
+@time_machine.travel(LATE_DECEMBER, tick=False)
+def test_replacing_an_existing_year_shows_the_differences_first(client: TestClient, people: None) -> None:
+    make_user("admin", "admin")
+    sign_in(client, "admin")
+    page = client.get("/admin/holidays?year=2026")
+    changed = (NOTICES / "2026.txt").read_text(encoding="utf-8").replace("5月9日（周六）上班", "4月26日（周日）上班")
+    asked = client.post("/admin/holidays/notice", data={"text": changed, "action": "save", "csrf": csrf_of(page.text)})
+    assert asked.status_code == 409 and "与现有2026年安排不同的日子（2 天）" in asked.text
+    assert 'name="replace"' in asked.text and "内置节假日日历已有 2026 年的放假安排" in asked.text
+    replaced = client.post(
+        "/admin/holidays/notice",
+        data={"text": changed, "action": "save", "replace": "1", "csrf": csrf_of(page.text)},
+        follow_redirects=True,
+    )
+    assert replaced.status_code == 200 and "（管理员录入）" in replaced.text
+    # The day-by-day form asks the same way before replacing the entry just made.
+    form = client.post(
+        "/admin/holidays",
+        data={"year": "2026", "days": "2026-10-01~2026-10-07 休 国庆节", "csrf": csrf_of(page.text)},
+    )
+    assert form.status_code == 409 and "已核对差异，替换现有的2026年安排" in form.text
+
+
+def test_the_banner_shows_only_while_a_year_is_needed(client: TestClient, people: None) -> None:
+    make_user("admin", "admin")
+    with time_machine.travel(datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        sign_in(client, "admin")
+        assert "官方放假安排尚未录入" not in client.get("/admin/users").text  # June: 2027 is months away
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        client.cookies.clear()  # the June session has long expired
+        sign_in(client, "admin")
+        page = client.get("/admin/users").text
+        assert "2027年的官方放假安排尚未录入" in page and 'href="/admin/holidays?year=2027"' in page
+        client.cookies.clear()
+        sign_in(client, "duty")
+        assert "官方放假安排尚未录入" not in client.get("/console").text  # the admin's to do

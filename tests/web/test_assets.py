@@ -44,3 +44,29 @@ def test_the_dashboard_serves_its_charts_itself(client: TestClient, people: None
         assert response.status_code == 200 and "javascript" in response.headers["content-type"]
     compressed = client.get(scripts[-1], headers={"Accept-Encoding": "gzip"})
     assert compressed.headers.get("content-encoding") == "gzip"
+
+
+def test_the_api_docs_builds_are_the_ones_their_version_files_name() -> None:
+    builds = {"swagger-ui": ("swagger-ui-bundle.js", "swagger-ui.css"), "redoc": ("redoc.standalone.js",)}
+    for folder, files in builds.items():
+        vendor = STATIC / "vendor" / folder
+        lines = (vendor / "VERSION").read_text(encoding="utf-8").splitlines()
+        hashes = {name: digest for digest, name in (line.split() for line in lines[1:])}
+        assert set(hashes) == set(files)
+        for name in files:
+            assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == hashes[name]
+        assert (vendor / "LICENSE").stat().st_size > 0
+
+
+def test_the_api_docs_load_nothing_from_another_host(client: TestClient) -> None:
+    for path in ("/api/docs", "/api/redoc", "/api/docs/oauth2-redirect"):
+        page = client.get(path)
+        assert page.status_code == 200
+        urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert all(url.startswith("/") for url in urls), urls
+        assert "https://" not in page.text and "http://" not in page.text
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "connect-src 'self'" in policy
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+    assert '"validatorUrl": null' in client.get("/api/docs").text

@@ -29,7 +29,7 @@ def test_secure_cookies_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     from web import security
 
     assert not security.secure_cookies()
-    settings = Settings(env="production", secret_key="a-real-secret-for-this-test")
+    settings = Settings(env="production", secret_key="7f3a9c1e5b2d8f4a6c0e9b7d3f1a5c8e2b4d6f8a")
     monkeypatch.setattr(security, "get_settings", lambda: settings)
     assert security.secure_cookies()
 

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from alerts.cases.stats import Timeliness
+from core.cells import xlsx_text_cells
 from core.timeutil import to_local
 from web.figures import FIGURE_COLUMNS, figure_value
 from web.reports.data import CaseLine, Report
@@ -203,6 +204,8 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
         sheet.append(list(row))
+    for sheet_row in sheet.iter_rows(min_row=2):
+        xlsx_text_cells(sheet_row)  # a case title like =HYPERLINK(…) stays text
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         width = max([len(str(name)) * 2, *(min(len(str(row[index - 1])) * 2, 60) for row in rows)])

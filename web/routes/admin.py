@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core import websessions
+from core.bounds import RowId
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import User
 from core.service import add_user, create_section, reset_password, update_section, update_user
@@ -20,6 +21,7 @@ from web.deps import SessionDep
 from web.pages import done, form_error
 from web.routes.admin_channels import router as channels_router
 from web.routes.admin_district import router as district_router
+from web.routes.admin_notice import router as notice_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_routing import router as routing_router
 from web.routes.admin_rules import router as rules_router
@@ -36,6 +38,7 @@ router.include_router(roster_router)
 # Before the source pages: /admin/sources/new is a form, not a source id.
 router.include_router(source_edit_router)
 router.include_router(district_router)
+router.include_router(notice_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
@@ -48,7 +51,7 @@ def admin_home(user: AdminUser) -> RedirectResponse:
 
 
 @router.get("/admin/users")
-def users_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+def users_page(request: Request, session: SessionDep, user: AdminUser, edit: RowId | None = None) -> HTMLResponse:
     """Every user with role, section, state and live sessions; the form to edit one."""
     return render(request, "admin/users.html", _users_context(session, edit=edit), user=user, active="admin")
 
@@ -102,7 +105,7 @@ def update_user_form(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: RowId,
     display_name: Annotated[str, Form(max_length=100)],
     role: Annotated[str, Form(max_length=20)],
     section_id: Annotated[str, Form(max_length=20)] = "",
@@ -131,7 +134,7 @@ def reset_password_form(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: RowId,
     password: Annotated[str, Form(max_length=256)],
 ) -> HTMLResponse | RedirectResponse:
     """Set a new password and end the user's sessions."""
@@ -180,7 +183,7 @@ def create_section_form(
 def update_section_form(
     session: SessionDep,
     user: AdminUser,
-    section_id: int,
+    section_id: RowId,
     name: Annotated[str, Form(min_length=1, max_length=100)],
     description: Annotated[str, Form(max_length=1000)] = "",
     active: Annotated[str, Form(max_length=5)] = "",

@@ -16,6 +16,7 @@ from alerts.notify import service as notify
 from alerts.notify.channels import CHANNEL_LABELS
 from alerts.notify.rules import KINDS
 from alerts.notify.schemas import ChannelIn
+from core.bounds import RowId
 from core.errors import Conflict, InvalidInput
 from core.models import User
 from core.types import Role
@@ -60,7 +61,7 @@ def _context(session: SessionDep, *, edit: int | None = None, **extra: Any) -> d
 
 
 @router.get("/admin/channels")
-def channels_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+def channels_page(request: Request, session: SessionDep, user: AdminUser, edit: RowId | None = None) -> HTMLResponse:
     """Every channel, the form to add or edit one, and a test message per channel."""
     return render(request, "admin/channels.html", _context(session, edit=edit), user=user, active="admin")
 
@@ -105,7 +106,7 @@ async def save_channel(request: Request, session: SessionDep, user: AdminUser) -
 
 
 @router.post("/admin/channels/{channel_id}/delete", dependencies=[CsrfChecked])
-def delete_channel(session: SessionDep, user: AdminUser, channel_id: int) -> RedirectResponse:
+def delete_channel(session: SessionDep, user: AdminUser, channel_id: RowId) -> RedirectResponse:
     """Remove a channel (its delivery log stays)."""
     notify.delete_channel(session, channel_id=channel_id)
     session.commit()
@@ -113,7 +114,7 @@ def delete_channel(session: SessionDep, user: AdminUser, channel_id: int) -> Red
 
 
 @router.post("/admin/channels/{channel_id}/test", dependencies=[CsrfChecked])
-def test_channel(session: SessionDep, user: AdminUser, channel_id: int) -> RedirectResponse:
+def test_channel(session: SessionDep, user: AdminUser, channel_id: RowId) -> RedirectResponse:
     """Send a test message through a channel."""
     notify.send_test(session, channel_id=channel_id)
     session.commit()

@@ -15,8 +15,10 @@ from alerts import holidays
 from alerts.roster import service as roster
 from alerts.roster.models import DutyShift
 from alerts.service import work_calendar
-from alerts.sla import WorkCalendar
-from core.errors import ConfigurationError, InvalidInput, MuqingError
+from alerts.sla import WorkCalendar, YearOutOfRange
+from alerts.statutory import FIRST_YEAR, LAST_YEAR
+from core.bounds import RowId, Year
+from core.errors import ConfigurationError, Conflict, InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, to_local
 from core.types import Role
@@ -30,7 +32,8 @@ router = APIRouter(include_in_schema=False)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
-SOURCE_LABELS = {"admin": "管理员录入", "library": "内置节假日日历", "missing": "未覆盖（需录入）"}
+SOURCE_LABELS = {"admin": "管理员录入", "library": "内置节假日日历", "missing": "暂定（官方安排未录入）"}
+PROVISIONAL_NOTE = "{year}年官方放假安排尚未录入，本月休息日按暂定日历（法定节假日，不含调休）显示"
 
 
 @dataclass(slots=True)
@@ -77,10 +80,15 @@ def _weeks(session: SessionDep, first: date) -> tuple[list[list[Day]], list[str]
         try:
             workday: bool | None
             workday, reason = calendar.describe_day(day)
-        except ConfigurationError as exc:
-            workday, reason = None, "日历未覆盖"
+        except YearOutOfRange as exc:
+            workday, reason = None, "超出日历范围"
             if exc.message not in problems:
                 problems.append(exc.message)
+        else:
+            if calendar.is_provisional(day.year) and day.month == first.month:
+                note = PROVISIONAL_NOTE.format(year=day.year)
+                if note not in problems:
+                    problems.append(note)
         cell = Day(day, day.month == first.month, workday, reason)
         for shift in shifts:
             starts = to_local(shift.starts_at)
@@ -208,7 +216,7 @@ def save_shift(
 
 
 @router.post("/admin/roster/{shift_id}/delete", dependencies=[CsrfChecked])
-def delete_shift(session: SessionDep, user: AdminUser, shift_id: int, month: Annotated[str, Form()] = "") -> Any:
+def delete_shift(session: SessionDep, user: AdminUser, shift_id: RowId, month: Annotated[str, Form()] = "") -> Any:
     """Remove a shift."""
     roster.delete_shift(session, shift_id=shift_id)
     session.commit()
@@ -309,17 +317,21 @@ def days_text(days: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _holidays_page(
+def holidays_view(
     request: Request,
     session: SessionDep,
     user: User,
     *,
-    year: int | None = None,
+    year: Year | None = None,
     error: str = "",
     status_code: int = 200,
     text: str | None = None,
     notice: str | None = None,
+    pasted: str = "",
+    preview: holidays.NoticeImport | None = None,
+    differences: list[holidays.DayChange] | None = None,
 ) -> HTMLResponse:
+    """The holiday-years page: coverage, a year's days, the paste box for the notice (with its preview)."""
     this_year = figures.today().year
     years = holidays.list_years(session, around=this_year)
     chosen = year or next((y for y, source in years if source == "missing" and y >= this_year), this_year)
@@ -334,9 +346,13 @@ def _holidays_page(
             "source": source,
             "source_labels": SOURCE_LABELS,
             "days": days,
-            "text": days_text(days) if text is None else text,
+            "text": (text or "") if text is not None or source == "missing" else days_text(days),
             "notice": stored_notice if notice is None else notice,
             "error": error,
+            "pasted": pasted,
+            "preview": preview,
+            "differences": differences or [],
+            "weekdays": WEEKDAYS,
         },
         user=user,
         active="admin",
@@ -345,11 +361,11 @@ def _holidays_page(
 
 
 @router.get("/admin/holidays")
-def holidays_page(request: Request, session: SessionDep, user: AdminUser, year: int | None = None) -> HTMLResponse:
+def holidays_page(request: Request, session: SessionDep, user: AdminUser, year: Year | None = None) -> HTMLResponse:
     """Which years the working-day calendar covers, a year's holidays and make-up days, and the form to enter them."""
-    if year is not None and not 2000 <= year <= 2200:
-        raise InvalidInput("年份无效", details={"field": "year"})
-    return _holidays_page(request, session, user, year=year)
+    if year is not None:
+        holidays.check_year(year)
+    return holidays_view(request, session, user, year=year)
 
 
 @router.post("/admin/holidays", response_model=None, dependencies=[CsrfChecked])
@@ -357,25 +373,45 @@ def save_year(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    year: Annotated[int, Form(ge=2000, le=2200)],
+    year: Annotated[int, Form(ge=FIRST_YEAR, le=LAST_YEAR)],
     days: Annotated[str, Form(max_length=20000)],
     notice: Annotated[str, Form(max_length=2000)] = "",
+    replace: Annotated[str, Form(max_length=5)] = "",
 ) -> HTMLResponse | RedirectResponse:
-    """Enter a year's official arrangement (国务院办公厅通知); it replaces the built-in calendar for that year."""
+    """Enter a year's official arrangement (国务院办公厅通知); it replaces the built-in calendar for that year.
+
+    A year that exists with other days is shown with the differences and saved only once replacing is ticked.
+    """
     try:
-        holidays.save_year(session, year=year, days=parse_days(days), notice=notice.strip(), user=user)
+        holidays.save_year(
+            session, year=year, days=parse_days(days), notice=notice.strip(), user=user, replace=bool(replace)
+        )
         session.commit()
+    except Conflict as exc:
+        session.rollback()
+        changes = [holidays.DayChange.from_dict(d) for d in exc.details.get("differences", [])]
+        return holidays_view(
+            request,
+            session,
+            user,
+            year=year,
+            error=exc.message,
+            status_code=409,
+            text=days,
+            notice=notice,
+            differences=changes,
+        )
     except InvalidInput as exc:
         session.rollback()
-        return _holidays_page(
+        return holidays_view(
             request, session, user, year=year, error=exc.message, status_code=400, text=days, notice=notice
         )
     return done(f"/admin/holidays?year={year}", "saved")
 
 
 @router.post("/admin/holidays/{year}/delete", dependencies=[CsrfChecked])
-def delete_year(session: SessionDep, user: AdminUser, year: int) -> RedirectResponse:
-    """Remove the admin's entry for a year (the built-in calendar applies again where it covers the year)."""
-    holidays.delete_year(session, year=year)
+def delete_year(session: SessionDep, user: AdminUser, year: Year) -> RedirectResponse:
+    """Remove the admin's entry for a year (the built-in or the provisional calendar applies again)."""
+    holidays.delete_year(session, year=year, user=user)
     session.commit()
     return done(f"/admin/holidays?year={year}", "deleted")

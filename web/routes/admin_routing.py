@@ -14,6 +14,7 @@ from alerts.routing import service as routing
 from alerts.routing.models import RoutingRule
 from alerts.routing.schemas import RuleIn, TryTextIn, TryTextOut
 from alerts.sla import LIMIT_LABELS
+from core.bounds import RowId
 from core.errors import Conflict, InvalidInput, MuqingError
 from core.models import User
 from core.types import Role
@@ -63,7 +64,7 @@ def _context(session: SessionDep, *, edit: int | None = None, **extra: Any) -> d
 
 
 @router.get("/admin/routing")
-def routing_page(request: Request, session: SessionDep, user: AdminUser, edit: int | None = None) -> HTMLResponse:
+def routing_page(request: Request, session: SessionDep, user: AdminUser, edit: RowId | None = None) -> HTMLResponse:
     """Routing rules in the order they are tried, the "try a text" box, and the rule form."""
     return render(request, "admin/routing.html", _context(session, edit=edit), user=user, active="admin")
 
@@ -153,7 +154,7 @@ async def save_rule(request: Request, session: SessionDep, user: AdminUser) -> H
 
 
 @router.post("/admin/routing/{rule_id}/delete", dependencies=[CsrfChecked])
-def delete_rule(session: SessionDep, user: AdminUser, rule_id: int) -> RedirectResponse:
+def delete_rule(session: SessionDep, user: AdminUser, rule_id: RowId) -> RedirectResponse:
     """Remove a rule (cases it routed keep their recorded reason)."""
     routing.delete_rule(session, rule_id=rule_id)
     session.commit()

@@ -13,6 +13,7 @@ from alerts import holidays
 from alerts.cases.lifecycle import POLICY_SEVERITIES
 from alerts.cases.models import SlaPolicy
 from alerts.sla import UNITS, Limit
+from core.bounds import RowId
 from core.errors import ConfigurationError, InvalidInput, NotFound
 from core.models import User
 from core.timeutil import utcnow
@@ -81,7 +82,7 @@ def _sla_page(
 
 @router.post("/admin/sla/{policy_id}", response_model=None, dependencies=[CsrfChecked])
 async def save_policy(
-    request: Request, session: SessionDep, user: AdminUser, policy_id: int
+    request: Request, session: SessionDep, user: AdminUser, policy_id: RowId
 ) -> HTMLResponse | RedirectResponse:
     """Change a policy's limits; new cases use them, existing deadlines stay as computed."""
     policy = session.get(SlaPolicy, policy_id)

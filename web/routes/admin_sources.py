@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
 from core.audit_log import changes
+from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
 from core.models import CrawlRun, Post, Source, User
 from core.types import Role
@@ -99,7 +100,7 @@ def sources_page(request: Request, session: SessionDep, user: AdminUser) -> HTML
 
 
 @router.post("/admin/sources/{source_id}/preview", dependencies=[CsrfChecked])
-def preview(request: Request, session: SessionDep, user: AdminUser, source_id: int) -> HTMLResponse:
+def preview(request: Request, session: SessionDep, user: AdminUser, source_id: RowId) -> HTMLResponse:
     """Fetch and parse a few items of the source's first page, storing nothing, and show them."""
     source = session.get(Source, source_id)
     if source is None:
@@ -113,7 +114,7 @@ def preview(request: Request, session: SessionDep, user: AdminUser, source_id: i
 
 
 @router.get("/admin/sources/{source_id}")
-def source_page(request: Request, session: SessionDep, user: AdminUser, source_id: int) -> HTMLResponse:
+def source_page(request: Request, session: SessionDep, user: AdminUser, source_id: RowId) -> HTMLResponse:
     """One source: its health, its definition and its latest crawl runs with drops and errors by reason."""
     source = session.get(Source, source_id)
     if source is None:

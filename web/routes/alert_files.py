@@ -13,6 +13,7 @@ from alerts.cases import service as alert_service
 from alerts.cases.attachments import attachment_path, store_attachment
 from alerts.cases.flows import transition
 from alerts.cases.schemas import ResponseInput
+from core.bounds import RowId, attachment_body_limit
 from core.errors import InvalidInput, MuqingError, NotFound
 from web.deps import SessionDep
 from web.pages import done
@@ -35,12 +36,17 @@ class _FileReader:
         return self.file.read(size)
 
 
-@router.post("/alerts/{alert_id}/respond", response_model=None, dependencies=[CsrfChecked])
+@router.post(
+    "/alerts/{alert_id}/respond",
+    response_model=None,
+    dependencies=[CsrfChecked],
+    max_body_size=attachment_body_limit(MAX_FILES),
+)
 def respond_with_files(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    alert_id: int,
+    alert_id: RowId,
     response: Annotated[str, Form(max_length=20000)] = "",
     channel: Annotated[str, Form(max_length=40)] = "website",
     link: Annotated[str, Form(max_length=2048)] = "",
@@ -114,7 +120,7 @@ def respond_with_files(
 
 
 @router.get("/alerts/{alert_id}/attachments/{attachment_id}")
-def download_attachment(session: SessionDep, user: WebUser, alert_id: int, attachment_id: int) -> FileResponse:
+def download_attachment(session: SessionDep, user: WebUser, alert_id: RowId, attachment_id: RowId) -> FileResponse:
     """A case's file, for whoever may see the case."""
     alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
     attachment = next((a for a in alert.attachments if a.id == attachment_id), None)

@@ -19,6 +19,7 @@ from alerts.cases.models import Alert
 from alerts.cases.schemas import TransitionIn
 from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
 from alerts.sla import UNIT_LABELS
+from core.bounds import RowId
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError, http_status
 from core.models import Section, User
@@ -54,7 +55,7 @@ def alert_list(
     status: str = "",
     severity: str = "",
     category: str = "",
-    section: Annotated[int | None, Query()] = None,
+    section: RowId | None = None,
     kind: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
     overdue: Annotated[str, Query(max_length=1)] = "",
@@ -107,7 +108,7 @@ def alert_list(
 
 
 @router.get("/alerts/{alert_id}")
-def alert_page(request: Request, session: SessionDep, user: WebUser, alert_id: int) -> HTMLResponse:
+def alert_page(request: Request, session: SessionDep, user: WebUser, alert_id: RowId) -> HTMLResponse:
     """One alert: posts, analysis, routing, timeline, responses and the allowed actions."""
     return _alert_page(request, session, user, alert_id, error=None)
 
@@ -222,7 +223,7 @@ def alert_action(
     request: Request,
     session: SessionDep,
     user: WebUser,
-    alert_id: int,
+    alert_id: RowId,
     action: Annotated[str, Form(max_length=40)],
     note: Annotated[str, Form(max_length=5000)] = "",
     section_id: Annotated[str, Form(max_length=20)] = "",
@@ -294,8 +295,8 @@ def move_alert_post(
     request: Request,
     session: SessionDep,
     user: Annotated[User, require_roles(*COORDINATOR_ROLES)],
-    alert_id: int,
-    post_id: int,
+    alert_id: RowId,
+    post_id: RowId,
     to_alert_id: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:

@@ -14,10 +14,11 @@ from starlette.responses import Response
 from alerts.cases.lifecycle import allowed_actions
 from alerts.roster import service as roster
 from core import sse, websessions
+from core.bounds import AfterId, RowId
 from core.db import session_factory
-from core.errors import AuthenticationFailed, MuqingError, http_status
+from core.errors import AuthenticationFailed, InvalidInput, MuqingError, http_status
 from core.models import User
-from core.timeutil import utcnow
+from core.timeutil import local_zone, utcnow
 from core.types import Role
 from web import queries
 from web.deps import SessionDep
@@ -103,7 +104,7 @@ def write_handover(
 
 
 @router.post("/console/handover/{handover_id}/receive", response_model=None, dependencies=[CsrfChecked])
-def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, handover_id: int) -> Response:
+def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, handover_id: RowId) -> Response:
     """The incoming officer confirms the handover (接班确认)."""
     try:
         roster.receive_handover(session, handover_id=handover_id, user=user)
@@ -153,7 +154,7 @@ class _Board:
 
 
 @router.get("/console/stream")
-async def console_stream(request: Request, since: str = "", max_id: int = 0) -> StreamingResponse:
+async def console_stream(request: Request, since: str = "", max_id: AfterId = 0) -> StreamingResponse:
     """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed."""
     token = request.cookies.get(SESSION_COOKIE, "")
 
@@ -169,8 +170,12 @@ async def console_stream(request: Request, since: str = "", max_id: int = 0) -> 
         raise LoginRequired(exc.message, code=exc.code) from exc
     try:
         start = datetime.fromisoformat(since) if since else utcnow()
-    except ValueError:
-        start = utcnow()
+    except ValueError as exc:
+        example = "2026-03-10T09:30:00+08:00"
+        raise InvalidInput(f"since 应为 ISO 8601 时间，如 {example}", details={"field": "since"}) from exc
+    if start.tzinfo is None:
+        # A time without offset is the office's local time; compared with stored (aware) times below.
+        start = start.replace(tzinfo=local_zone())
     board = _Board(token, start, max_id)
     events = sse.stream(board.poll, disconnected=request.is_disconnected, every=POLL_SECONDS)
     return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from alerts.cases import service as alert_service
 from alerts.cases.flows import transition
 from alerts.cases.lifecycle import TRANSITIONS
+from core.bounds import RowId
 from core.models import User
 from core.types import Role
 from web import figures, queries
@@ -84,7 +85,7 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
 def escalate(
     session: SessionDep,
     user: SupervisorUser,
-    alert_id: int,
+    alert_id: RowId,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
     """督办 an overdue case from the dashboard: the lifecycle's escalate action, logged with the note."""

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import User
 from core.tasks import enqueue
@@ -30,7 +31,7 @@ PAGE_SIZE = 50
 def give_feedback(
     session: SessionDep,
     user: WebUser,
-    post_id: int,
+    post_id: RowId,
     kind: Annotated[str, Form(max_length=40)],
     category: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",

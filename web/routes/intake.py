@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from alerts.cases.hotline import open_cases
+from core.bounds import IMPORT_BODY_LIMIT
 from core.errors import InvalidInput, MuqingError, http_status
 from core.models import Post, User
 from core.types import Role
@@ -151,7 +152,7 @@ def _mapping(name: str, overrides: dict[str, str]) -> Mapping:
         raise InvalidInput("列映射有误", details={"field": "mapping"}) from exc
 
 
-@router.post("/intake/import", dependencies=[CsrfChecked])
+@router.post("/intake/import", dependencies=[CsrfChecked], max_body_size=IMPORT_BODY_LIMIT)
 async def import_file(
     request: Request,
     session: SessionDep,

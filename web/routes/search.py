@@ -16,6 +16,7 @@ from starlette.responses import Response
 from alerts.cases.intake import open_alert
 from alerts.cases.models import Alert, AlertPost
 from alerts.cases.service import visible_alerts
+from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, Section, Source, User
 from core.posts import raw_body
@@ -125,7 +126,7 @@ RAISE_ROLES = (Role.duty, Role.leader, Role.admin)
 def raise_from_post(
     session: SessionDep,
     user: Annotated[User, require_roles(*RAISE_ROLES)],
-    post_id: Annotated[int, Form()],
+    post_id: Annotated[RowId, Form()],
     category: Annotated[str, Form(max_length=40)] = "",
     severity: Annotated[str, Form(max_length=20)] = "一般",
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -164,7 +165,9 @@ def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapsh
 
 
 @router.get("/posts/{post_id}/evidence/{snapshot_id}")
-def evidence_page(request: Request, session: SessionDep, user: WebUser, post_id: int, snapshot_id: int) -> HTMLResponse:
+def evidence_page(
+    request: Request, session: SessionDep, user: WebUser, post_id: RowId, snapshot_id: RowId
+) -> HTMLResponse:
     """A stored page of a post (存证): when it was fetched, its hash checked again, and its text (never rendered)."""
     snapshot = _snapshot(session, post_id, snapshot_id)
     body = raw_body(snapshot.raw)
@@ -191,7 +194,7 @@ def evidence_page(request: Request, session: SessionDep, user: WebUser, post_id:
 
 
 @router.get("/posts/{post_id}/evidence/{snapshot_id}/raw")
-def evidence_raw(session: SessionDep, user: WebUser, post_id: int, snapshot_id: int) -> Response:
+def evidence_raw(session: SessionDep, user: WebUser, post_id: RowId, snapshot_id: RowId) -> Response:
     """The stored page's original bytes, as a download (never shown as a page of ours)."""
     snapshot = _snapshot(session, post_id, snapshot_id)
     headers = {

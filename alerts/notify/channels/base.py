@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from core.config import get_settings
+from core.urlpolicy import PinnedTransport, UrlRefused
 
 TRUNCATED = "\n…（内容过长，已截断，请登录系统查看全文）"
 
@@ -47,7 +48,9 @@ def fit_bytes(text: str, limit: int, *, suffix: str = TRUNCATED) -> str:
 @functools.cache
 def _client() -> httpx.Client:
     """One client per process: building a TLS context per delivery costs more than the delivery."""
-    return httpx.Client(limits=httpx.Limits(max_connections=20, max_keepalive_connections=10))
+    # Every request (redirects are not followed) goes to the address the URL policy approved.
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+    return httpx.Client(transport=PinnedTransport(limits=limits))
 
 
 def post_json(
@@ -62,13 +65,24 @@ def post_json(
             headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
             timeout=get_settings().notify_timeout_seconds,
         )
+    except UrlRefused as exc:
+        # A name that does not resolve may be a passing outage; an address the policy refuses is not.
+        raise SendError(exc.message, permanent=exc.details.get("rule") != "resolve") from exc
     except httpx.HTTPError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}") from exc
+    # The reply body is the receiver's to show, not ours: the delivery log keeps the status only.
     if response.status_code >= 500 or response.status_code in (408, 429):
-        raise SendError(f"HTTP {response.status_code}: {response.text[:300]}")
+        raise SendError(f"HTTP {response.status_code}")
     if response.status_code >= 400:
-        raise SendError(f"HTTP {response.status_code}: {response.text[:300]}", permanent=True)
+        raise SendError(f"HTTP {response.status_code}", permanent=True)
     return response
+
+
+def reply_text(value: object, limit: int = 100) -> str:
+    """A short, single-line, printable excerpt of what a receiver said (for the delivery log)."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def robot_result(response: httpx.Response, *, permanent_codes: set[int]) -> None:
@@ -76,7 +90,8 @@ def robot_result(response: httpx.Response, *, permanent_codes: set[int]) -> None
     try:
         answer = response.json()
     except ValueError as exc:
-        raise SendError(f"机器人返回的不是 JSON：{response.text[:200]}") from exc
+        raise SendError(f"机器人返回的不是 JSON（HTTP {response.status_code}）") from exc
     code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
     if code:
-        raise SendError(f"errcode {code}: {answer.get('errmsg', '')}", permanent=code in permanent_codes)
+        message = f"errcode {reply_text(code, 20)}: {reply_text(answer.get('errmsg', ''))}"
+        raise SendError(message, permanent=code in permanent_codes)
