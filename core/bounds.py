@@ -19,6 +19,8 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2099
 # A time limit of 10,000 units (minutes to working days) is already past any real policy.
 MAX_LIMIT_AMOUNT = 10_000
+# A count a person enters (a year's rules, penalties, lawsuits …): far above any real one.
+MAX_COUNT = 1_000_000_000
 # Routing rule priorities are stored in a 32-bit column.
 MAX_PRIORITY = 1_000_000
 
