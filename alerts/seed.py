@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from alerts import service as sla_service
 from alerts.cases import service as cases
 from alerts.defaults import DEFAULTS_FILE, load_defaults
 from alerts.routing import service as routing
+from alerts.sla import service as sla_service
 from alerts.statements.service import seed_terms
 from core.service import ensure_section
 

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "alerts.routing.models",
     "alerts.roster.models",
     "alerts.config_models",
+    "alerts.sla.models",
     "alerts.notify.models",
     "alerts.statements.models",
     "alerts.responses.models",

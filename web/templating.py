@@ -19,8 +19,8 @@ from sqlalchemy.orm import object_session
 
 from alerts.cases.lifecycle import STATUS_LABELS, TRANSITIONS
 from alerts.cases.schemas import RESPONSE_CHANNELS
-from alerts.deadlines import DUE_FIELDS, MET_FIELDS
-from alerts.holidays import missing_years
+from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS
+from alerts.sla.holidays import missing_years
 from core.models import User
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS, ROLE_LABELS, SEVERITIES, Role

@@ -27,7 +27,8 @@ from alerts.cases.lifecycle import (
 from alerts.cases.merging import merge_handler
 from alerts.cases.models import Alert, AlertCoSection, Attachment, Extension, FollowUp, Response
 from alerts.cases.schemas import RESPONSE_CHANNELS, ResponseInput
-from alerts.deadlines import (
+from alerts.responses.service import DraftSource, check_content, findings_waiting, record_review, sign_off_review
+from alerts.sla.deadlines import (
     DUE_FIELDS,
     MET_FIELDS,
     add_provisional,
@@ -38,8 +39,7 @@ from alerts.deadlines import (
     extension_limit,
     snapshot,
 )
-from alerts.responses.service import DraftSource, check_content, findings_waiting, record_review, sign_off_review
-from alerts.service import work_calendar
+from alerts.sla.service import work_calendar
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
 from core.timeutil import isoformat_local, utcnow

@@ -20,7 +20,7 @@ from alerts.cases.lifecycle import OPEN_STATUSES
 from alerts.cases.models import Alert, AlertPost
 from alerts.cases.service import get_setting
 from alerts.cases.similarity import Matter, compare, matter_from_rows
-from alerts.deadlines import change_severity
+from alerts.sla.deadlines import change_severity
 from core.db import transaction_cache
 from core.models import Analysis, Post
 from core.timeutil import isoformat_local, utcnow

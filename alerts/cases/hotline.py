@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.intake import open_alert
 from alerts.cases.models import Alert, AlertPost
-from alerts.deadlines import apply_deadlines
-from alerts.service import work_calendar
-from alerts.sla import Limit
+from alerts.sla.calendar import Limit
+from alerts.sla.deadlines import apply_deadlines
+from alerts.sla.service import work_calendar
 from core.models import Analysis, Post
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import SEVERITIES

@@ -12,10 +12,10 @@ from alerts.cases.audit import record_event
 from alerts.cases.grouping import check_growth, find_group, join_group, refresh_heat, remember
 from alerts.cases.lifecycle import INFO_REQUEST, Status
 from alerts.cases.models import Alert, AlertCoSection, AlertPost
-from alerts.deadlines import apply_deadlines
 from alerts.roster.service import on_duty
 from alerts.routing.service import RoutingInput, route
-from alerts.sla import check_year
+from alerts.sla.calendar import check_year
+from alerts.sla.deadlines import apply_deadlines
 from core import bounds
 from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, User

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, event,
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from alerts.routing.models import RoutingRule
+from alerts.sla.models import SlaPolicy
 from core.models import Base, Post, Section, TimestampMixin, User
 from core.timeutil import utcnow
 
@@ -25,29 +26,6 @@ class AlertPost(Base):
     score: Mapped[float | None] = mapped_column(Float)
 
     post: Mapped[Post] = relationship()
-
-
-class SlaPolicy(TimestampMixin, Base):
-    """Time limits for one severity (optionally one category or source kind), and how the case is handled.
-
-    Each limit in ``limits`` is ``{"amount", "unit"}`` or absent; ``extension`` is the default extension.
-    """
-
-    __tablename__ = "sla_policy"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    severity: Mapped[str] = mapped_column(String(20))
-    category: Mapped[str | None] = mapped_column(String(40))
-    source_kind: Mapped[str | None] = mapped_column(String(40))
-    limits: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    sign_off_required: Mapped[bool] = mapped_column(Boolean, default=False)
-    extension_approver: Mapped[str] = mapped_column(String(20), default="head")
-    max_extensions: Mapped[int | None] = mapped_column(Integer)
-    remind_fraction: Mapped[float] = mapped_column(Float, default=0.75)
-    overdue_grace_minutes: Mapped[int] = mapped_column(Integer, default=60)
-    quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AlertCoSection(Base):

@@ -1,7 +1,7 @@
 """The register's writes: entering a request (its case opened or linked), its steps, corrections.
 
 The only writer of the register's tables. A step of a request that has a live case moves the case's clock
-through the deadline functions (``alerts.deadlines``): asking for a correction stops it, receiving the
+through the deadline functions (``alerts.sla.deadlines``): asking for a correction stops it, receiving the
 correction starts the 20 working days again from that day, an extension adds the policy's extension.
 """
 

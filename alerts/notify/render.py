@@ -12,7 +12,7 @@ from sqlalchemy.orm import object_session
 from alerts.cases.lifecycle import STATUS_LABELS
 from alerts.cases.models import Alert, AlertEvent, AlertPost
 from alerts.notify.rules import KINDS
-from alerts.sla import LIMIT_LABELS
+from alerts.sla.calendar import LIMIT_LABELS
 from core.config import get_settings
 from core.db import transaction_cache
 from core.models import Post

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.cases.models import Alert, AlertEvent, Extension, Response
-from alerts.deadlines import alert_policy
+from alerts.sla.deadlines import alert_policy
 from core.db import transaction_cache
 from core.errors import ConfigurationError
 from core.models import User

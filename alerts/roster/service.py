@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from alerts.cases.lifecycle import OPEN_STATUSES
 from alerts.cases.models import Alert
 from alerts.roster.models import DutyShift, Handover
-from alerts.sla import WorkCalendar
+from alerts.sla.calendar import WorkCalendar
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import User
 from core.timeutil import utcnow

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from alerts.cases.lifecycle import INFO_REQUEST, POLICY_SEVERITIES
 from alerts.routing.models import RoutingRule
 from alerts.routing.schemas import RuleIn, RuleTrial, TryTextIn, TryTextOut
-from alerts.service import policy_for, work_calendar
-from alerts.sla import compute_deadlines
+from alerts.sla.calendar import compute_deadlines
+from alerts.sla.service import policy_for, work_calendar
 from core.district.data import District, district
 from core.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from core.models import Section

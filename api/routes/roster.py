@@ -11,7 +11,7 @@ from sqlalchemy import select
 from alerts.cases.schemas import UserRef
 from alerts.roster import service as roster
 from alerts.roster.schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn, ShiftIn, ShiftOut
-from alerts.service import work_calendar
+from alerts.sla.service import work_calendar
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.params import calendar_field
 from core.bounds import CalendarDateTime, RowId

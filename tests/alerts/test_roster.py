@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from alerts.cases.models import Alert
 from alerts.roster import service as roster
-from alerts.service import work_calendar
+from alerts.sla.service import work_calendar
 from core.db import session_scope
 from core.errors import Conflict, InvalidInput
 from core.models import User

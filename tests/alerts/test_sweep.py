@@ -29,7 +29,7 @@ def at(text: str) -> datetime:
 
 def opened(alert_id: int, when: str) -> None:
     """Move a case's opening (and so its deadlines) to ``when``."""
-    from alerts.deadlines import apply_deadlines
+    from alerts.sla.deadlines import apply_deadlines
 
     with session_scope() as session:
         alert = session.get(Alert, alert_id)

@@ -79,8 +79,8 @@ def test_try_a_text_shows_where_it_would_go(client: TestClient, people: None, tr
 
 
 def test_admin_adds_a_keyword_rule_and_edits_a_time_limit(client: TestClient, people: None) -> None:
-    from alerts.cases.models import SlaPolicy
     from alerts.routing.models import RoutingRule
+    from alerts.sla.models import SlaPolicy
     from core.db import session_scope
 
     make_user("admin", "admin")

@@ -154,3 +154,59 @@ def test_a_channel_saved_on_the_page_keeps_its_secret_and_is_what_the_api_shows(
     with session_scope() as session:
         channel = session.get(NotificationChannel, shown["id"])
         assert channel is not None and channel.name == "平台2" and channel.config["secret"] == "s3"
+
+
+def _limit_fields(limits: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The SLA form's fields for ``limits`` (amounts as typed, units as chosen)."""
+    fields: dict[str, str] = {}
+    for name, limit in limits.items():
+        fields[f"{name}_amount"] = str(limit["amount"])
+        fields[f"{name}_unit"] = str(limit["unit"])
+    return fields
+
+
+WORKING_DAYS = "working_days"
+POLICIES: dict[str, tuple[dict[str, dict[str, Any]], tuple[int, str, str | None]]] = {
+    # case: (the limits sent by both, expected status, code, field; None where pydantic names it its own way)
+    "no close limit": ({"ack": {"amount": 1, "unit": WORKING_DAYS}}, (422, "invalid_input", "limits.close")),
+    "no sign-for limit": ({"close": {"amount": 10, "unit": WORKING_DAYS}}, (422, "invalid_input", "limits.ack")),
+    "an amount that is no number": (
+        {"ack": {"amount": "一天", "unit": WORKING_DAYS}, "close": {"amount": 10, "unit": WORKING_DAYS}},
+        (422, "invalid_input", None),
+    ),
+    "an amount below zero": (
+        {"ack": {"amount": -1, "unit": WORKING_DAYS}, "close": {"amount": 10, "unit": WORKING_DAYS}},
+        (422, "invalid_input", None),
+    ),
+    "a unit that does not exist": (
+        {"ack": {"amount": 1, "unit": "fortnights"}, "close": {"amount": 10, "unit": WORKING_DAYS}},
+        (422, "invalid_input", None),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POLICIES))
+def test_an_invalid_sla_policy_is_refused_alike(client: TestClient, admin: dict[str, str], case: str) -> None:
+    limits, expected = POLICIES[case]
+    policies = client.get("/api/sla/policies", headers=admin).json()
+    [policy] = [p for p in policies if p["name"] == "一般"]
+    body = {key: value for key, value in policy.items() if key != "id"}
+    api = client.put(f"/api/sla/policies/{policy['id']}", headers=admin, json={**body, "limits": limits})
+    web = _post_page(client, f"/admin/sla/{policy['id']}", "/admin/sla", {"enabled": "1", **_limit_fields(limits)})
+    status, code, field = expected
+    assert _api_refusal(api)[:2] == (status, code), api.text
+    assert _web_refusal(web)[:2] == (status, code), web.text[:2000]
+    if field is not None:
+        assert _api_refusal(api)[2] == _web_refusal(web)[2] == field
+    # Nothing refused was saved by either.
+    assert client.get("/api/sla/policies", headers=admin).json() == policies
+
+
+def test_a_policy_changed_on_the_page_is_what_the_api_shows(client: TestClient, admin: dict[str, str]) -> None:
+    [policy] = [p for p in client.get("/api/sla/policies", headers=admin).json() if p["name"] == "一般"]
+    limits = {"ack": {"amount": 2, "unit": WORKING_DAYS}, "close": {"amount": 12, "unit": WORKING_DAYS}}
+    saved = _post_page(client, f"/admin/sla/{policy['id']}", "/admin/sla", {"enabled": "1", **_limit_fields(limits)})
+    assert saved.status_code == 303
+    [shown] = [p for p in client.get("/api/sla/policies", headers=admin).json() if p["name"] == "一般"]
+    # The page edits the limits and the switch; everything else the policy had is kept.
+    assert shown == {**policy, "limits": limits, "enabled": True}

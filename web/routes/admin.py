@@ -21,10 +21,11 @@ from web.deps import SessionDep
 from web.pages import done, form_error
 from web.routes.admin_channels import router as channels_router
 from web.routes.admin_district import router as district_router
+from web.routes.admin_holidays import router as holidays_router
 from web.routes.admin_notice import router as notice_router
 from web.routes.admin_roster import router as roster_router
 from web.routes.admin_routing import router as routing_router
-from web.routes.admin_rules import router as rules_router
+from web.routes.admin_sla import router as sla_router
 from web.routes.admin_source_edit import router as source_edit_router
 from web.routes.admin_sources import router as sources_router
 from web.security import CsrfChecked, require_roles
@@ -33,8 +34,9 @@ from web.templating import render
 router = APIRouter(include_in_schema=False)
 router.include_router(routing_router)
 router.include_router(channels_router)
-router.include_router(rules_router)
+router.include_router(sla_router)
 router.include_router(roster_router)
+router.include_router(holidays_router)
 # Before the source pages: /admin/sources/new is a form, not a source id.
 router.include_router(source_edit_router)
 router.include_router(district_router)

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from alerts.routing import service as routing
 from alerts.routing.models import RoutingRule
 from alerts.routing.schemas import RuleIn, TryTextIn, TryTextOut
-from alerts.sla import LIMIT_LABELS
+from alerts.sla.calendar import LIMIT_LABELS
 from core.bounds import RowId
 from core.errors import Conflict, InvalidInput, MuqingError
 from core.models import User

@@ -17,8 +17,8 @@ from alerts.cases.intake import KINDS
 from alerts.cases.lifecycle import FIELD_LABELS, STATUS_LABELS, allowed_actions
 from alerts.cases.models import Alert
 from alerts.cases.schemas import TransitionIn
-from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
-from alerts.sla import UNIT_LABELS
+from alerts.sla.calendar import UNIT_LABELS
+from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
 from core.bounds import RowId
 from core.config import get_settings
 from core.errors import InvalidInput, MuqingError, http_status

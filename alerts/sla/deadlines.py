@@ -6,7 +6,7 @@ deadline not yet met (a met deadline stays as it was, so a later change never ma
 Approved extensions of the current clock are applied again after a recomputation. Each deadline is
 computed on its own; one that counted days of a year without an official holiday arrangement is marked
 provisional (per deadline, the years), and entering such a year recomputes it (``recompute_deadlines``).
-A later step is never due before an earlier one not yet met (``alerts.sla.keep_in_order``).
+A later step is never due before an earlier one not yet met (``alerts.sla.calendar.keep_in_order``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
 from alerts.cases.lifecycle import LIVE_STATUSES
-from alerts.cases.models import Alert, Extension, SlaPolicy
-from alerts.external_due import stricter_due
-from alerts.service import policy_for, work_calendar
-from alerts.sla import LIMIT_LABELS, LIMIT_NAMES, Limit, WorkCalendar, keep_in_order
+from alerts.cases.models import Alert, Extension
+from alerts.sla.calendar import LIMIT_LABELS, LIMIT_NAMES, Limit, WorkCalendar, keep_in_order
+from alerts.sla.external_due import stricter_due
+from alerts.sla.models import SlaPolicy
+from alerts.sla.service import policy_for, work_calendar
 from core.errors import ConfigurationError
 from core.models import User
 from core.timeutil import isoformat_local, to_local

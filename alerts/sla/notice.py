@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 from lunar_python import Solar
 
-from alerts.statutory import HOLIDAY_NAMES, in_range
+from alerts.sla.statutory import HOLIDAY_NAMES, in_range
 from core.errors import InvalidInput
 
 NUMERALS = "一二三四五六七八九十"

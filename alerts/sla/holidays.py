@@ -14,13 +14,21 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.lifecycle import LIVE_STATUSES, POLICY_SEVERITIES
 from alerts.cases.models import Alert
-from alerts.config_models import HolidayYear
-from alerts.deadlines import recompute_deadlines
 from alerts.defaults import load_defaults
-from alerts.notice import Notice, parse_notice
-from alerts.service import policy_for, work_calendar
-from alerts.sla import Deadlines, Limit, WorkCalendar, compute_deadlines, entered_days, out_of_range, provisional_day
-from alerts.statutory import in_range, library_covers, statutory_days
+from alerts.sla.calendar import (
+    Deadlines,
+    Limit,
+    WorkCalendar,
+    compute_deadlines,
+    entered_days,
+    out_of_range,
+    provisional_day,
+)
+from alerts.sla.deadlines import recompute_deadlines
+from alerts.sla.models import HolidayYear
+from alerts.sla.notice import Notice, parse_notice
+from alerts.sla.service import policy_for, work_calendar
+from alerts.sla.statutory import in_range, library_covers, statutory_days
 from core.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from core.models import User
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from alerts.statutory import FIRST_YEAR, LAST_YEAR, in_range, library_covers, statutory_days
+from alerts.sla.statutory import FIRST_YEAR, LAST_YEAR, in_range, library_covers, statutory_days
 from core.errors import ConfigurationError, InvalidInput
 
 Unit = Literal["minutes", "hours", "working_hours", "working_days"]
