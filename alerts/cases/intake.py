@@ -16,7 +16,6 @@ from alerts.roster.service import on_duty
 from alerts.routing.service import RoutingInput, route
 from alerts.sla.calendar import check_year
 from alerts.sla.deadlines import apply_deadlines
-from core import bounds
 from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, User
 from core.service import store_post
@@ -160,15 +159,7 @@ def open_case(
         raise InvalidInput("收到时间必须带时区", details={"field": "received_at"})
     if received_at > utcnow():
         raise InvalidInput("收到时间不能晚于现在", details={"field": "received_at"})
-    received_day = received_at.astimezone(local_zone()).date()
-    check_year(received_day, "received_at")
-    if not bounds.FIRST_YEAR <= received_day.year <= bounds.LAST_YEAR:
-        # Computable, but before the years a client may send anywhere else (core.bounds).
-        raise InvalidInput(
-            f"收到时间（received_at）：{received_day.year} 年超出可受理的范围"
-            f"（{bounds.FIRST_YEAR}–{bounds.LAST_YEAR} 年）",
-            details={"field": "received_at", "year": received_day.year},
-        )
+    check_year(received_at.astimezone(local_zone()).date(), "received_at")
     stored = store_post(
         session,
         url=None,

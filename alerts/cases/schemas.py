@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from alerts.disclosure.schemas import RegisterFields
-from core.bounds import MAX_LIMIT_AMOUNT, RowId
+from core.bounds import MAX_LIMIT_AMOUNT, CalendarDateTime, RowId
 from core.schemas import LocalDatetime, ORMModel, PostOut, SectionRef
 
 RESPONSE_CHANNELS: dict[str, str] = {
@@ -137,8 +136,7 @@ class CaseIn(BaseModel):
     content: str = Field(min_length=1, max_length=50000)
     category: str = "conduct"
     severity: SeverityText | None = "一般"
-    # Any time: intake refuses one the working-day calendar cannot compute, naming the field and the year.
-    received_at: datetime | None = None
+    received_at: CalendarDateTime | None = None
     channel: str = Field(default="", max_length=100, description="how it came in: 信函, 网上申请, 当面, 电话 …")
     requester: dict[str, str] = Field(default_factory=dict, description="name, phone, address … of the requester")
     section_id: RowId | None = None
