@@ -45,7 +45,7 @@ def _adopt_open_session(request: Request, session: SessionDep) -> None:
     if not token:
         return
     try:
-        request.state.session_csrf = service.read_session(session, token=token, touch=False).csrf_token
+        request.state.session_csrf = websessions.read_session(session, token=token, touch=False).csrf_token
     except AuthenticationFailed:
         return  # an ended or expired session: the form gets a pre-sign-in token as for anyone
 
