@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from alerts.stats import Timeliness
+from alerts.cases.stats import Timeliness
 from core import officedoc
 from core.cells import xlsx_text_cells
 from core.timeutil import to_local
