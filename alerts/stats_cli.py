@@ -48,7 +48,7 @@ def recount_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
 ) -> None:
     """Rebuild the timeliness figures of cases opened from START to END (both days included) from the audit log."""
-    from alerts.recount import figures_json, recount
+    from alerts.cases.recount import figures_json, recount
     from core.db import session_scope
     from core.migrate import ensure_schema
     from core.timeutil import local_zone

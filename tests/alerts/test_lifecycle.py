@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.flows import transition
-from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
-from alerts.models import Alert, AlertEvent, Response
-from alerts.schemas import ResponseInput
+from alerts.cases.flows import transition
+from alerts.cases.lifecycle import TRANSITIONS, Status, allowed_actions
+from alerts.cases.models import Alert, AlertEvent, Response
+from alerts.cases.schemas import ResponseInput
 from core.db import session_scope
 from core.errors import Conflict, MuqingError, PermissionDenied
 from core.models import User
@@ -89,7 +89,7 @@ def test_transition_table_is_enforced_for_every_action_and_role(users: dict[str,
                     target = spec.target or status
                     last = session.scalar(
                         select(AlertEvent)
-                        # a deadline the action moved is logged right after it (alerts.deadline_log)
+                        # a deadline the action moved is logged right after it (alerts.cases.deadline_log)
                         .where(AlertEvent.alert_id == alert.id, AlertEvent.action != "deadline")
                         .order_by(AlertEvent.id.desc())
                         .limit(1)

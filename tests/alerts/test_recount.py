@@ -13,9 +13,9 @@ import time_machine
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from alerts.lifecycle import Status
-from alerts.models import Alert, AlertEvent
-from alerts.schemas import ResponseInput
+from alerts.cases.lifecycle import Status
+from alerts.cases.models import Alert, AlertEvent
+from alerts.cases.schemas import ResponseInput
 from core.db import get_engine, session_scope
 from tests.alerts.helpers import act
 from tests.factories import make_alert, make_user
@@ -105,7 +105,7 @@ def _one_case(n: int) -> None:
 
 
 def _dashboard() -> list[dict[str, object]]:
-    from alerts.recount import figures_json
+    from alerts.cases.recount import figures_json
     from web.figures import month_of, timeliness
 
     with session_scope() as session:

@@ -84,7 +84,7 @@ def test_user_and_role_changes_are_logged_without_the_password(seeded: str) -> N
 
 
 def test_every_deadline_change_is_a_case_event_with_why(seeded: str) -> None:
-    from alerts.models import AlertEvent
+    from alerts.cases.models import AlertEvent
     from core.db import session_scope
 
     for name, role, section in (("duty", "duty", None), ("leader", "leader", None), ("head", "head", "production")):

@@ -23,8 +23,8 @@ def _verify(*args: str) -> tuple[int, str]:
 
 
 def _case_with_history() -> int:
-    from alerts.flows import transition
-    from alerts.models import Alert
+    from alerts.cases.flows import transition
+    from alerts.cases.models import Alert
     from core.db import session_scope
 
     alert_id = make_alert(title="村头养猪场污水直排河道")
@@ -38,7 +38,7 @@ def _case_with_history() -> int:
 
 
 def test_entries_are_sealed_and_verify_passes_with_a_count(seeded: str) -> None:
-    from alerts.models import AlertEvent
+    from alerts.cases.models import AlertEvent
     from core.audit_chain import AuditLink
     from core.audit_log import AdminChange
     from core.db import session_scope
@@ -109,7 +109,7 @@ def test_a_row_slipped_in_or_removed_by_hand_is_noticed(seeded: str) -> None:
 
 
 def test_the_application_cannot_update_or_delete_audit_rows(seeded: str) -> None:
-    from alerts.models import Alert, AlertEvent
+    from alerts.cases.models import Alert, AlertEvent
     from core.audit_chain import AuditLink
     from core.audit_log import AdminChange
     from core.db import session_scope
@@ -162,8 +162,8 @@ def test_the_database_refuses_update_and_delete_on_postgresql(seeded: str) -> No
 
 
 def test_two_writers_at_once_keep_one_chain(seeded: str) -> None:
-    from alerts.flows import transition
-    from alerts.models import Alert
+    from alerts.cases.flows import transition
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.models import User
 
