@@ -27,8 +27,11 @@ roster_app = typer.Typer(help="The duty roster.", no_args_is_help=True)
 
 def register(app: typer.Typer) -> None:
     """Add the alert commands to the ``muqing`` command."""
+    from alerts.stats_cli import register as register_stats
+
     app.add_typer(sla_app, name="sla")
     app.add_typer(roster_app, name="roster")
+    register_stats(app)
 
 
 @contextmanager

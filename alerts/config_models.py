@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.audit_log import watch
 from core.models import Base, TimestampMixin
 
 
@@ -17,3 +18,7 @@ class AlertSetting(TimestampMixin, Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# Admin changes of workflow settings are logged wherever they are made.
+watch(AlertSetting, entity="alert_setting", name=lambda setting: setting.key)

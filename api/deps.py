@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from api.security import token_user
+from core.audit_log import act_as
 from core.db import request_session
 from core.errors import AuthenticationFailed, PermissionDenied
 from core.models import User
@@ -26,7 +27,9 @@ def current_user(session: SessionDep, token: TokenDep) -> User:
     """The signed-in user (bearer token), or 401."""
     if not token:
         raise AuthenticationFailed("请先登录")
-    return token_user(session, token)
+    user = token_user(session, token)
+    act_as(session, user)  # the "who" of the admin changes this request makes
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

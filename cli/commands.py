@@ -15,6 +15,7 @@ import typer
 from sqlalchemy import select
 
 import alerts.cli
+import core.audit_cli
 import core.evidence_cli
 import core.search.cli
 import crawlers.cli
@@ -37,6 +38,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 core.search.cli.register(app)
 core.evidence_cli.register(app)
+core.audit_cli.register(app)
 crawlers.cli.register(app)
 alerts.cli.register(app)
 nlp.cli.register(app)

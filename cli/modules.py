@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "core.district.models",
     "core.audit_log",
     "core.evidence_chain",
+    "core.audit_chain",
     "nlp.models",
     "alerts.cases.models",
     "alerts.routing.models",

@@ -70,6 +70,12 @@ class ServiceUnavailable(MuqingError):
     code = "service_unavailable"
 
 
+class AppendOnly(Conflict):
+    """The audit log (and a case) is never changed or removed, only added to (or closed, or merged)."""
+
+    code = "append_only"
+
+
 HTTP_STATUS: dict[type[MuqingError], int] = {
     NotFound: 404,
     Conflict: 409,

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from core import websessions
+from core.audit_log import act_as
 from core.config import get_settings
 from core.errors import AuthenticationFailed, MuqingError, PermissionDenied
 from core.models import User
@@ -63,6 +64,7 @@ def web_session(request: Request, session: SessionDep) -> WebSession:
     request.state.web_session = row
     request.state.session_csrf = row.csrf_token
     user = row.user
+    act_as(session, user)  # the "who" of the admin changes this request makes
     # A snapshot for pages rendered after the request's database session has closed (error pages).
     request.state.page_user = SimpleNamespace(
         id=user.id,

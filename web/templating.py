@@ -44,6 +44,8 @@ ACTION_LABELS = {
     "disclosure_answer": "答复登记",
     "disclosure_corrected": "更正登记",
     "recompute_deadlines": "时限重新计算",
+    "deadline": "时限变更",
+    "section": "承办科室变更",
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+import alerts.cases.deadline_log  # noqa: F401 - every deadline change is logged
 from alerts.cases.models import Alert, AlertEvent
 from core.models import User
 from core.timeutil import utcnow

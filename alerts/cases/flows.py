@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
+from alerts.cases.deadline_log import deadline_reason
 from alerts.cases.intake import raise_alert
 from alerts.cases.lifecycle import (
     FIELD_LABELS,
@@ -314,6 +315,7 @@ def _restart(session: Session, alert: Alert, now: datetime) -> dict[str, Any]:
     alert.responded_at = None
     alert.closed_at = None
     alert.reopen_count += 1
+    deadline_reason(session, alert=alert, reason="reopen")
     apply_deadlines(session, alert=alert, start=now, keep_met=True)
     return {"deadlines_before": before, "deadlines": snapshot(alert)}
 
@@ -400,6 +402,7 @@ def _approve_extension(session: Session, alert: Alert, actor: User, given: Actio
         raise Conflict("该时限已无法延期")
     calendar = work_calendar(session)
     new = extend(calendar, old, pending)
+    deadline_reason(session, alert=alert, reason="extension")
     setattr(alert, field_name, new)
     add_provisional(alert, name=pending.deadline, years=calendar.provisional_years(old, new, pending.unit))
     pending.status, pending.decided_by, pending.decided_at = "approved", actor, now

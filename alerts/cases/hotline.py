@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.cases.deadline_log import deadline_reason
 from alerts.cases.intake import open_alert
 from alerts.cases.models import Alert, AlertPost
 from alerts.sla.calendar import Limit
@@ -96,6 +97,7 @@ def open_order_case(session: Session, *, post: Post, analysis: Analysis | None) 
     alert.external_ref = str(order.get("order_no") or post.external_id or "")[:100] or None
     alert.external_due = hotline_due(session, raw=order.get("due"), received_at=received)
     if alert.external_due is not None:
+        deadline_reason(session, alert=alert, reason="external_due")
         apply_deadlines(session, alert=alert)
     session.flush()
     return alert

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
+from alerts.cases.deadline_log import opening_data
 from alerts.cases.grouping import check_growth, find_group, join_group, refresh_heat, remember
 from alerts.cases.lifecycle import INFO_REQUEST, Status
 from alerts.cases.models import Alert, AlertCoSection, AlertPost
@@ -87,6 +88,7 @@ def open_alert(
             "post_id": post.id,
             "co_section_ids": decision.co_section_ids,
             "duty_user_id": duty.user.id if duty.user else None,
+            **opening_data(alert),
             **(data or {}),
         },
         at=now if opened_at is None else utcnow(),

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, event, func, select
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, column_property, mapped_column, relationship
 
+import core.audit_chain  # noqa: F401 - seals and guards the case log
 from alerts.routing.models import RoutingRule
 from alerts.sla.models import SlaPolicy
+from core.errors import AppendOnly
 from core.models import Base, Post, Section, TimestampMixin, User
 from core.timeutil import utcnow
 
@@ -91,8 +93,9 @@ class Alert(TimestampMixin, Base):
     sla_policy: Mapped[SlaPolicy | None] = relationship()
     links: Mapped[list[AlertPost]] = relationship(order_by="AlertPost.added_at", cascade="all, delete-orphan")
     co_sections: Mapped[list[AlertCoSection]] = relationship(cascade="all, delete-orphan")
+    # The log outlives nothing and is never removed with its case: no delete cascade (cases are closed or merged).
     events: Mapped[list[AlertEvent]] = relationship(
-        back_populates="alert", order_by="AlertEvent.id", cascade="all, delete-orphan"
+        back_populates="alert", order_by="AlertEvent.id", cascade="save-update, merge", passive_deletes="all"
     )
     responses: Mapped[list[Response]] = relationship(
         back_populates="alert", order_by="Response.id", cascade="all, delete-orphan"
@@ -139,7 +142,7 @@ class AlertEvent(Base):
     __tablename__ = "alert_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     action: Mapped[str] = mapped_column(String(40))
@@ -157,9 +160,14 @@ class AlertEvent(Base):
         return self.actor.display_name if self.actor else None
 
 
-@event.listens_for(AlertEvent, "before_update")
-def _audit_is_append_only(_mapper: Any, _connection: Any, target: AlertEvent) -> None:
-    raise RuntimeError(f"audit event {target.id} is append-only")
+@event.listens_for(Session, "before_flush")
+def _cases_are_never_deleted(session: Session, _context: Any, _instances: Any) -> None:
+    # Append-only for the log itself is core.audit_chain's; a case is closed, dismissed or merged, never removed.
+    for instance in session.deleted:
+        if isinstance(instance, Alert):
+            raise AppendOnly(
+                f"预警 {instance.id} 不能删除，只能办结、无需回应或合并", details={"alert_id": instance.id}
+            )
 
 
 class Response(Base):

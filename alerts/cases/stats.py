@@ -16,9 +16,10 @@ For each case opened in the period (merged cases are left out):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -27,6 +28,28 @@ from alerts.cases.lifecycle import LIVE_STATUSES, Status
 from alerts.cases.models import Alert, AlertEvent
 from core.models import Section
 from core.timeutil import to_local, utcnow
+
+
+class CaseView(Protocol):
+    """What the figures read of a case: a live ``Alert``, or one rebuilt from the audit log (``recount.py``)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def opened_at(self) -> datetime: ...
+
+    @property
+    def ack_due(self) -> datetime | None: ...
+
+    @property
+    def response_due(self) -> datetime | None: ...
+
+    @property
+    def close_due(self) -> datetime | None: ...
+
+    @property
+    def events(self) -> Sequence[AlertEvent]: ...
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -121,7 +144,7 @@ class Timeliness:
         elif now > due:
             setattr(self, f"{name}_decided", getattr(self, f"{name}_decided") + 1)
 
-    def add(self, alert: Alert, now: datetime) -> None:
+    def add(self, alert: CaseView, now: datetime) -> None:
         """Count one alert from its audit log and current deadlines."""
         facts = CaseFacts.of(alert)
         self.alerts += 1
@@ -166,7 +189,7 @@ class CaseFacts:
     reopened_unhappy: bool = False
 
     @classmethod
-    def of(cls, alert: Alert) -> CaseFacts:
+    def of(cls, alert: CaseView) -> CaseFacts:
         """Read the facts from the alert's events."""
         facts = cls()
         events: Iterable[AlertEvent] = sorted(alert.events, key=lambda e: e.id)
@@ -197,7 +220,7 @@ class CaseFacts:
             facts.closed_at = None
         return facts
 
-    def overdue(self, alert: Alert, now: datetime) -> bool:
+    def overdue(self, alert: CaseView, now: datetime) -> bool:
         """True when a deadline of the open case has passed without its act."""
         return any(
             due is not None and done is None and now > due

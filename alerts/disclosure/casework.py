@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
+from alerts.cases.deadline_log import deadline_reason
 from alerts.cases.lifecycle import LIVE_STATUSES
 from alerts.cases.models import Alert, Extension
 from alerts.disclosure.format import reason_label
@@ -37,10 +38,12 @@ def apply_step(session: Session, *, actor: User, entry: DisclosureRequest, step:
     words = f"{STEP_LABELS[step]}（{to_local(at):%Y-%m-%d}）"
     if step == "correction_requested":
         data["deadlines_before"] = snapshot(alert)
+        deadline_reason(session, alert=alert, reason="clock_stop")
         stop_clock(alert=alert, at=at)
         words += "：答复期限中止计算，待收到补正后重新计算"
     elif step == "correction_received":
         data["deadlines_before"] = snapshot(alert)
+        deadline_reason(session, alert=alert, reason="clock_restart")
         apply_deadlines(session, alert=alert, start=at, keep_met=True)
         data["deadlines"] = snapshot(alert)
         words += "：答复期限自收到补正之日起重新计算"
@@ -92,6 +95,7 @@ def _extend_case(session: Session, *, actor: User, alert: Alert, note: str) -> d
         new_due=new_due,
     )
     session.add(row)
+    deadline_reason(session, alert=alert, reason="extension")
     alert.close_due = new_due
     session.flush()
     return {"extension_id": row.id, "old_due": isoformat_local(due), "new_due": isoformat_local(row.new_due)}

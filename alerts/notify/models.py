@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit_log import watch
 from core.models import Base, Section, TimestampMixin, User
 from core.timeutil import utcnow
 
@@ -120,3 +121,7 @@ class ReminderSent(Base):
     stage: Mapped[str] = mapped_column(String(20))
     due_at: Mapped[datetime]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Admin changes of channels are logged wherever they are made; their URLs and secrets never reach the log.
+watch(NotificationChannel, entity="notify_channel", name=lambda channel: channel.name)

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit_log import watch
 from core.models import Base, TimestampMixin, User
-from core.timeutil import utcnow
+from core.timeutil import to_local, utcnow
 
 
 class DutyShift(TimestampMixin, Base):
@@ -49,3 +50,7 @@ class Handover(Base):
 
     from_user: Mapped[User] = relationship(foreign_keys=[from_user_id])
     to_user: Mapped[User | None] = relationship(foreign_keys=[to_user_id])
+
+
+# Admin changes of the roster are logged wherever they are made (core.audit_log).
+watch(DutyShift, entity="duty_shift", name=lambda shift: f"{to_local(shift.starts_at):%Y-%m-%d %H:%M} 值班")

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit_log import watch
 from core.models import Base, Section, TimestampMixin
 
 
@@ -25,3 +26,7 @@ class RoutingRule(TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     section: Mapped[Section | None] = relationship()
+
+
+# Admin changes of routing rules are logged wherever they are made (core.audit_log).
+watch(RoutingRule, entity="routing_rule", name=lambda rule: rule.name)

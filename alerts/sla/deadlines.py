@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
+from alerts.cases.deadline_log import deadline_reason
 from alerts.cases.lifecycle import LIVE_STATUSES
 from alerts.cases.models import Alert, Extension
 from alerts.sla.calendar import LIMIT_LABELS, LIMIT_NAMES, Limit, WorkCalendar, keep_in_order
@@ -171,6 +172,7 @@ def change_severity(session: Session, *, alert: Alert, severity: str) -> dict[st
     before = snapshot(alert)
     old = alert.severity
     alert.severity = severity
+    deadline_reason(session, alert=alert, reason="severity")
     apply_deadlines(session, alert=alert, keep_met=True)
     return {"from": old, "to": severity, "deadlines_before": before, "deadlines": snapshot(alert)}
 
@@ -226,6 +228,7 @@ def recompute_deadlines(session: Session, *, years: list[int] | None = None, act
 def _recompute_one(session: Session, *, alert: Alert, years: list[int], actor: User | None) -> bool:
     before, provisional_before = snapshot(alert), dict(alert.provisional_deadlines or {})
     old = {name: getattr(alert, field) for name, field in DUE_FIELDS.items()}
+    deadline_reason(session, alert=alert, reason="holiday_year")
     apply_deadlines(session, alert=alert, keep_met=True)
     after = snapshot(alert)
     if after == before and alert.provisional_deadlines == provisional_before:

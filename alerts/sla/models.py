@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.audit_log import watch
 from core.models import Base, TimestampMixin
 
 
@@ -48,3 +49,8 @@ class HolidayYear(TimestampMixin, Base):
     # The notice's text as pasted (``muqing sla import-notice``), kept to show where the days came from.
     notice_text: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+# Admin changes of SLA policies and holiday years are logged wherever they are made (core.audit_log).
+watch(SlaPolicy, entity="sla_policy", name=lambda policy: policy.name)
+watch(HolidayYear, entity="holiday_year", name=lambda year: f"{year.year}年放假安排", ignore=("notice_text",))

@@ -66,6 +66,7 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """Changes to configuration data (sources, places, lexicon), newest first."""
+    """Changes to configuration data (users, sections, rules, policies, channels, years, settings, sources…), newest
+    first."""
     rows, total = changes(session, entity=entity, entity_id=entity_id, limit=limit, offset=offset)
     return {"items": [ChangeOut.model_validate(row).model_dump(mode="json") for row in rows], "total": total}

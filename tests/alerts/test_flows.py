@@ -14,7 +14,7 @@ from alerts.cases.lifecycle import Status
 from alerts.cases.models import Alert, AlertEvent, Extension
 from alerts.cases.schemas import ResponseInput
 from core.db import session_scope
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import AppendOnly, Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import User
 from tests.alerts.helpers import ROLES, act, drive_to, events_of, status_of
 from tests.factories import make_alert, make_post, make_user
@@ -102,7 +102,7 @@ def test_full_case_writes_an_audit_event_per_step(users: dict[str, int]) -> None
 
 def test_the_audit_log_cannot_be_rewritten(users: dict[str, int]) -> None:
     alert_id = make_alert()
-    with pytest.raises(RuntimeError, match="append-only"), session_scope() as session:
+    with pytest.raises(AppendOnly), session_scope() as session:
         event = session.scalar(select(AlertEvent).where(AlertEvent.alert_id == alert_id))
         assert event is not None
         event.note = "改写"

@@ -64,8 +64,10 @@ def test_each_role_walks_a_significant_case_and_the_receiver_hears_every_step(
             "close",
             "follow_up",
             "reopen",
+            "deadline",  # the response and close clocks restart (alerts/cases/deadline_log.py)
             "request_extension",
             "approve_extension",
+            "deadline",  # the close deadline moves by the extension
             "respond",
             "close",
         ]
