@@ -7,7 +7,6 @@ page numbers "— 1 —" in 4号 宋体 at the foot. Tables use 宋体 in a smal
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from docx import Document
@@ -18,6 +17,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
+
+from core.masked_files import document_bytes
 
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
@@ -128,7 +129,5 @@ def write_cell(cell: _Cell, text: str, *, size: float = SIZE_SMALL_5, bold: bool
 
 
 def to_bytes(document: DocumentType) -> bytes:
-    """The document as .docx bytes."""
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    """The document as .docx bytes, personal data masked."""
+    return document_bytes(document)

@@ -49,6 +49,7 @@ from core.db import session_scope
 from core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from core.models import Section, User
 from core.outbox import add_event
+from core.privacy import mask_value
 from core.types import Role
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -102,7 +103,7 @@ def _fetch(user_id: int, after_id: int | None) -> tuple[int, list[str]]:
         frames = []
         for item in items:
             shown = InboxOut.of(item)
-            data = json.dumps(shown.model_dump(), ensure_ascii=False)
+            data = json.dumps(mask_value(shown.model_dump(mode="json")), ensure_ascii=False)
             frames.append(f"id: {item.id}\nevent: {shown.kind}\ndata: {data}\n\n")
             after_id = item.id
         return after_id, frames

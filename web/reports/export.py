@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from alerts.stats import Timeliness
 from core.cells import xlsx_text_cells
+from core.masked_files import document_bytes, workbook_bytes
 from core.timeutil import to_local
 from web.figures import FIGURE_COLUMNS, figure_value
 from web.reports.data import CaseLine, Report
@@ -185,9 +185,7 @@ def to_docx(report: Report) -> bytes:
     footer = doc.add_paragraph()
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _font(footer.add_run(f"牧情系统生成于 {_when(report.generated_at)}（北京时间）"), BODY_FONT, 12)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+    return document_bytes(doc)
 
 
 # ----------------------------------------------------------------------------------------------- XLSX --
@@ -260,6 +258,4 @@ def to_xlsx(report: Report) -> bytes:
     _sheet(workbook, "超期未办结", CASE_HEADER, case_rows(report.overdue))
     _sheet(workbook, "超时办结", CASE_HEADER, case_rows(report.late))
     _sheet(workbook, "案件清单", CASE_HEADER, case_rows(report.cases))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -21,6 +21,7 @@ from core.bounds import AfterId, RowId
 from core.db import session_factory
 from core.errors import AuthenticationFailed, InvalidInput, MuqingError
 from core.models import User
+from core.privacy import mask_value
 from core.timeutil import local_zone, utcnow
 from core.types import Role
 from web import queries, service
@@ -140,7 +141,7 @@ def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, obje
 
 
 def _event(name: str, data: object) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return f"event: {name}\ndata: {json.dumps(mask_value(data), ensure_ascii=False)}\n\n"
 
 
 @router.get("/console/stream")
