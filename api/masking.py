@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from core.privacy import mask_value
 
@@ -22,3 +24,8 @@ class MaskedJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         """The body, masked."""
         return super().render(mask_value(content, keep=KEEP_KEYS))
+
+
+def unmasked(model: BaseModel, *, status_code: int = 200) -> JSONResponse:
+    """A body sent in full: only for a logged reveal, or an echo of what the caller has just sent."""
+    return JSONResponse(jsonable_encoder(model), status_code=status_code)

@@ -66,6 +66,7 @@ _HOUSE_NUMBERS = (
 _WORTH_LOOKING = re.compile(rf"\d|{_LABELS}")
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'，。；！？、（）「」【】\u4e00-\u9fff]+", re.IGNORECASE)
 _BARE_PATH = re.compile(r"/[^\s]*")
+_HASH = re.compile(r"[0-9a-fA-F]{32,}")
 
 
 def _mask_id(match: re.Match[str]) -> str:
@@ -117,7 +118,7 @@ def _mask_plain(text: str) -> str:
 
 def mask_text(text: str) -> str:
     """``text`` with personal data masked (numbers, names beside them, house numbers); idempotent."""
-    if not text or not _WORTH_LOOKING.search(text) or _BARE_PATH.fullmatch(text):
+    if not text or not _WORTH_LOOKING.search(text) or _BARE_PATH.fullmatch(text) or _HASH.fullmatch(text):
         return text
     parts: list[str] = []
     position = 0

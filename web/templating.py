@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "disclosure_answer": "答复登记",
     "disclosure_corrected": "更正登记",
     "recompute_deadlines": "时限重新计算",
+    "reveal": "查看完整个人信息",
 }
 
 
