@@ -126,7 +126,7 @@ def get_alert(session: SessionDep, user: CurrentUser, alert_id: RowId) -> AlertD
 
 @router.post("/{alert_id}/reveal", response_model=AlertDetail)
 def reveal_alert(session: SessionDep, user: CurrentUser, alert_id: RowId) -> JSONResponse:
-    """显示完整信息: the case unmasked (posts, requester), for its lead section and duty only; logged in its audit log."""
+    """显示完整信息: the case unmasked (posts, requester), for its lead section and duty only; logged."""
     privacy.reveal_case(session, user=user, alert_id=alert_id, where="api")
     session.commit()
     session.expire_all()
