@@ -15,6 +15,8 @@ when, which post). Leadership and admins, and co-handling sections, see the mask
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -30,7 +32,7 @@ SECTION_ROLES = (Role.staff, Role.head)
 REVEAL_ACTION = "reveal"
 
 
-def visible_posts(user: User) -> Select[tuple[Post]]:
+def visible_posts(user: User) -> Select[Post]:
     """The posts ``user`` may see: all for duty, leadership and admins; their cases' posts for section roles."""
     query = select(Post)
     if user.role in SECTION_ROLES:
@@ -62,11 +64,10 @@ def list_posts(
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         return list(session.scalars(query.order_by(Post.id.desc()).limit(limit).offset(offset))), total
     # The database holds the full text: it narrows the candidates, the masked text decides.
-    candidates = session.execute(
-        query.where(or_(Post.title.contains(q), Post.content.contains(q)))
-        .with_only_columns(Post.id, Post.title, Post.content)
-        .order_by(Post.id.desc())
-    )
+    # A masked query (138****8000) narrows by the parts between the stars.
+    for part in filter(None, re.split(r"[*＊]+", q)):
+        query = query.where(or_(Post.title.contains(part), Post.content.contains(part)))
+    candidates = session.execute(query.with_only_columns(Post.id, Post.title, Post.content).order_by(Post.id.desc()))
     ids = [row.id for row in candidates if q in mask_text(row.title) or q in mask_text(row.content)]
     page = ids[offset : offset + limit]
     posts = {post.id: post for post in session.scalars(select(Post).where(Post.id.in_(page)))} if page else {}
@@ -99,9 +100,8 @@ def searchable_cases(session: Session, *, user: User) -> tuple[int, ...] | None:
 
 def case_of_post(session: Session, *, post_id: int) -> Alert | None:
     """The case a post belongs to, if any."""
-    return session.scalar(
-        select(Alert).join(AlertPost, AlertPost.alert_id == Alert.id).where(AlertPost.post_id == post_id)
-    )
+    alert_id = session.scalar(select(AlertPost.alert_id).where(AlertPost.post_id == post_id))
+    return session.get(Alert, alert_id) if alert_id is not None else None
 
 
 def may_reveal(user: User, alert: Alert | None) -> bool:
