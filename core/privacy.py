@@ -215,6 +215,11 @@ def find_id_numbers(text: str) -> list[str]:
 
 def contains_personal_numbers(text: str) -> bool:
     """True when ``text`` holds an unmasked phone or ID number."""
+    return any(pattern.search(text) for pattern, _ in _RULES)
+
+
+def contains_personal_data(text: str) -> bool:
+    """True when ``text`` holds anything the policy masks (a number, a name beside one, a house number)."""
     return mask_text(text) != text
 
 
