@@ -213,6 +213,13 @@ def find_id_numbers(text: str) -> list[str]:
     return _ordered_unique(found)
 
 
+def is_masked_copy(value: str, *, of: str | None) -> bool:
+    """True when ``value`` is ``of`` as shown masked: a form sent back unchanged, which must not overwrite ``of``."""
+    if not of or value == of:
+        return False
+    return value.strip() in {mask_text(of).strip(), (mask_name(of) or "").strip()}
+
+
 def contains_personal_numbers(text: str) -> bool:
     """True when ``text`` holds an unmasked phone or ID number."""
     return any(pattern.search(text) for pattern, _ in _RULES)

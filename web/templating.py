@@ -257,9 +257,20 @@ def json_script(value: Any, element_id: str) -> Markup:
 _REVEAL: ContextVar[bool] = ContextVar("reveal_personal_data", default=False)
 
 
+class _Typed(str):
+    """Text the user has just typed, shown back in its form (masking it would garble what they resubmit)."""
+
+    __slots__ = ()
+
+
+def _own(value: str | None) -> str:
+    """Mark a form value as the user's own input, printed unmasked."""
+    return _Typed(value or "")
+
+
 def _masked_output(value: Any) -> Any:
     """Every value a page prints goes through the masking policy, unless the page is a logged reveal."""
-    if not isinstance(value, str) or _REVEAL.get():
+    if not isinstance(value, str) or isinstance(value, _Typed) or _REVEAL.get():
         return value
     if isinstance(value, Markup):
         # Markup is already escaped HTML; masking touches only digits and CJK letters, so it stays safe.
@@ -297,6 +308,7 @@ templates.env.filters.update(
     duration=duration_text,
     highlight=highlight,
     person=_person,
+    own=_own,
     # Only http(s) becomes a link: a stored javascript: or data: URL renders as nothing to click.
     weblink=web_link,
 )

@@ -85,3 +85,12 @@ def test_names_under_known_keys_are_masked_as_names() -> None:
         "access_token": "x13800138000y",
         "t": "138****8000",
     }
+
+
+def test_a_masked_copy_sent_back_is_recognised_so_it_never_overwrites_the_original() -> None:
+    from core.privacy import is_masked_copy
+
+    assert is_masked_copy("电话138****8000", of="电话13800138000")
+    assert is_masked_copy("张*", of="张三")
+    assert not is_masked_copy("电话13900139000", of="电话13800138000")
+    assert not is_masked_copy("张三", of="张三") and not is_masked_copy("李*", of="张三")
