@@ -20,6 +20,7 @@ from alerts.disclosure.format import COLUMN_LABELS, COLUMNS, ORGANISATION_TYPES,
 from alerts.disclosure.schemas import ReportOut, RequestOut, RowOut
 from core import officedoc
 from core.masked_files import workbook_bytes
+from core.privacy import mask_name
 from core.timeutil import to_local
 
 HEADER_ROWS = 3
@@ -225,7 +226,7 @@ def register_row(entry: RequestOut) -> tuple[str, ...]:
         entry.serial,
         _when(entry.received_at),
         entry.applicant_type_label,
-        entry.applicant_name,
+        mask_name(entry.applicant_name) or "",
         entry.received_via_label,
         entry.information,
         _when(entry.correction_requested_at),
