@@ -210,3 +210,29 @@ def test_the_case_page_reveals_on_request_for_the_lead_section_only(
     page = client.get(f"/alerts/{alert}").text
     assert "显示完整信息" not in page
     assert client.post(f"/alerts/{alert}/reveal", data={"csrf": csrf_of(page)}).status_code == 403
+
+
+def test_a_form_that_comes_back_keeps_what_the_user_typed_and_still_masks_the_post(
+    client: TestClient, case: tuple[int, int, int]
+) -> None:
+    from alerts.flows import transition
+    from alerts.models import Alert
+    from core.db import session_scope
+    from core.models import User
+
+    _, _, alert_id = case
+    with session_scope() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        for action, username in (("acknowledge", "duty"), ("assign", "duty"), ("start", "production-staff")):
+            actor = session.query(User).filter_by(username=username).one()
+            section_id = alert.section_id if action == "assign" else None
+            transition(session, alert=alert, actor=actor, action=action, section_id=section_id, note="测试")
+    sign_in(client, "production-staff")
+    page = client.get(f"/alerts/{alert_id}").text
+    typed = f"已电话联系张三（{PHONE}），说明处理结果"
+    form = {"action": "respond", "response": "已责令整改。", "link": "javascript:alert(1)", "contact": typed}
+    back = client.post(f"/alerts/{alert_id}/action", data={**form, "csrf": csrf_of(page)})
+    assert back.status_code == 400, back.text[:500]
+    assert typed in back.text, "the contact note comes back as typed"
+    assert ID_NUMBER not in back.text and "1101**********1234" in back.text, "the post stays masked"
