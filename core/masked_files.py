@@ -36,13 +36,10 @@ def _paragraphs(document: Any) -> Any:
         for row in table.rows:
             for cell in row.cells:
                 yield from cell.paragraphs
-    for section in document.sections:
-        for part in (section.header, section.footer):
-            yield from part.paragraphs
 
 
 def mask_document(document: Any) -> None:
-    """Mask the text of every run of a python-docx document in place (body, tables, headers and footers)."""
+    """Mask the text of every run of a python-docx document in place (body and tables; our footers hold page numbers)."""
     for paragraph in _paragraphs(document):
         for run in paragraph.runs:
             if run.text:
