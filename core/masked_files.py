@@ -39,7 +39,7 @@ def _paragraphs(document: Any) -> Any:
 
 
 def mask_document(document: Any) -> None:
-    """Mask the text of every run of a python-docx document in place (body and tables; our footers hold page numbers)."""
+    """Mask the text of every run of a python-docx document in place (body and tables; footers hold page numbers)."""
     for paragraph in _paragraphs(document):
         for run in paragraph.runs:
             if run.text:
