@@ -18,6 +18,7 @@ from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS
 from crawlers.health import Health
 from crawlers.health import source_health as crawler_health
+from nlp.entities import match_places
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,25 +205,48 @@ def towns() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((town.name, (town.name, *town.aliases)) for town in district().towns)
 
 
-def posts_per_town(session: Session, *, period: Period) -> list[tuple[str, int, int]]:
-    """Per town: relevant posts in the period and how many of them needed a response."""
+@dataclass(frozen=True, slots=True)
+class TownGrid:
+    """Per town (relevant posts, needing a response), and the village names no single town could be given."""
+
+    towns: list[tuple[str, int, int]]
+    # (village name, posts naming it, the towns that have a village of that name)
+    unresolved: list[tuple[str, int, tuple[str, ...]]]
+
+
+def town_grid(session: Session, *, period: Period) -> TownGrid:
+    """Each relevant post of the period counted once under each town it is about (town first, then village)."""
     posts = session.execute(
-        select(Post.title, Post.content, Analysis.entities, Analysis.needs_response, Analysis.relevant)
+        select(Post.title, Post.content, Analysis.needs_response)
         .join(Analysis, Analysis.post_id == Post.id)
-        .where(Post.created_at >= period.start_at, Post.created_at < period.end_at)
+        .where(Post.created_at >= period.start_at, Post.created_at < period.end_at, Analysis.relevant.is_(True))
     ).all()
     counts: Counter[str] = Counter()
     flagged: Counter[str] = Counter()
-    for title, content, entities, needs_response, relevant in posts:
-        if not relevant:
-            continue
-        named = set((entities or {}).get("places", []) or [])
-        text = f"{title}\n{content}"
-        for town, names in towns():
-            if town in named or any(name in text for name in names):
-                counts[town] += 1
-                flagged[town] += bool(needs_response)
-    return [(town, counts[town], flagged[town]) for town, _ in towns()]
+    unresolved: Counter[str] = Counter()
+    for title, content, needs_response in posts:
+        # Matched afresh rather than read from the stored entities, so posts analysed before the matcher
+        # learnt "town first" are not double-counted either.
+        found = match_places(f"{title}\n{content}")
+        for town in found.towns:
+            counts[town] += 1
+            flagged[town] += bool(needs_response)
+        unresolved.update(found.unresolved)
+    owners = {
+        village: tuple(town.name for town in district().towns if village in (*town.villages, *town.landmarks))
+        for village in unresolved
+    }
+    return TownGrid(
+        towns=[(town, counts[town], flagged[town]) for town, _ in towns()],
+        unresolved=[
+            (village, n, owners[village]) for village, n in sorted(unresolved.items(), key=lambda i: (-i[1], i[0]))
+        ],
+    )
+
+
+def posts_per_town(session: Session, *, period: Period) -> list[tuple[str, int, int]]:
+    """Per town: relevant posts in the period and how many of them needed a response."""
+    return town_grid(session, period=period).towns
 
 
 @dataclass(frozen=True, slots=True)

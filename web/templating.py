@@ -6,7 +6,7 @@ import hashlib
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -162,15 +162,35 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={_asset_version(path)}"
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC time shown in the users' zone."""
-    local = to_local(value)
+TimeValue = datetime | str | None
+
+
+def as_time(value: TimeValue) -> datetime | None:
+    """A stored time (a datetime, or ISO text as model cards and JSON keep it) as an aware datetime.
+
+    A time without an offset is UTC: that is how every time is stored (SQLite hands them back naive).
+    """
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def local_time(value: TimeValue, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time shown in the users' zone (Beijing time): the one filter every page uses."""
+    local = to_local(as_time(value))
     return local.strftime(fmt) if local else "—"
 
 
-def short_time(value: datetime | None) -> str:
+def short_time(value: TimeValue) -> str:
     """Month, day and time in the users' zone (the year when it is not this year)."""
-    local = to_local(value)
+    local = to_local(as_time(value))
     if local is None:
         return "—"
     now = to_local(utcnow())
@@ -178,9 +198,9 @@ def short_time(value: datetime | None) -> str:
     return local.strftime("%m-%d %H:%M" if local.year == now.year else "%Y-%m-%d %H:%M")
 
 
-def iso_local(value: datetime | None) -> str:
+def iso_local(value: TimeValue) -> str:
     """ISO 8601 with the local offset, for <time datetime> and scripts."""
-    local = to_local(value)
+    local = to_local(as_time(value))
     return local.isoformat(timespec="seconds") if local else ""
 
 

@@ -41,7 +41,8 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
     rows = figures.timeliness(session, period=span)
     trend = figures.weekly_trend(session)
     categories = figures.category_figures(session, period=span)
-    towns = figures.posts_per_town(session, period=span)
+    grid = figures.town_grid(session, period=span)
+    towns = grid.towns
     overdue = queries.overdue_alerts(session, user=user)
     sources = figures.source_health(session, crawled_only=True)
     chart_data = {
@@ -67,6 +68,7 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
             "trend": trend,
             "categories": categories,
             "towns": towns,
+            "unresolved_places": grid.unresolved,
             "town_max": max([n for _, n, _ in towns] or [0]),
             "overdue": [(a, queries.next_due(a)) for a in overdue],
             "sources": sources,
