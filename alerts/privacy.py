@@ -20,9 +20,9 @@ import re
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
-from alerts.models import Alert, AlertPost
-from alerts.service import get_alert, visible_alerts
+from alerts.cases.audit import record_event
+from alerts.cases.models import Alert, AlertPost
+from alerts.cases.service import get_alert, visible_alerts
 from core.errors import NotFound, PermissionDenied
 from core.models import Post, PostSnapshot, Source, User
 from core.privacy import mask_text

@@ -169,6 +169,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--elasticsearch", default=os.environ.get("MUQING_TEST_ELASTICSEARCH_URL"))
     args = parser.parse_args()
+    from cli.modules import wire
+
+    wire()
     if not args.elasticsearch:
         sys.exit('Elasticsearch is needed: run `eval "$(scripts/services.sh start elasticsearch)"` first')
 

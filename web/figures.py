@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.lifecycle import Status
-from alerts.models import Alert
-from alerts.stats import Timeliness, group_figures, period_key, timeliness_by_section
+from alerts.cases.lifecycle import Status
+from alerts.cases.models import Alert
+from alerts.cases.stats import Timeliness, group_figures, period_key, timeliness_by_section
 from core.district.data import district
 from core.models import Analysis, Post, Section, Source
 from core.timeutil import local_zone, to_local, utcnow
@@ -83,8 +83,8 @@ class SectionFigures:
     overdue: int = 0
 
 
-# The timeliness figures of DESIGN.md, in the order every table (page, DOCX, XLSX) shows them:
-# (heading, attribute of ``alerts.stats.Timeliness``, kind: count | rate | hours).
+# The timeliness figures of docs/product.md, in the order every table (page, DOCX, XLSX) shows them:
+# (heading, attribute of ``alerts.cases.stats.Timeliness``, kind: count | rate | hours).
 FIGURE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("预警数", "alerts", "count"),
     ("已签收", "acked", "count"),
@@ -141,7 +141,7 @@ def _alerts_in(session: Session, *, start: datetime, end: datetime, section_id: 
 
 @dataclass(slots=True)
 class Trend:
-    """Per week: cases opened, closed, and the on-time rates, all from ``alerts.stats``."""
+    """Per week: cases opened, closed, and the on-time rates, all from ``alerts.cases.stats``."""
 
     weeks: list[str] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
@@ -186,13 +186,6 @@ def category_figures(session: Session, *, period: Period, section_id: int | None
     )
     ordered = sorted(groups.items(), key=lambda item: (-item[1].alerts, item[0]))
     return [CategoryFigures(code, CATEGORY_LABELS.get(code, code), figures) for code, figures in ordered]
-
-
-def category_counts(session: Session, *, period: Period, section_id: int | None = None) -> list[tuple[str, str, int]]:
-    """Cases per category in the period: (code, label, count), most first."""
-    return [
-        (c.code, c.label, c.figures.alerts) for c in category_figures(session, period=period, section_id=section_id)
-    ]
 
 
 def alerts_in_period(session: Session, *, period: Period, section_id: int | None = None) -> list[Alert]:
@@ -287,8 +280,3 @@ def source_health(session: Session, *, crawled_only: bool = False) -> list[Sourc
 def sections(session: Session) -> list[Section]:
     """All sections by id."""
     return list(session.scalars(select(Section).order_by(Section.id)))
-
-
-def done_status(alert: Alert) -> bool:
-    """True for a case no longer open."""
-    return alert.status in (Status.closed, Status.dismissed)

@@ -18,14 +18,14 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import object_session
 
-from alerts.deadlines import DUE_FIELDS, MET_FIELDS
-from alerts.holidays import missing_years
-from alerts.lifecycle import STATUS_LABELS, TRANSITIONS
-from alerts.schemas import RESPONSE_CHANNELS
+from alerts.cases.lifecycle import STATUS_LABELS, TRANSITIONS
+from alerts.cases.schemas import RESPONSE_CHANNELS
+from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS
+from alerts.sla.holidays import missing_years
 from core.models import User
 from core.privacy import mask_name, mask_text
 from core.timeutil import local_zone, to_local, utcnow
-from core.types import CATEGORY_LABELS, Role
+from core.types import CATEGORY_LABELS, ROLE_LABELS, SEVERITIES, Role
 from core.urls import web_link
 from web.highlight import highlight
 from web.security import csrf_token, set_csrf_cookie_if_new
@@ -33,8 +33,8 @@ from web.security import csrf_token, set_csrf_cookie_if_new
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 
-ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "leader": "中心领导", "head": "科室负责人", "staff": "科室经办人"}
-SEVERITIES = ("重大", "较大", "一般")
+# Most severe first, as pages list them.
+SEVERITIES_SHOWN = tuple(reversed(SEVERITIES))
 ACTION_LABELS = {
     **{name: spec.label for name, spec in TRANSITIONS.items()},
     "raise": "生成预警",
@@ -68,6 +68,7 @@ FLASH = {
     "received": "已确认接班",
     "moved": "已移动帖子",
     "already": "该帖子已在这条预警中",
+    "tested": "已发送测试消息，投递结果见投递记录",
     "paused": "已停用，不再定时抓取",
     "resumed": "已启用，将按周期抓取",
     "queued": "已开始抓取，稍后刷新查看结果",
@@ -312,7 +313,7 @@ templates.env.globals.update(
     ACTION_LABELS=ACTION_LABELS,
     TRANSITIONS=TRANSITIONS,
     RESPONSE_CHANNELS=RESPONSE_CHANNELS,
-    SEVERITIES=SEVERITIES,
+    SEVERITIES=SEVERITIES_SHOWN,
     static_url=static_url,
     countdown=countdown,
     provisional_mark=provisional_mark,

@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
-from alerts import privacy, service
-from alerts.attachments import attachment_path, store_attachment
-from alerts.disclosure.service import register_case
-from alerts.flows import move_post, transition
-from alerts.intake import open_case
-from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
-from alerts.schemas import (
+from alerts import privacy
+from alerts.cases import service
+from alerts.cases.attachments import attachment_path, store_attachment
+from alerts.cases.flows import move_post, transition
+from alerts.cases.intake import open_case
+from alerts.cases.lifecycle import TRANSITIONS, Status, allowed_actions
+from alerts.cases.schemas import (
     AlertDetail,
     AlertItem,
     AlertList,
@@ -24,11 +24,11 @@ from alerts.schemas import (
     TransitionIn,
     TransitionSpecOut,
 )
+from alerts.disclosure.service import register_case
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.masking import unmasked
-from api.uploads import attachment_body_limit
-from core.bounds import Offset, RowId
-from core.errors import InvalidInput, NotFound
+from core.bounds import Offset, RowId, attachment_body_limit
+from core.errors import NotFound
 from core.types import Category, Role
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -86,24 +86,8 @@ def lifecycle(user: CurrentUser) -> list[TransitionSpecOut]:
 @router.post("", status_code=201, dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
 def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDetail:
     """Enter a case by hand: a hotline work order, a letter, or an information request (依申请公开)."""
-    alert = open_case(
-        session,
-        actor=user,
-        kind=body.kind,
-        title=body.title,
-        content=body.content,
-        category=body.category,
-        severity=body.severity,
-        received_at=body.received_at,
-        requester=body.requester,
-        channel=body.channel,
-        section_id=body.section_id,
-    )
+    alert = open_case(session, actor=user, **body.model_dump(exclude={"disclosure"}))
     if body.disclosure is not None:
-        if body.kind != "info_request":
-            raise InvalidInput(
-                "只有依申请公开案件（kind: info_request）登记 disclosure", details={"field": "disclosure"}
-            )
         register_case(session, actor=user, alert=alert, fields=body.disclosure)
     session.commit()
     session.expire_all()

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from alerts import service as alert_service
+from alerts.cases import service as alert_service
 from alerts.responses.quality import Quality, response_quality
 from alerts.responses.schemas import (
     CheckIn,

@@ -12,9 +12,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from alerts.models import Alert
+from alerts.cases.models import Alert
+from alerts.cases.service import visible_alerts
 from alerts.privacy import searchable_cases
-from alerts.service import visible_alerts
 from api.deps import CurrentUser, SessionDep
 from core.errors import InvalidInput
 from core.search.base import MAX_WINDOW, SearchQuery

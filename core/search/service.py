@@ -283,8 +283,3 @@ def reindex(*, batch_size: int = BATCH_SIZE) -> ReindexReport:
             backend.abort_rebuild(name)
             raise
     return ReindexReport(index=name, previous=previous, documents=documents)
-
-
-def ensure_index() -> None:
-    """Create the live index if missing (the API and workers call it at start; search works without it)."""
-    get_backend().ensure_ready()

@@ -31,7 +31,7 @@ MASKED = ("138****8000", "1101**********1234", "张*")
 
 def crawled_case() -> tuple[int, int, int]:
     """A crawled post with its stored page (存证), raised into a case for 畜牧生产科: (post, snapshot, case)."""
-    from alerts.flows import raise_alert
+    from alerts.cases.flows import raise_alert
     from core.db import session_scope
     from core.posts import EvidenceIn
     from core.service import ensure_source, store_post
@@ -215,8 +215,8 @@ def test_the_case_page_reveals_on_request_for_the_lead_section_only(
 def test_a_form_that_comes_back_keeps_what_the_user_typed_and_still_masks_the_post(
     client: TestClient, case: tuple[int, int, int]
 ) -> None:
-    from alerts.flows import transition
-    from alerts.models import Alert
+    from alerts.cases.flows import transition
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.models import User
 
@@ -233,6 +233,6 @@ def test_a_form_that_comes_back_keeps_what_the_user_typed_and_still_masks_the_po
     typed = f"已电话联系张三（{PHONE}），说明处理结果"
     form = {"action": "respond", "response": "已责令整改。", "link": "javascript:alert(1)", "contact": typed}
     back = client.post(f"/alerts/{alert_id}/action", data={**form, "csrf": csrf_of(page)})
-    assert back.status_code == 400, back.text[:500]
+    assert back.status_code == 422, back.text[:500]
     assert typed in back.text, "the contact note comes back as typed"
     assert ID_NUMBER not in back.text and "1101**********1234" in back.text, "the post stays masked"

@@ -46,9 +46,9 @@ class World:
 
 
 def build() -> World:
-    from alerts.flows import raise_alert
-    from alerts.intake import open_case
-    from alerts.models import AlertCoSection
+    from alerts.cases.flows import raise_alert
+    from alerts.cases.intake import open_case
+    from alerts.cases.models import AlertCoSection
     from core.db import session_scope
     from core.posts import EvidenceIn
     from core.service import get_section_by_code, store_post

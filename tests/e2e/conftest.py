@@ -53,7 +53,7 @@ class Server:
 
 def _seed(database_url: str) -> None:
     """Default organisation, one user per role and section, and a few cases in different states."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.db import session_scope
     from core.service import create_user
     from tests.e2e.seed import seed_cases
@@ -117,7 +117,7 @@ def server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathF
             sys.executable,
             "-m",
             "uvicorn",
-            "api.main:create_app",
+            "cli.asgi:create_app",
             "--factory",
             "--host",
             "127.0.0.1",

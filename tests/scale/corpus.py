@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from alerts.flows import raise_alert
-from alerts.models import Alert, AlertPost
-from alerts.service import seed_defaults
+from alerts.cases.flows import raise_alert
+from alerts.cases.models import Alert, AlertPost
+from alerts.seed import seed_defaults
 from core.db import session_scope
 from core.models import OutboxEvent, Section
 from core.service import ensure_source, store_post

@@ -19,7 +19,7 @@ def found(text: str = "", **filters: tuple[str, ...]) -> set[int]:
 
 
 def test_a_case_moved_to_another_section_is_found_under_the_new_section(stack: Stack) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.models import Section
 
     loaded = load(EXAMPLES[:2])

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
 def _make_overdue(alert_id: int) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.timeutil import utcnow
 

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from alerts.stats import Timeliness
+from alerts.cases.stats import Timeliness
 from core import officedoc
 from core.cells import xlsx_text_cells
 from core.masked_files import workbook_bytes

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
@@ -14,17 +11,18 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from alerts import roster
-from alerts.lifecycle import allowed_actions
-from api.deps import SessionDep
+from alerts.cases.lifecycle import allowed_actions
+from alerts.roster import service as roster
+from core import sse, websessions
 from core.bounds import AfterId, RowId
 from core.db import session_factory
-from core.errors import AuthenticationFailed, InvalidInput, MuqingError
+from core.errors import AuthenticationFailed, InvalidInput, MuqingError, http_status
 from core.models import User
 from core.privacy import mask_value
 from core.timeutil import local_zone, utcnow
 from core.types import Role
-from web import queries, service
+from web import queries
+from web.deps import SessionDep
 from web.pages import done
 from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, require_roles
 from web.templating import render
@@ -34,7 +32,6 @@ router = APIRouter(include_in_schema=False)
 CONSOLE_ROLES = (Role.duty, Role.admin, Role.leader)
 ConsoleUser = Annotated[User, require_roles(*CONSOLE_ROLES)]
 POLL_SECONDS = 2.0
-HEARTBEAT_SECONDS = 15.0
 COLUMNS = (
     ("new", "待签收", ("new",)),
     ("acknowledged", "已签收待转办", ("acknowledged",)),
@@ -103,7 +100,7 @@ def write_handover(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=400)
+        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "handover", "#duty-title")
 
 
@@ -115,7 +112,7 @@ def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, h
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=409)
+        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "received", "#duty-title")
 
 
@@ -128,7 +125,7 @@ def console_board(request: Request, session: SessionDep, user: ConsoleUser) -> H
 def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, object]], list[int], datetime, int]:
     """New cases (for notifications) and changed case ids since the last poll, in a short transaction."""
     with session_factory()() as session:
-        row = service.read_session(session, token=token, touch=False)
+        row = websessions.read_session(session, token=token, touch=False)
         user = row.user
         changed = queries.recent_changes(session, user=user, since=since)
         new = [
@@ -140,8 +137,22 @@ def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, obje
         return new, [a.id for a in changed], latest, max([max_id, *(a.id for a in changed)])
 
 
-def _event(name: str, data: object) -> str:
-    return f"event: {name}\ndata: {json.dumps(mask_value(data), ensure_ascii=False)}\n\n"
+class _Board:
+    """The stream's cursor over the cases one browser sees: each poll sends new cases and changed ids."""
+
+    def __init__(self, token: str, since: datetime, max_id: int) -> None:
+        self.token, self.since, self.max_id = token, since, max_id
+
+    def poll(self) -> sse.Polled:
+        try:
+            new, changed, self.since, self.max_id = _poll(self.token, self.since, self.max_id)
+        except AuthenticationFailed:
+            return sse.Polled([sse.frame(event="expired", data={"message": "登录已过期，请重新登录"})], end=True)
+        # Titles can hold a phone number: the board shows them masked like every page.
+        frames = [sse.frame(event="alert", data=mask_value(item)) for item in new]
+        if changed:
+            frames.append(sse.frame(event="change", data={"ids": changed}))
+        return sse.Polled(frames)
 
 
 @router.get("/console/stream")
@@ -151,14 +162,14 @@ async def console_stream(request: Request, since: str = "", max_id: AfterId = 0)
 
     def check() -> None:
         with session_factory()() as session:
-            row = service.read_session(session, token=token, touch=False)
+            row = websessions.read_session(session, token=token, touch=False)
             if row.user.role not in CONSOLE_ROLES:
                 raise LoginRequired
 
     try:
         await run_in_threadpool(check)
     except AuthenticationFailed as exc:
-        raise LoginRequired(exc.message) from exc
+        raise LoginRequired(exc.message, code=exc.code) from exc
     try:
         start = datetime.fromisoformat(since) if since else utcnow()
     except ValueError as exc:
@@ -167,27 +178,6 @@ async def console_stream(request: Request, since: str = "", max_id: AfterId = 0)
     if start.tzinfo is None:
         # A time without offset is the office's local time; compared with stored (aware) times below.
         start = start.replace(tzinfo=local_zone())
-
-    async def events() -> AsyncIterator[str]:
-        last, top, quiet = start, max_id, 0.0
-        yield "retry: 3000\n\n"
-        while not await request.is_disconnected():
-            try:
-                new, changed, last, top = await run_in_threadpool(_poll, token, last, top)
-            except AuthenticationFailed:
-                yield _event("expired", {"message": "登录已过期，请重新登录"})
-                return
-            for item in new:
-                yield _event("alert", item)
-            if changed:
-                yield _event("change", {"ids": changed})
-                quiet = 0.0
-            else:
-                quiet += POLL_SECONDS
-                if quiet >= HEARTBEAT_SECONDS:
-                    yield ": keep-alive\n\n"
-                    quiet = 0.0
-            await asyncio.sleep(POLL_SECONDS)
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    board = _Board(token, start, max_id)
+    events = sse.stream(board.poll, disconnected=request.is_disconnected, every=POLL_SECONDS)
+    return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from alerts import service as alert_service
-from alerts.flows import transition
-from alerts.lifecycle import TRANSITIONS
-from api.deps import SessionDep
+from alerts.cases import service as alert_service
+from alerts.cases.flows import transition
+from alerts.cases.lifecycle import TRANSITIONS
 from core.bounds import RowId
 from core.models import User
 from core.types import Role
 from web import figures, queries
+from web.deps import SessionDep
 from web.pages import done
 from web.routes.disclosure import reminder as report_reminder
 from web.routes.responses import quality_context
