@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError as DatabaseOperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.docs import add_docs
+from api.masking import MaskedJSONResponse
 from api.routes import (
     alerts,
     auth,
@@ -106,6 +107,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
         max_body_size=get_settings().request_max_bytes,
+        default_response_class=MaskedJSONResponse,
     )
     add_docs(app)
     install_log_redaction()

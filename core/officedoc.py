@@ -11,7 +11,6 @@ so Word's navigation pane and table of contents see the headings and an editor c
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from docx import Document
@@ -22,6 +21,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
+
+from core.masked_files import document_bytes
 
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TYPE_WIDTH_MM = 156.0
@@ -202,7 +203,5 @@ def write_cell(cell: _Cell, text: str, *, size: float = SIZE_SMALL_5, bold: bool
 
 
 def to_bytes(document: DocumentType) -> bytes:
-    """The document as .docx bytes."""
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    """The document as .docx bytes, personal data masked."""
+    return document_bytes(document)

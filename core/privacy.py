@@ -1,15 +1,22 @@
-"""Personal numbers in public posts: find phone and ID numbers and mask them wherever text is shown or sent.
+"""The one masking policy for personal data: phone and ID numbers, names beside them, house numbers.
 
-The stored post keeps the original text (the system of record); every page, export, notification and
-analysis output goes through :func:`mask_text` (or :func:`mask_value` for nested data). Masking is
-idempotent: already masked numbers (``138****2716``) stay as they are.
+The stored post keeps the original text (the system of record); every page, API response, export,
+notification, search document and analysis output goes through :func:`mask_text` (or :func:`mask_value`
+for nested data). Masking is idempotent: already masked text (``138****2716``, ``张*``) stays as it is.
+Who may see the full text, and how that is logged, is decided in ``alerts.privacy``; docs/security.md
+describes the whole policy.
 
 Formats:
 - mobile numbers (optionally +86, spaces or dashes between groups): ``138****2716`` (first 3, last 4);
 - landline numbers with an area code (``0731-84512345``): ``0731-****2345`` (area code, last 4);
 - resident ID numbers (18 digits with a final X, or the old 15 digits): ``4101**********2356``
   (first 4, last 4).
-Short service numbers (12345, 12316, 110) are not personal and are left alone.
+- a person's name beside a phone number or after a label such as 联系人, 投诉人 or 姓名 (the name must
+  start with a common surname): ``张*`` (surname kept, the rest one ``*`` per character);
+- house numbers of a home address: the digits before 栋, 幢, 单元, 室, 号楼, 号院, after a road or village
+  (``幸福路12号``, ``前进村5组``): ``幸福路**号``, ``前进村*组``.
+Short service numbers (12345, 12316, 110) are not personal and are left alone; web addresses
+(``https://…``, and a value that is a bare path) are left alone so that links keep working.
 """
 
 from __future__ import annotations
@@ -25,7 +32,41 @@ _ID_MASKED = re.compile(r"(?<![0-9A-Za-z])\d{4}[*＊]{6,12}[0-9Xx]{3,4}(?![0-9A-
 _MOBILE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9])")
 _MOBILE_MASKED = re.compile(r"(?<![0-9])1[3-9]\d[*＊]{4}\d{4}(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])0\d{2,3}[-－ ]?[2-9]\d{6,7}(?![0-9])")
+_LANDLINE_MASKED = re.compile(r"(?<![0-9])0\d{2,3}-[*＊]{4}\d{4}(?![0-9])")
 _DIGITS = re.compile(r"\d")
+_CJK = "\u4e00-\u9fff"
+# The most common surnames (about 90% of the population); a name must start with one to be masked, so that
+# ordinary words before a number (请拨打, 咨询电话) are not taken for names.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温"
+    "康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍"
+    "涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
+    "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+_COMPOUND = "欧阳|司马|诸葛|上官|司徒|皇甫|令狐|慕容|东方|夏侯|尉迟|长孙|宇文|公孙|端木"
+_NAME = rf"(?:(?:{_COMPOUND})[{_CJK}]{{1,2}}?|[{_SURNAMES}][{_CJK}]{{1,2}}?)"
+# Forms of address that name nobody in particular (张先生, 王女士) stay.
+_ADDRESS_FORMS = ("先生", "女士", "老师", "师傅", "大爷", "阿姨", "某", "某某", "某人", "小姐", "同志", "家")
+_LABELS = "联系人|姓名|申请人|投诉人|举报人|反映人|来电人|来信人|求助人|户主|当事人|委托人|代理人|被投诉人"
+_NAME_STOP = (
+    r"(?=[\s,，。.;；:：、()（）\[\]【】0-9*＊]|电话|手机|联系|身份|证件|住址|家住|住在|反映|投诉|举报|来电|来信"
+    r"|称|说|表示|$)"
+)
+_LABELLED_NAME = re.compile(rf"(?:{_LABELS})[\s:：]*({_NAME}){_NAME_STOP}")
+_NUMBER_MASKED = r"(?:1[3-9]\d[*＊]{4}\d{4}|0\d{2,3}-[*＊]{4}\d{4})"
+_NAME_BY_PHONE = re.compile(
+    rf"({_NAME})(?=[\s,，、(（:：]{{0,2}}(?:联系电话|电话号码|联系方式|手机号|电话|手机)?[\s:：]{{0,2}}{_NUMBER_MASKED})"
+)
+_HOUSE_NUMBERS = (
+    re.compile(r"\d+(?=号楼|号院|栋|幢|单元|室)"),
+    re.compile(r"(?<=[路街巷弄道])\d+(?=号)"),
+    re.compile(r"(?<=[村屯])\d+(?=组|号)"),
+)
+_WORTH_LOOKING = re.compile(rf"\d|{_LABELS}")
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"'，。；！？、（）「」【】\u4e00-\u9fff]+", re.IGNORECASE)
+_BARE_PATH = re.compile(r"/[^\s]*")
+_HASH = re.compile(r"[0-9a-fA-F]{32,}")
 
 
 def _mask_id(match: re.Match[str]) -> str:
@@ -53,24 +94,101 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
 )
 
 
-def mask_text(text: str) -> str:
-    """``text`` with every phone and ID number masked (idempotent; empty text stays empty)."""
-    if not text or not _DIGITS.search(text):
-        return text
+def _mask_name(match: re.Match[str]) -> str:
+    name = match.group(1)
+    surname = 2 if name[:2] in _COMPOUND.split("|") else 1
+    if name[surname:] in _ADDRESS_FORMS or set(name[surname:]) <= {"*"}:
+        return match.group(0)
+    masked = name[:surname] + "*" * (len(name) - surname)
+    start, end = match.span(1)
+    whole = match.group(0)
+    offset = match.start(0)
+    return whole[: start - offset] + masked + whole[end - offset :]
+
+
+def _mask_plain(text: str) -> str:
     for pattern, replace in _RULES:
         text = pattern.sub(replace, text)
+    text = _LABELLED_NAME.sub(_mask_name, text)
+    text = _NAME_BY_PHONE.sub(_mask_name, text)
+    for pattern in _HOUSE_NUMBERS:
+        text = pattern.sub(lambda m: "*" * len(m.group(0)), text)
     return text
 
 
-def mask_value(value: Any) -> Any:
-    """A copy of ``value`` (str, list, tuple, dict, nested) with every string masked; other values as they are."""
+def mask_text(text: str) -> str:
+    """``text`` with personal data masked (numbers, names beside them, house numbers); idempotent."""
+    if not text or not _WORTH_LOOKING.search(text) or _BARE_PATH.fullmatch(text) or _HASH.fullmatch(text):
+        return text
+    parts: list[str] = []
+    position = 0
+    # Web addresses stay as they are (a masked link leads nowhere); the text around them is masked.
+    for match in _URL.finditer(text):
+        parts.append(_mask_plain(text[position : match.start()]))
+        parts.append(match.group(0))
+        position = match.end()
+    parts.append(_mask_plain(text[position:]))
+    return "".join(parts)
+
+
+# Organisations (a company or a cooperative asking for information) are not masked by name.
+_ORGANISATION_ENDS = (
+    "公司",
+    "中心",
+    "合作社",
+    "协会",
+    "委员会",
+    "局",
+    "厂",
+    "场",
+    "站",
+    "所",
+    "院",
+    "校",
+    "店",
+    "部",
+    "社",
+    "队",
+)
+
+
+def mask_name(name: str | None) -> str | None:
+    """A person's name as shown to everyone: surname kept, the rest ``*`` (张三 → 张*); other values as text."""
+    if not name:
+        return name
+    value = name.strip()
+    if 2 <= len(value) <= 4 and re.fullmatch(rf"[{_CJK}]+", value) and not value.endswith(_ORGANISATION_ENDS):
+        surname = 2 if value[:2] in _COMPOUND.split("|") and len(value) > 2 else 1
+        if value[surname:] in _ADDRESS_FORMS:
+            return value
+        return value[:surname] + "*" * (len(value) - surname)
+    return mask_text(name)
+
+
+# Keys whose value is a person's name (a post's author, a requester), masked as a name wherever data is sent.
+NAME_KEYS = frozenset({"author", "requester_name", "applicant_name", "caller", "caller_name", "contact_name"})
+
+
+def mask_value(value: Any, *, keep: frozenset[str] = frozenset()) -> Any:
+    """A copy of ``value`` (str, list, tuple, dict, nested) with every string masked, except under keys in ``keep``."""
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
-        return {key: mask_value(item) for key, item in value.items()}
+        return {key: _masked_item(key, item, keep) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(mask_value(item) for item in value)
+        return type(value)(mask_value(item, keep=keep) for item in value)
     return value
+
+
+def _masked_item(key: Any, item: Any, keep: frozenset[str]) -> Any:
+    if key in keep:
+        return item
+    if key in NAME_KEYS and isinstance(item, str):
+        return mask_name(item)
+    if key == "requester" and isinstance(item, dict):
+        # A hand-entered case's requester: {"name", "phone", "address", …}.
+        return {k: mask_name(v) if k == "name" and isinstance(v, str) else mask_value(v) for k, v in item.items()}
+    return mask_value(item, keep=keep)
 
 
 def find_phones(text: str) -> list[str]:
@@ -95,8 +213,20 @@ def find_id_numbers(text: str) -> list[str]:
     return _ordered_unique(found)
 
 
+def is_masked_copy(value: str, *, of: str | None) -> bool:
+    """True when ``value`` is ``of`` as shown masked: a form sent back unchanged, which must not overwrite ``of``."""
+    if not of or value == of:
+        return False
+    return value.strip() in {mask_text(of).strip(), (mask_name(of) or "").strip()}
+
+
 def contains_personal_numbers(text: str) -> bool:
     """True when ``text`` holds an unmasked phone or ID number."""
+    return any(pattern.search(text) for pattern, _ in _RULES)
+
+
+def contains_personal_data(text: str) -> bool:
+    """True when ``text`` holds anything the policy masks (a number, a name beside one, a house number)."""
     return mask_text(text) != text
 
 

@@ -113,8 +113,9 @@ def posts_export(
     output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
 ) -> None:
     """Export every post (times ISO 8601 with offset)."""
-    from core.cells import csv_cell
+    from core.masked_files import export_cell
     from core.models import Post
+    from core.privacy import mask_name, mask_value
     from core.timeutil import isoformat_local
 
     ensure_schema()
@@ -142,10 +143,12 @@ def posts_export(
                     "reposts": post.reposts,
                     "deleted_at": isoformat_local(post.deleted_at),
                 }
+                # Exports leave the system: personal data masked by the one policy (core.privacy).
+                row = {key: mask_name(value) if key == "author" else value for key, value in row.items()}
                 if writer:
-                    writer.writerow({key: csv_cell(value) for key, value in row.items()})
+                    writer.writerow({key: export_cell(value) for key, value in row.items()})
                 else:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    handle.write(json.dumps(mask_value(row), ensure_ascii=False) + "\n")
     finally:
         if output:
             handle.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -22,6 +23,7 @@ from alerts.cases.schemas import RESPONSE_CHANNELS
 from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS
 from alerts.sla.holidays import missing_years
 from core.models import User
+from core.privacy import mask_name, mask_text
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS, ROLE_LABELS, SEVERITIES, Role
 from core.urls import web_link
@@ -46,6 +48,7 @@ ACTION_LABELS = {
     "recompute_deadlines": "时限重新计算",
     "deadline": "时限变更",
     "section": "承办科室变更",
+    "reveal": "查看完整个人信息",
 }
 
 
@@ -273,7 +276,38 @@ def json_script(value: Any, element_id: str) -> Markup:
     return Markup('<script type="application/json" id="{}">{}</script>').format(element_id, Markup(text))
 
 
+# Set while a page is rendered for someone who asked to see the full personal data (and was logged).
+_REVEAL: ContextVar[bool] = ContextVar("reveal_personal_data", default=False)
+
+
+class _Typed(str):
+    """Text the user has just typed, shown back in its form (masking it would garble what they resubmit)."""
+
+    __slots__ = ()
+
+
+def _own(value: str | None) -> str:
+    """Mark a form value as the user's own input, printed unmasked."""
+    return _Typed(value or "")
+
+
+def _masked_output(value: Any) -> Any:
+    """Every value a page prints goes through the masking policy, unless the page is a logged reveal."""
+    if not isinstance(value, str) or isinstance(value, _Typed) or _REVEAL.get():
+        return value
+    if isinstance(value, Markup):
+        # Markup is already escaped HTML; masking touches only digits and CJK letters, so it stays safe.
+        return Markup(mask_text(str(value)))
+    return mask_text(value)
+
+
+def _person(value: str | None) -> str | None:
+    """A person's name (a post's author, a requester), masked as a name unless the page is a logged reveal."""
+    return value if _REVEAL.get() else mask_name(value)
+
+
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.finalize = _masked_output
 templates.env.globals.update(
     STATUS_LABELS=STATUS_LABELS,
     CATEGORY_LABELS=CATEGORY_LABELS,
@@ -296,6 +330,8 @@ templates.env.filters.update(
     hours=hours,
     duration=duration_text,
     highlight=highlight,
+    person=_person,
+    own=_own,
     # Only http(s) becomes a link: a stored javascript: or data: URL renders as nothing to click.
     weblink=web_link,
 )
@@ -316,8 +352,9 @@ def render(
     user: User | SimpleNamespace | None = None,
     status_code: int = 200,
     active: str = "",
+    reveal: bool = False,
 ) -> HTMLResponse:
-    """Render a page with the signed-in user, their navigation and the CSRF token."""
+    """Render a page with the signed-in user, navigation and CSRF token; personal data masked unless ``reveal``."""
     context = dict(context or {})
     if isinstance(user, User) and user.role == Role.admin and (session := object_session(user)) is not None:
         # The admin is told which holiday years to enter while open cases or the coming weeks need them.
@@ -329,6 +366,11 @@ def render(
         csrf=csrf_token(request),
         flash=FLASH.get(request.query_params.get("done", ""), ""),
     )
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    # The template is rendered inside this call, so the flag covers the page and every macro it uses.
+    flag = _REVEAL.set(reveal)
+    try:
+        response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    finally:
+        _REVEAL.reset(flag)
     set_csrf_cookie_if_new(request, response)
     return response

@@ -7,7 +7,6 @@ body, 三、本年度办理结果 spans every result row and each outcome with r
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
@@ -20,6 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from alerts.disclosure.format import COLUMN_LABELS, COLUMNS, ORGANISATION_TYPES, RECONCILIATION_NOTE
 from alerts.disclosure.schemas import ReportOut, RequestOut, RowOut
 from core import officedoc
+from core.masked_files import workbook_bytes
+from core.privacy import mask_name
 from core.timeutil import to_local
 
 HEADER_ROWS = 3
@@ -225,7 +226,7 @@ def register_row(entry: RequestOut) -> tuple[str, ...]:
         entry.serial,
         _when(entry.received_at),
         entry.applicant_type_label,
-        entry.applicant_name,
+        mask_name(entry.applicant_name) or "",
         entry.received_via_label,
         entry.information,
         _when(entry.correction_requested_at),
@@ -264,6 +265,4 @@ def report_xlsx(report: ReportOut, entries: Sequence[RequestOut]) -> bytes:
         [("行政复议", *values[0:5]), ("未经复议直接起诉", *values[5:10]), ("复议后起诉", *values[10:15])],
     )
     _rows_sheet(book, "登记簿", REGISTER_HEADER, [register_row(e) for e in entries])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)

@@ -41,6 +41,7 @@ from alerts.notify.rules import role_users
 from alerts.notify.service import notify_people
 from core.errors import Conflict, InvalidInput, MuqingError, NotFound, PermissionDenied
 from core.models import User
+from core.privacy import is_masked_copy
 from core.timeutil import to_local, utcnow
 from core.types import Role
 from core.validation import parse_as
@@ -256,7 +257,12 @@ def update_request(session: Session, *, actor: User, request_id: int, data: Requ
         if name in ("information", "applicant_name") and not value.strip():
             raise InvalidInput("该项不能为空", details={"field": name})
         changes[name] = value.strip()
-    changed = {name: value for name, value in changes.items() if getattr(entry, name) != value}
+    # The form shows stored values masked (core.privacy): sent back unchanged, a masked value keeps the original.
+    changed = {
+        name: value
+        for name, value in changes.items()
+        if getattr(entry, name) != value and not is_masked_copy(value, of=getattr(entry, name))
+    }
     for name, value in changed.items():
         setattr(entry, name, value)
     if changed and entry.alert is not None:

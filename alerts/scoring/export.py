@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from alerts.scoring.schemas import ITEMS, SheetsOut
 from core import officedoc
+from core.masked_files import workbook_bytes
 from core.timeutil import to_local
 
 SUMMARY_HEADER = (
@@ -90,9 +89,7 @@ def sheets_xlsx(out: SheetsOut, *, base_url: str = "") -> bytes:
     for sheet in (summary, details):
         for cell in sheet[3 if sheet is summary else 1]:
             cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def sheets_docx(out: SheetsOut, *, base_url: str = "") -> bytes:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
+from alerts import privacy
 from alerts.cases import service
 from alerts.cases.attachments import attachment_path, store_attachment
 from alerts.cases.flows import move_post, transition
@@ -25,6 +26,7 @@ from alerts.cases.schemas import (
 )
 from alerts.disclosure.service import register_case
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.masking import unmasked
 from core.bounds import Offset, RowId, attachment_body_limit
 from core.errors import NotFound
 from core.types import Category, Role
@@ -104,6 +106,15 @@ def _detail(session: SessionDep, user: CurrentUser, alert_id: int) -> AlertDetai
 def get_alert(session: SessionDep, user: CurrentUser, alert_id: RowId) -> AlertDetail:
     """One alert with its posts, audit log, responses, extensions and follow-ups (404 when not visible)."""
     return _detail(session, user, alert_id)
+
+
+@router.post("/{alert_id}/reveal", response_model=AlertDetail)
+def reveal_alert(session: SessionDep, user: CurrentUser, alert_id: RowId) -> JSONResponse:
+    """显示完整信息: the case unmasked (posts, requester), for its lead section and duty only; logged."""
+    privacy.reveal_case(session, user=user, alert_id=alert_id, where="api")
+    session.commit()
+    session.expire_all()
+    return unmasked(_detail(session, user, alert_id))
 
 
 @router.post("/{alert_id}/transitions")

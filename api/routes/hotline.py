@@ -21,6 +21,7 @@ from alerts.cases.hotline import RETURN_COLUMNS, answer_rows, open_cases
 from api.deps import SessionDep, require_roles
 from core.config import get_settings
 from core.errors import AuthenticationFailed, NotFound
+from core.masked_files import export_cell, workbook_bytes
 from core.schemas import LocalDatetime
 from core.types import Role
 from crawlers.imports import push_orders
@@ -145,17 +146,15 @@ def export_answers(
         sheet.append(list(RETURN_COLUMNS))
         for row in rows:
             sheet.append([row[column] for column in RETURN_COLUMNS])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
         return Response(
-            buffer.getvalue(),
+            workbook_bytes(workbook),
             media_type=XLSX,
             headers={"Content-Disposition": 'attachment; filename="12345-answers.xlsx"'},
         )
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(RETURN_COLUMNS))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: export_cell(value) for key, value in row.items()} for row in rows)
     return Response(
         ("\ufeff" + text.getvalue()).encode("utf-8"),
         media_type="text/csv; charset=utf-8",

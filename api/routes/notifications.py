@@ -44,6 +44,7 @@ from core.bounds import AfterId, Offset, RowId
 from core.db import session_scope
 from core.errors import AuthenticationFailed
 from core.models import User
+from core.privacy import mask_value
 from core.types import Role
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -102,7 +103,9 @@ class _Inbox:
             frames = []
             for item in service.inbox(session, user=user, after_id=self.after_id, limit=200):
                 shown = InboxOut.of(item)
-                frames.append(sse.frame(event=shown.kind, data=shown.model_dump(mode="json"), event_id=item.id))
+                frames.append(
+                    sse.frame(event=shown.kind, data=mask_value(shown.model_dump(mode="json")), event_id=item.id)
+                )
                 self.after_id = item.id
             return sse.Polled(frames)
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
-from sqlalchemy import func, or_, select
+from fastapi.responses import JSONResponse
 
+from alerts import privacy
 from alerts.cases.hotline import open_cases
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.masking import unmasked
 from core.bounds import IMPORT_BODY_LIMIT, Offset, RowId
-from core.errors import InvalidInput, NotFound
-from core.models import Post, PostSnapshot, RawPage, Source
+from core.errors import InvalidInput
+from core.models import Post, PostSnapshot, RawPage
 from core.posts import raw_body
+from core.privacy import mask_text
 from core.types import Role
 from crawlers.imports import available_mappings, import_work_orders, resolve_mapping
 from crawlers.intake import intake_text, intake_url
@@ -45,33 +49,20 @@ def _snapshot_out(snapshot: PostSnapshot) -> SnapshotOut:
     )
 
 
-def _get_post(session: SessionDep, post_id: int) -> Post:
-    post = session.get(Post, post_id)
-    if post is None:
-        raise NotFound(f"帖子 {post_id} 不存在")
-    return post
-
-
 @router.get("")
 def list_posts(
     session: SessionDep,
     user: CurrentUser,
     source: str | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="words in the title or text")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="words in the title or text (as shown, masked)")] = None,
     deleted: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> PostList:
-    """Posts, newest first, optionally of one source, containing words, or deleted (原帖已删除) or not."""
-    query = select(Post)
-    if source:
-        query = query.join(Source, Source.id == Post.source_id).where(Source.name == source)
-    if q:
-        query = query.where(or_(Post.title.contains(q), Post.content.contains(q)))
-    if deleted is not None:
-        query = query.where(Post.deleted_at.is_not(None) if deleted else Post.deleted_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    posts = session.scalars(query.order_by(Post.id.desc()).limit(limit).offset(offset)).all()
+    """Posts the user may see, newest first, optionally of one source, containing words, or deleted or not."""
+    posts, total = privacy.list_posts(
+        session, user=user, source=source, q=q, deleted=deleted, limit=limit, offset=offset
+    )
     return PostList(items=[PostSummary.model_validate(post) for post in posts], total=total)
 
 
@@ -148,12 +139,8 @@ def add_by_text(session: SessionDep, user: CurrentUser, body: TextIntakeIn, resp
     return IntakeOut(post_id=post_id, outcome=stored.outcome)
 
 
-@router.get("/{post_id}")
-def get_post(session: SessionDep, user: CurrentUser, post_id: RowId) -> PostDetail:
-    """A post with its analysis, the other places it was found, and its evidence."""
-    post = _get_post(session, post_id)
-    base = PostDetail.model_validate(post)
-    return base.model_copy(
+def _detail(post: Post) -> PostDetail:
+    return PostDetail.model_validate(post).model_copy(
         update={
             "deleted": post.deleted_at is not None,
             "links": [PostLinkOut.model_validate(link) for link in post.links],
@@ -162,25 +149,33 @@ def get_post(session: SessionDep, user: CurrentUser, post_id: RowId) -> PostDeta
     )
 
 
+@router.get("/{post_id}")
+def get_post(session: SessionDep, user: CurrentUser, post_id: RowId) -> PostDetail:
+    """A post with its analysis, the other places it was found, and its evidence (personal data masked)."""
+    return _detail(privacy.get_visible_post(session, user=user, post_id=post_id))
+
+
+@router.post("/{post_id}/reveal", response_model=PostDetail)
+def reveal_post(session: SessionDep, user: CurrentUser, post_id: RowId) -> JSONResponse:
+    """显示完整信息: the post unmasked, for its case's lead section and duty only; logged in the case's audit log."""
+    post, _ = privacy.reveal_post(session, user=user, post_id=post_id, where="api")
+    shown = _detail(post)
+    session.commit()
+    return unmasked(shown)
+
+
 @router.get("/{post_id}/evidence")
 def list_evidence(session: SessionDep, user: CurrentUser, post_id: RowId) -> list[SnapshotOut]:
     """Every snapshot of the post's page, oldest first."""
-    return [_snapshot_out(snapshot) for snapshot in _get_post(session, post_id).snapshots]
-
-
-def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapshot:
-    snapshot = session.get(PostSnapshot, snapshot_id)
-    if snapshot is None or snapshot.post_id != post_id:
-        raise NotFound(f"存证 {snapshot_id} 不存在")
-    return snapshot
+    return [
+        _snapshot_out(snapshot) for snapshot in privacy.get_visible_post(session, user=user, post_id=post_id).snapshots
+    ]
 
 
 @router.get("/{post_id}/evidence/{snapshot_id}")
 def check_evidence(session: SessionDep, user: CurrentUser, post_id: RowId, snapshot_id: RowId) -> SnapshotCheck:
     """One snapshot, with its stored bytes hashed again (``verified``)."""
-    import hashlib
-
-    snapshot = _snapshot(session, post_id, snapshot_id)
+    snapshot = privacy.get_visible_snapshot(session, user=user, post_id=post_id, snapshot_id=snapshot_id)
     verified = hashlib.sha256(raw_body(snapshot.raw)).hexdigest() == snapshot.sha256
     return SnapshotCheck(**_snapshot_out(snapshot).model_dump(), verified=verified)
 
@@ -193,8 +188,11 @@ def check_evidence(session: SessionDep, user: CurrentUser, post_id: RowId, snaps
 def raw_evidence(
     session: SessionDep, user: CurrentUser, post_id: RowId, snapshot_id: RowId, download: bool = False
 ) -> Response:
-    """The page exactly as fetched: shown as text (never rendered), or downloaded as the original bytes."""
-    snapshot = _snapshot(session, post_id, snapshot_id)
+    """The page as fetched, as text with personal data masked; the original bytes (download) only to whom may reveal.
+
+    A download is a reveal: refused to others, logged in the case's audit log.
+    """
+    snapshot = privacy.get_visible_snapshot(session, user=user, post_id=post_id, snapshot_id=snapshot_id)
     raw: RawPage = snapshot.raw
     body = raw_body(raw)
     headers = {
@@ -204,7 +202,11 @@ def raw_evidence(
         "X-Content-Type-Options": "nosniff",
     }
     if download:
+        privacy.reveal_post(session, user=user, post_id=post_id, where="api_evidence_download")
+        session.commit()
         headers["Content-Disposition"] = f'attachment; filename="post-{post_id}-evidence-{snapshot_id}.bin"'
         return Response(body, media_type="application/octet-stream", headers=headers)
     text = body.decode(snapshot.encoding or "utf-8", errors="replace")
-    return Response(text, media_type="text/plain; charset=utf-8", headers=headers)
+    # Shown as text, the page is masked like everything else (its hash is of the original bytes).
+    headers["X-Personal-Data"] = "masked"
+    return Response(mask_text(text), media_type="text/plain; charset=utf-8", headers=headers)

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from alerts.cases import service as alert_service
 from alerts.responses.quality import Quality, response_quality
@@ -24,6 +25,7 @@ from alerts.responses.service import check_content, offer_drafts
 from alerts.responses.similar import similar_cases
 from alerts.statements.service import today
 from api.deps import CurrentUser, SessionDep, require_roles
+from api.masking import unmasked
 from core.bounds import RowId
 from core.errors import InvalidInput
 from core.timeutil import local_zone
@@ -32,12 +34,13 @@ from core.types import Role
 router = APIRouter(tags=["responses"])
 
 
-@router.post("/responses/check")
-def check(session: SessionDep, user: CurrentUser, body: CheckIn) -> CheckOut:
+@router.post("/responses/check", response_model=CheckOut)
+def check(session: SessionDep, user: CurrentUser, body: CheckIn) -> JSONResponse:
     """The four checks (保密、法律、政治、文字) of a response text for a case the user may see."""
     alert = alert_service.get_alert(session, user=user, alert_id=body.alert_id)
     findings = check_content(session, alert=alert, content=body.content)
-    return CheckOut(findings=[FindingOut(**f.as_dict()) for f in findings])
+    # The findings quote the caller's own draft, by position: masking them would make the positions wrong.
+    return unmasked(CheckOut(findings=[FindingOut(**f.as_dict()) for f in findings]))
 
 
 @router.get("/alerts/{alert_id}/similar")

@@ -1,6 +1,7 @@
 """Search over posts: full text, filters, sort, highlights, and aggregations for the dashboard.
 
-The JSON shape is documented in docs/search.md. Every signed-in user may search: posts are public texts.
+The JSON shape is documented in docs/search.md. Every signed-in user may search the posts they may see
+(``alerts.privacy``): section staff and heads only those of their own and co-handled cases. Text is masked.
 When the search engine does not answer the response is 503 with a message naming it.
 """
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Query
 
 from alerts.cases.models import Alert
 from alerts.cases.service import visible_alerts
+from alerts.privacy import searchable_cases
 from api.deps import CurrentUser, SessionDep
 from core.errors import InvalidInput
 from core.search.base import MAX_WINDOW, SearchQuery
@@ -83,6 +85,8 @@ def search(
         offset=(page - 1) * size,
         limit=size,
         aggregations=aggs,
+        # A section user finds only the posts of its own and co-handled cases (alerts.privacy).
+        alert_ids=searchable_cases(session, user=user),
     )
     found = search_out(session, result=run_search(query=query), query=query, page=page, size=size)
     # A section user finds posts, not other sections' cases: a case it may not open is not named.

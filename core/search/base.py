@@ -30,6 +30,8 @@ class SearchQuery:
     aggregations: bool = False
     # Any token may match instead of every one ("more like this": similar cases ranked by relevance).
     any_token: bool = False
+    # Only posts of these cases (a section user's view); None means no such restriction.
+    alert_ids: tuple[int, ...] | None = None
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.models import Post
+from core.privacy import mask_name, mask_text
 from core.search import plugins
 from core.search.base import PostDocument
 from core.search.chars import char_tokens
@@ -41,10 +42,11 @@ def load_documents(session: Session, *, post_ids: Iterable[int]) -> dict[int, Po
         time = post_time(post)
         documents[post.id] = PostDocument(
             post_id=post.id,
-            title=post.title,
-            content=post.content,
+            # The index holds masked text only, so a full phone or ID number finds nothing (core.privacy).
+            title=mask_text(post.title),
+            content=mask_text(post.content),
             url=post.url,
-            author=post.author,
+            author=mask_name(post.author),
             source=post.source.name if post.source else None,
             time=time,
             day=time.astimezone(zone).date().isoformat(),

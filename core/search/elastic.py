@@ -202,6 +202,8 @@ class ElasticsearchBackend(SearchBackend):
         filters: list[dict[str, Any]] = [
             {"terms": {field: list(query.filters[field])}} for field in FILTER_FIELDS if query.filters.get(field)
         ]
+        if query.alert_ids is not None:
+            filters.append({"terms": {"alert_id": list(query.alert_ids)}})
         time_range: dict[str, str] = {}
         if query.start is not None:
             time_range["gte"] = query.start.isoformat()

@@ -212,6 +212,9 @@ class Fts5Backend(SearchBackend):
             if values:
                 where.append(f"doc.{field} IN ({', '.join('?' * len(values))})")
                 params.extend(values)
+        if query.alert_ids is not None:
+            # Integers written into the statement: a section's cases may outnumber SQLite's bound parameters.
+            where.append(f"doc.alert_id IN ({', '.join(str(int(i)) for i in query.alert_ids) or 'NULL'})")
         if query.start is not None:
             where.append("doc.time >= ?")
             params.append(query.start.timestamp())

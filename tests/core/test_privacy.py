@@ -40,3 +40,57 @@ def test_found_numbers_are_returned_masked_once_each() -> None:
 def test_nested_notification_data_is_masked() -> None:
     payload = {"title": "来电13912345678反映", "lines": ["身份证 43010219880506123X"], "count": 3}
     assert mask_value(payload) == {"title": "来电139****5678反映", "lines": ["身份证 4301**********123X"], "count": 3}
+
+
+def test_names_beside_numbers_or_after_a_label_keep_only_the_surname() -> None:
+    from core.privacy import contains_personal_data
+
+    assert mask_text("联系人张三 电话13800138000") == "联系人张* 电话138****8000"
+    assert mask_text("联系人：欧阳娜娜，电话 138-0013-8000") == "联系人：欧阳**，电话 138****8000"
+    assert mask_text("村民李四13912345678反映") == "村民李*139****5678反映"
+    assert mask_text("投诉人赵小明反映养猪场臭味") == "投诉人赵**反映养猪场臭味"
+    assert mask_text("张三丰（13800138000）") == "张**（138****8000）"
+    # Words before a number are not names, and forms of address name nobody.
+    assert mask_text("请拨打电话13800138000咨询") == "请拨打电话138****8000咨询"
+    assert mask_text("王先生13800138000") == "王先生138****8000"
+    assert contains_personal_data("联系人张三") and not contains_personal_data("联系人张*")
+
+
+def test_house_numbers_of_an_address_are_masked_and_document_numbers_stay() -> None:
+    assert mask_text("家住幸福小区3栋2单元501室") == "家住幸福小区*栋*单元***室"
+    assert mask_text("幸福路12号，前进村5组") == "幸福路**号，前进村*组"
+    assert mask_text("文号青农发〔2024〕18号，存栏1200头") == "文号青农发〔2024〕18号，存栏1200头"
+
+
+def test_links_and_hashes_are_left_working() -> None:
+    assert mask_text("https://tieba.example.com/p/13800138000 电话13800138000") == (
+        "https://tieba.example.com/p/13800138000 电话138****8000"
+    )
+    assert mask_text("/alerts/13800138000") == "/alerts/13800138000"
+    digest = "13800138000" + "a" * 53
+    assert mask_text(digest) == digest
+
+
+def test_names_under_known_keys_are_masked_as_names() -> None:
+    from core.privacy import mask_name
+
+    assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧阳**"
+    assert mask_name("李女士") == "李女士" and mask_name("绿源养殖专业合作社") == "绿源养殖专业合作社"
+    payload = {"author": "李四", "requester": {"name": "张三", "phone": "13800138000", "address": "幸福路12号"}}
+    assert mask_value(payload) == {
+        "author": "李*",
+        "requester": {"name": "张*", "phone": "138****8000", "address": "幸福路**号"},
+    }
+    assert mask_value({"access_token": "x13800138000y", "t": "13800138000"}, keep=frozenset({"access_token"})) == {
+        "access_token": "x13800138000y",
+        "t": "138****8000",
+    }
+
+
+def test_a_masked_copy_sent_back_is_recognised_so_it_never_overwrites_the_original() -> None:
+    from core.privacy import is_masked_copy
+
+    assert is_masked_copy("电话138****8000", of="电话13800138000")
+    assert is_masked_copy("张*", of="张三")
+    assert not is_masked_copy("电话13900139000", of="电话13800138000")
+    assert not is_masked_copy("张三", of="张三") and not is_masked_copy("李*", of="张三")

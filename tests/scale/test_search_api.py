@@ -37,9 +37,10 @@ def api(corpus: tuple[Stack, Loaded]) -> Iterator[tuple[TestClient, dict[str, st
     from tests.factories import PASSWORD, make_user
 
     _, loaded = corpus
-    make_user("production-staff", "staff", "production")
+    # Duty sees every post (a section user would find only its own cases' posts).
+    make_user("duty", "duty")
     with TestClient(create_app()) as client:
-        response = client.post("/api/auth/token", data={"username": "production-staff", "password": PASSWORD})
+        response = client.post("/api/auth/token", data={"username": "duty", "password": PASSWORD})
         assert response.status_code == 200, response.text
         yield client, {"Authorization": f"Bearer {response.json()['access_token']}"}, loaded
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from alerts.cases.stats import Timeliness
 from core import officedoc
 from core.cells import xlsx_text_cells
+from core.masked_files import workbook_bytes
 from core.timeutil import to_local
 from web.figures import FIGURE_COLUMNS, figure_value
 from web.reports.data import CaseLine, Report
@@ -268,6 +268,4 @@ def to_xlsx(report: Report) -> bytes:
     _sheet(workbook, "超期未办结", CASE_HEADER, _case_cells(report.overdue), CASE_KINDS)
     _sheet(workbook, "超时办结", CASE_HEADER, _case_cells(report.late), CASE_KINDS)
     _sheet(workbook, "案件清单", CASE_HEADER, _case_cells(report.cases), CASE_KINDS)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
+from alerts import privacy
 from alerts.cases import service as alert_service
 from alerts.cases.attachments import ALLOWED
 from alerts.cases.flows import FOLLOW_UP_METHODS, move_post, transition
@@ -144,6 +145,7 @@ def _alert_page(
     failed_action: str = "",
     status_code: int = 200,
     draft: dict[str, str] | None = None,
+    revealed: bool = False,
 ) -> HTMLResponse:
     alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
     policy = alert_policy(session, alert=alert)
@@ -174,12 +176,23 @@ def _alert_page(
             "attachment_mb": get_settings().attachment_max_bytes // (1024 * 1024),
             "staff": _section_people(session) if "assign" in actions else [],
             "can_move": user.role in COORDINATOR_ROLES and alert.status not in ("merged",),
+            "can_reveal": privacy.may_reveal(user, alert),
+            "revealed": revealed,
             **case_context(session, alert=alert, user=user, actions=actions, draft=draft or {}),
         },
         user=user,
         active="alerts",
         status_code=status_code,
+        reveal=revealed,
     )
+
+
+@router.post("/alerts/{alert_id}/reveal", dependencies=[CsrfChecked])
+def reveal_alert_page(request: Request, session: SessionDep, user: WebUser, alert_id: RowId) -> HTMLResponse:
+    """显示完整信息: the case page unmasked, for its lead section and duty only; the reveal goes into the case's log."""
+    privacy.reveal_case(session, user=user, alert_id=alert_id, where="web")
+    session.commit()
+    return _alert_page(request, session, user, alert_id, error=None, revealed=True)
 
 
 def _section_people(session: SessionDep) -> list[User]:

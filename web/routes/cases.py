@@ -65,6 +65,8 @@ def _case_form(
         user=user,
         active="alerts",
         status_code=status_code,
+        # The form shows back only what this user just typed: masking it would garble what they resubmit.
+        reveal=True,
     )
 
 

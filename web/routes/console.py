@@ -18,6 +18,7 @@ from core.bounds import AfterId, RowId
 from core.db import session_factory
 from core.errors import AuthenticationFailed, InvalidInput, MuqingError, http_status
 from core.models import User
+from core.privacy import mask_value
 from core.timeutil import local_zone, utcnow
 from core.types import Role
 from web import queries
@@ -147,7 +148,8 @@ class _Board:
             new, changed, self.since, self.max_id = _poll(self.token, self.since, self.max_id)
         except AuthenticationFailed:
             return sse.Polled([sse.frame(event="expired", data={"message": "登录已过期，请重新登录"})], end=True)
-        frames = [sse.frame(event="alert", data=item) for item in new]
+        # Titles can hold a phone number: the board shows them masked like every page.
+        frames = [sse.frame(event="alert", data=mask_value(item)) for item in new]
         if changed:
             frames.append(sse.frame(event="change", data={"ids": changed}))
         return sse.Polled(frames)

@@ -102,6 +102,8 @@ def _new_form(
         user=user,
         active="disclosure",
         status_code=status_code,
+        # The form shows back only what this user just typed: masking it would garble what they resubmit.
+        reveal=True,
     )
 
 

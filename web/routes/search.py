@@ -16,9 +16,10 @@ from starlette.responses import Response
 from alerts.cases.intake import open_alert
 from alerts.cases.models import Alert, AlertPost
 from alerts.cases.service import visible_alerts
+from alerts.privacy import case_of_post, get_visible_snapshot, may_reveal, reveal_post, searchable_cases
 from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
-from core.models import Post, PostSnapshot, Section, Source, User
+from core.models import Post, Section, Source, User
 from core.posts import raw_body
 from core.search.base import SearchQuery
 from core.search.schemas import search_out
@@ -78,6 +79,7 @@ def search_page(
             offset=(page - 1) * PAGE_SIZE,
             limit=PAGE_SIZE,
             aggregations=True,
+            alert_ids=searchable_cases(session, user=user),
         )
         result = search_out(session, result=search(query=query), query=query, page=page, size=PAGE_SIZE)
     # Case links only to cases the user may open (a section user sees posts, not other sections' cases).
@@ -157,19 +159,12 @@ def raise_from_post(
     return done(f"/alerts/{alert.id}", "raised")
 
 
-def _snapshot(session: SessionDep, post_id: int, snapshot_id: int) -> PostSnapshot:
-    snapshot = session.get(PostSnapshot, snapshot_id)
-    if snapshot is None or snapshot.post_id != post_id:
-        raise NotFound(f"存证 {snapshot_id} 不存在")
-    return snapshot
-
-
 @router.get("/posts/{post_id}/evidence/{snapshot_id}")
 def evidence_page(
     request: Request, session: SessionDep, user: WebUser, post_id: RowId, snapshot_id: RowId
 ) -> HTMLResponse:
     """A stored page of a post (存证): when it was fetched, its hash checked again, and its text (never rendered)."""
-    snapshot = _snapshot(session, post_id, snapshot_id)
+    snapshot = get_visible_snapshot(session, user=user, post_id=post_id, snapshot_id=snapshot_id)
     body = raw_body(snapshot.raw)
     text = body.decode(snapshot.encoding or "utf-8", errors="replace")
     # The case link only for those who may open the case.
@@ -187,6 +182,7 @@ def evidence_page(
             "text": text[:EVIDENCE_PREVIEW_CHARS],
             "cut": len(text) > EVIDENCE_PREVIEW_CHARS,
             "alert_id": alert_id,
+            "may_download": may_reveal(user, case_of_post(session, post_id=post_id)),
         },
         user=user,
         active="search",
@@ -195,8 +191,13 @@ def evidence_page(
 
 @router.get("/posts/{post_id}/evidence/{snapshot_id}/raw")
 def evidence_raw(session: SessionDep, user: WebUser, post_id: RowId, snapshot_id: RowId) -> Response:
-    """The stored page's original bytes, as a download (never shown as a page of ours)."""
-    snapshot = _snapshot(session, post_id, snapshot_id)
+    """The stored page's original bytes, as a download (never shown as a page of ours).
+
+    The original holds the personal data in full: a download is a reveal (lead section and duty, logged).
+    """
+    snapshot = get_visible_snapshot(session, user=user, post_id=post_id, snapshot_id=snapshot_id)
+    reveal_post(session, user=user, post_id=post_id, where="web_evidence_download")
+    session.commit()
     headers = {
         "Content-Disposition": f'attachment; filename="post-{post_id}-evidence-{snapshot_id}.html"',
         "Content-Security-Policy": "default-src 'none'; sandbox",
