@@ -11,7 +11,6 @@ from alerts import service
 from alerts.attachments import attachment_path, store_attachment
 from alerts.disclosure.service import register_case
 from alerts.flows import move_post, transition
-from alerts.intake import open_case
 from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
 from alerts.schemas import (
     AlertDetail,
@@ -23,12 +22,16 @@ from alerts.schemas import (
     PolicySeverityText,
     TransitionIn,
     TransitionSpecOut,
+    TriageIn,
+    TriageOut,
 )
+from alerts.triage import Classified, open_triaged_case, propose
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.uploads import attachment_body_limit
 from core.bounds import Offset, RowId
 from core.errors import InvalidInput, NotFound
 from core.types import Category, Role
+from nlp.analyze import analyze
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -82,21 +85,33 @@ def lifecycle(user: CurrentUser) -> list[TransitionSpecOut]:
     ]
 
 
+@router.post("/triage", dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
+def triage(session: SessionDep, body: TriageIn) -> TriageOut:
+    """The category, severity and section a hand-entered text would open with, and the reasons (nothing saved)."""
+    proposal = propose(
+        session,
+        title=body.title,
+        content=body.content,
+        kind=body.kind,
+        classified=Classified.of(analyze(title=body.title, text=body.content)),
+    )
+    return TriageOut.model_validate(proposal.as_dict())
+
+
 @router.post("", status_code=201, dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
 def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDetail:
     """Enter a case by hand: a hotline work order, a letter, or an information request (依申请公开)."""
-    alert = open_case(
+    alert = open_triaged_case(
         session,
         actor=user,
         kind=body.kind,
         title=body.title,
         content=body.content,
-        category=body.category,
-        severity=body.severity,
+        classified=Classified.of(analyze(title=body.title, text=body.content)),
+        chosen={"category": body.category, "severity": body.severity, "section_id": body.section_id},
         received_at=body.received_at,
         requester=body.requester,
         channel=body.channel,
-        section_id=body.section_id,
     )
     if body.disclosure is not None:
         if body.kind != "info_request":

@@ -6,15 +6,17 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.responses import Response
 
-from alerts.intake import KINDS, open_case
+from alerts.intake import KINDS
+from alerts.triage import Classified, open_triaged_case, propose
 from api.deps import SessionDep
 from core.errors import InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone
 from core.types import Role
+from nlp.analyze import analyze
 from web import queries
 from web.pages import done
 from web.routes.alerts import form_int
@@ -71,13 +73,14 @@ def new_case(
     content: Annotated[str, Form(max_length=50000)] = "",
     kind: Annotated[str, Form(max_length=20)] = "complaint",
     category: Annotated[str, Form(max_length=40)] = "",
-    severity: Annotated[str, Form(max_length=20)] = "一般",
+    severity: Annotated[str, Form(max_length=20)] = "",
     received_at: Annotated[str, Form(max_length=20)] = "",
     channel: Annotated[str, Form(max_length=100)] = "",
     requester_name: Annotated[str, Form(max_length=100)] = "",
     requester_phone: Annotated[str, Form(max_length=40)] = "",
     requester_address: Annotated[str, Form(max_length=300)] = "",
     section_id: Annotated[str, Form(max_length=20)] = "",
+    suggested: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Open the case through the alerts intake (routed, given deadlines, logged), then show it."""
     draft = {
@@ -92,6 +95,7 @@ def new_case(
         "requester_phone": requester_phone,
         "requester_address": requester_address,
         "section_id": section_id,
+        "suggested": suggested,
     }
     try:
         if not title.strip() or not content.strip():
@@ -103,24 +107,51 @@ def new_case(
         }
         # A section head enters cases for the own section; coordinators may name one or let the rules route.
         section = user.section_id if user.role == Role.head else form_int(section_id)
-        alert = open_case(
+        alert = open_triaged_case(
             session,
             actor=user,
             kind=kind,
             title=title.strip(),
             content=content.strip(),
-            category=category,
-            severity=severity if kind != "info_request" else None,
+            classified=Classified.of(analyze(title=title.strip(), text=content.strip())),
+            chosen={"category": category, "severity": severity, "section_id": section},
+            suggested=_suggested(suggested),
             received_at=_local_time(received_at),
             requester=requester,
             channel=channel.strip(),
-            section_id=section,
         )
         session.commit()
     except MuqingError as exc:
         session.rollback()
         return _case_form(request, session, user, draft=draft, error=exc.message, status_code=400)
     return done(f"/alerts/{alert.id}", "created")
+
+
+@router.post("/alerts/new/triage", dependencies=[CsrfChecked])
+def triage(
+    session: SessionDep,
+    user: IntakeUser,
+    title: Annotated[str, Form(max_length=500)] = "",
+    content: Annotated[str, Form(max_length=50000)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "complaint",
+) -> JSONResponse:
+    """The proposal for the text typed so far (category, severity, section, reasons); the page pre-fills it."""
+    if kind not in KINDS:
+        raise InvalidInput(f"类型「{kind}」无效", details={"field": "kind"})
+    proposal = propose(
+        session,
+        title=title.strip(),
+        content=content.strip(),
+        kind=kind,
+        classified=Classified.of(analyze(title=title.strip(), text=content.strip())),
+    )
+    return JSONResponse(proposal.as_dict())
+
+
+def _suggested(value: str) -> dict[str, str]:
+    """What the page pre-filled (``category=…&severity=…&section_id=…``): such a value is no choice of the officer."""
+    pairs = (part.split("=", 1) for part in value.split("&") if "=" in part)
+    return {key: item for key, item in pairs if key in ("category", "severity", "section_id")}
 
 
 def _local_time(value: str) -> datetime | None:
