@@ -39,6 +39,7 @@ from alerts.lifecycle import (
 from alerts.merging import merge_handler
 from alerts.models import Alert, AlertCoSection, Attachment, Extension, FollowUp, Response
 from alerts.responses.service import DraftSource, check_content, findings_waiting, record_review, sign_off_review
+from alerts.roster import duty_for_sign_for
 from alerts.schemas import RESPONSE_CHANNELS, ResponseInput
 from alerts.service import work_calendar
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -197,6 +198,11 @@ def _target(action: str) -> Status | None:
 
 def _acknowledge(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
     alert.acknowledged_at = now
+    if alert.duty_user is None:
+        # Raised while nobody was on the roster: the case gets its duty officer when one signs for it.
+        alert.duty_user = duty_for_sign_for(session, actor=actor, at=now)
+        if alert.duty_user is not None:
+            return Step(_target("acknowledge"), given.note, {"duty_user_id": alert.duty_user.id})
     return Step(_target("acknowledge"), given.note)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
@@ -23,7 +22,7 @@ from core.errors import AuthenticationFailed, InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, utcnow
 from core.types import Role
-from web import queries, service
+from web import live, queries, service
 from web.pages import done
 from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, require_roles
 from web.templating import render
@@ -32,8 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 CONSOLE_ROLES = (Role.duty, Role.admin, Role.leader)
 ConsoleUser = Annotated[User, require_roles(*CONSOLE_ROLES)]
-POLL_SECONDS = 2.0
-HEARTBEAT_SECONDS = 15.0
+POLL_SECONDS = 1.0
 COLUMNS = (
     ("new", "待签收", ("new",)),
     ("acknowledged", "已签收待转办", ("acknowledged",)),
@@ -139,13 +137,29 @@ def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, obje
         return new, [a.id for a in changed], latest, max([max_id, *(a.id for a in changed)])
 
 
-def _event(name: str, data: object) -> str:
-    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+def _resume(request: Request, since: str, max_id: int) -> tuple[datetime, int]:
+    """Where the stream starts: the last event the browser saw (``Last-Event-ID``: time|id), else the query."""
+    seen = live.last_event_id(request)
+    if "|" in seen:
+        at, _, top = seen.partition("|")
+        since, max_id = at, int(top) if top.isdigit() else max_id
+    try:
+        start = datetime.fromisoformat(since) if since else utcnow()
+    except ValueError as exc:
+        example = "2026-03-10T09:30:00+08:00"
+        raise InvalidInput(f"since 应为 ISO 8601 时间，如 {example}", details={"field": "since"}) from exc
+    if start.tzinfo is None:
+        # A time without offset is the office's local time; compared with stored (aware) times below.
+        start = start.replace(tzinfo=local_zone())
+    return start, max_id
 
 
 @router.get("/console/stream")
 async def console_stream(request: Request, since: str = "", max_id: AfterId = 0) -> StreamingResponse:
-    """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed."""
+    """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed, ``ping`` each 2 s.
+
+    Each ``change`` carries an id (time|highest case id) so a reconnecting browser gets what it missed.
+    """
     token = request.cookies.get(SESSION_COOKIE, "")
 
     def check() -> None:
@@ -158,34 +172,26 @@ async def console_stream(request: Request, since: str = "", max_id: AfterId = 0)
         await run_in_threadpool(check)
     except AuthenticationFailed as exc:
         raise LoginRequired(exc.message) from exc
-    try:
-        start = datetime.fromisoformat(since) if since else utcnow()
-    except ValueError as exc:
-        example = "2026-03-10T09:30:00+08:00"
-        raise InvalidInput(f"since 应为 ISO 8601 时间，如 {example}", details={"field": "since"}) from exc
-    if start.tzinfo is None:
-        # A time without offset is the office's local time; compared with stored (aware) times below.
-        start = start.replace(tzinfo=local_zone())
+    start, top_id = _resume(request, since, max_id)
 
     async def events() -> AsyncIterator[str]:
-        last, top, quiet = start, max_id, 0.0
-        yield "retry: 3000\n\n"
+        last, top, beat = start, top_id, 0.0
+        yield f"retry: {live.RETRY_MILLISECONDS}\n\n"
+        yield live.ping(utcnow().isoformat())
         while not await request.is_disconnected():
             try:
                 new, changed, last, top = await run_in_threadpool(_poll, token, last, top)
             except AuthenticationFailed:
-                yield _event("expired", {"message": "登录已过期，请重新登录"})
+                yield live.frame("expired", {"message": "登录已过期，请重新登录"})
                 return
             for item in new:
-                yield _event("alert", item)
+                yield live.frame("alert", item)
             if changed:
-                yield _event("change", {"ids": changed})
-                quiet = 0.0
-            else:
-                quiet += POLL_SECONDS
-                if quiet >= HEARTBEAT_SECONDS:
-                    yield ": keep-alive\n\n"
-                    quiet = 0.0
+                yield live.frame("change", {"ids": changed}, event_id=f"{last.isoformat()}|{top}")
+            beat += POLL_SECONDS
+            if beat >= live.HEARTBEAT_SECONDS:
+                yield live.ping(utcnow().isoformat())
+                beat = 0.0
             await asyncio.sleep(POLL_SECONDS)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
