@@ -1,4 +1,4 @@
-"""A hand-entered case is classified: the proposal pre-fills it, urgent words never default to 一般, the log says who chose."""
+"""Hand-entered cases are classified: urgent words never leave them 一般, and the log says who chose what."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def test_a_proposal_from_plain_data(seeded: str) -> None:
 
     reading = Classified(category="conduct", severity="一般", reasons=[{"term": "态度"}], model_version="m1")
     with session_scope() as session:
-        proposal = propose(session, title="来电", content="兽医站人员态度差，还说有疫情", kind="complaint", classified=reading)
+        text = "兽医站人员态度差，还说有疫情"
+        proposal = propose(session, title="来电", content=text, kind="complaint", classified=reading)
     assert proposal.severity == "较大" and proposal.urgent_terms == ["疫情"]
     assert proposal.section == "办公室" and proposal.reasons[0] == "「态度」"
