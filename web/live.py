@@ -11,7 +11,7 @@ import json
 
 from fastapi import Request
 
-HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_SECONDS = 1.0
 RETRY_MILLISECONDS = 2000
 
 

@@ -174,7 +174,8 @@ def test_console_keys_focus_and_a_new_card_while_typing(browser: Any, night: Ser
     page = duty.page
     duty.open("/console")
     page.locator("#live-status.on").wait_for()
-    assert "j" in page.inner_text("#keys-help") and page.locator("#new-alerts[aria-live]").count() == 1
+    assert "j" in (page.locator("#keys-help").text_content() or "")
+    assert page.locator("#new-alerts[aria-live]").count() == 1
     page.keyboard.press("j")
     first = page.evaluate("document.activeElement.id")
     assert first.startswith("case-")
@@ -191,7 +192,8 @@ def test_console_keys_focus_and_a_new_card_while_typing(browser: Any, night: Ser
     page.locator(f"#col-acknowledged #{target}").wait_for()
     assert page.evaluate("document.activeElement.id") == target
     # While the officer types a reason on one card, a new case appears at once and the typing is kept.
-    card = page.locator("#col-new article.case").first
+    working = page.locator("#col-new article.case").first.get_attribute("id")
+    card = page.locator(f"#{working}")
     card.get_by_text("无需回应…").click()
     reason = card.locator("input[name=note]")
     reason.fill("重复来电")
@@ -216,7 +218,7 @@ def test_a_frozen_server_is_noticed_within_five_seconds_and_missed_cases_arrive_
     try:
         stopped = time.monotonic()
         page.locator("#live-status.off").wait_for(timeout=8000)
-        assert time.monotonic() - stopped <= 5.0 + 1.0  # the watchdog's 5 s, plus a poll of the page
+        assert time.monotonic() - stopped <= 5.0
         assert "断开" in page.inner_text("#live-status")
         with server_time():
             make_alert(title="断线期间来的：西湖村牛场污水", category="pollution", severity="一般")

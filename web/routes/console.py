@@ -156,7 +156,7 @@ def _resume(request: Request, since: str, max_id: int) -> tuple[datetime, int]:
 
 @router.get("/console/stream")
 async def console_stream(request: Request, since: str = "", max_id: AfterId = 0) -> StreamingResponse:
-    """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed, ``ping`` each 2 s.
+    """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed, ``ping`` every second.
 
     Each ``change`` carries an id (time|highest case id) so a reconnecting browser gets what it missed.
     """
