@@ -101,13 +101,16 @@ def triage(session: SessionDep, body: TriageIn) -> TriageOut:
 @router.post("", status_code=201, dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
 def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDetail:
     """Enter a case by hand: a hotline work order, a letter, or an information request (依申请公开)."""
+    # Classified outside any transaction: SQLite's write lock must not wait on the model (nothing is pending).
+    session.rollback()
+    classified = Classified.of(analyze(title=body.title, text=body.content))
     alert = open_triaged_case(
         session,
         actor=user,
         kind=body.kind,
         title=body.title,
         content=body.content,
-        classified=Classified.of(analyze(title=body.title, text=body.content)),
+        classified=classified,
         chosen={"category": body.category, "severity": body.severity, "section_id": body.section_id},
         received_at=body.received_at,
         requester=body.requester,

@@ -107,13 +107,14 @@ def new_case(
         }
         # A section head enters cases for the own section; coordinators may name one or let the rules route.
         section = user.section_id if user.role == Role.head else form_int(section_id)
+        classified = _classify(session, title=title.strip(), content=content.strip())
         alert = open_triaged_case(
             session,
             actor=user,
             kind=kind,
             title=title.strip(),
             content=content.strip(),
-            classified=Classified.of(analyze(title=title.strip(), text=content.strip())),
+            classified=classified,
             chosen={"category": category, "severity": severity, "section_id": section},
             suggested=_suggested(suggested),
             received_at=_local_time(received_at),
@@ -146,6 +147,12 @@ def triage(
         classified=Classified.of(analyze(title=title.strip(), text=content.strip())),
     )
     return JSONResponse(proposal.as_dict())
+
+
+def _classify(session: SessionDep, *, title: str, content: str) -> Classified:
+    """The classifier's reading, taken outside any transaction: SQLite's write lock must not wait on the model."""
+    session.rollback()
+    return Classified.of(analyze(title=title, text=content))
 
 
 def _suggested(value: str) -> dict[str, str]:
