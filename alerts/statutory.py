@@ -16,10 +16,7 @@ from functools import lru_cache
 import chinese_calendar
 from lunar_python import Lunar, Solar
 
-# Years the lunar conversion is trusted for: its 清明 agrees with chinesecalendar's solar terms for all
-# of them, and chinesecalendar computes solar terms no further than 2100.
-FIRST_YEAR = 1900
-LAST_YEAR = 2099
+from core.bounds import FIRST_YEAR, LAST_YEAR
 
 HOLIDAY_NAMES = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 

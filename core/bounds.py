@@ -15,10 +15,14 @@ from pydantic import AfterValidator
 
 INT64_MAX = 2**63 - 1
 MAX_OFFSET = 10**9
-FIRST_YEAR = 2000
+# The years the working-day calendar computes: the lunar conversion's 清明 agrees with chinesecalendar's solar
+# terms for all of them, and chinesecalendar computes solar terms no further than 2100.
+FIRST_YEAR = 1900
 LAST_YEAR = 2099
 # A time limit of 10,000 units (minutes to working days) is already past any real policy.
 MAX_LIMIT_AMOUNT = 10_000
+# A count a person types into a report form (cases, rulings, documents in a year).
+MAX_COUNT = 10**9
 # Routing rule priorities are stored in a 32-bit column.
 MAX_PRIORITY = 1_000_000
 

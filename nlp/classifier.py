@@ -63,7 +63,7 @@ class Settings:
     # Chosen on the development half of the real messages (``python -m nlp.compare --thresholds``): the
     # calibration comes from cross-validation on our own corpus, where the classes separate more easily
     # than in real letters, so real posts need a surer probability.
-    relevant_threshold: float = 0.98
+    relevant_threshold: float = 0.99
     needs_threshold: float = 0.5
     correction_weight: float = 8.0
     correction_similarity: float = 0.8
@@ -137,20 +137,25 @@ class TextModel:
         truth = np.array([category.classes.index(label) for label in labels])
         self.category_temperature = fit_temperature(category_scores, truth)
 
+        # Whether an answer is due, how grave and in what tone are read from the words, not from how much of
+        # the letter is about livestock: short news items are all livestock and need no answer, long
+        # complaints are diluted by greetings and other matters, and the matter features would learn that.
+        wording = self.features.without_matters(matrix)
         needs_labels = np.array([e.needs_response for e in topic])
-        needs = fit_linear("logistic", on_topic, needs_labels, c=s.c_other, weights=topic_weights)
+        needs = fit_linear("logistic", wording[relevant], needs_labels, c=s.c_other, weights=topic_weights)
         self.needs_calibration = fit_platt(
-            cross_scores("logistic", on_topic, needs_labels, c=s.c_other, weights=topic_weights), needs_labels
+            cross_scores("logistic", wording[relevant], needs_labels, c=s.c_other, weights=topic_weights),
+            needs_labels,
         )
         urgent = np.array([e.relevant and e.needs_response for e in examples])
         severity = fit_linear(
-            "logistic", matrix[urgent], [e.severity for e in examples if e.relevant and e.needs_response], c=s.c_other
+            "logistic", wording[urgent], [e.severity for e in examples if e.relevant and e.needs_response], c=s.c_other
         )
         # Corrections say nothing about the writer's stance: the sentiment head learns from the corpus only.
         plain = weights == 1.0
         sentiment = fit_linear(
             "logistic",
-            matrix[plain],
+            wording[plain],
             [e.sentiment for e, keep in zip(examples, plain, strict=True) if keep],
             c=s.c_other,
         )

@@ -3,9 +3,10 @@
 - words: jieba words (single characters only when they are words worth a feature) and pairs of
   neighbouring words, never across punctuation;
 - characters: CJK character n-grams inside each clause;
-- dense: livestock terms per lexicon group, species characters, words used in another sense (places,
-  idioms, slang …, see ``senses.py``) per section, and clause cues (an animal or farm next to a kind of
-  trouble, ``resources/cues.yaml``), counted after the other senses are blanked out.
+- dense: livestock terms per lexicon group, species characters, tone words, clause cues (an animal or farm
+  next to a kind of trouble, ``resources/cues.yaml``) and the matter features of ``matters.py`` (which
+  subjects meet which of the center's problems and which other offices' matters in one sentence), all
+  counted after the other senses (places, idioms, slang …, see ``senses.py``) are blanked out.
 
 Title and text are one document. The vectoriser is our own small TF-IDF (scikit-learn's formula with
 ``sublinear_tf`` and smoothed idf) so one post becomes a row in microseconds. With ``spans=True`` every
@@ -27,6 +28,7 @@ import numpy as np
 import yaml
 from scipy import sparse
 
+from nlp import matters
 from nlp.lexicon import GROUPS, LEXICON_FILE, lexicon
 from nlp.senses import blank, other_senses, trie_pattern
 from nlp.text import Document, document
@@ -89,7 +91,16 @@ def dense_names() -> tuple[str, ...]:
         *(f"cue:{kind}" for kind in cues().kinds),
         "cue:clauses",
         "cue:share",
+        *matters.matter_names(),
     )
+
+
+@lru_cache(maxsize=1)
+def layout() -> str:
+    """A fingerprint of the dense features' names and order: a model fitted on another layout cannot be used."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(dense_names()).encode()).hexdigest()[:16]
 
 
 @dataclass(slots=True)
@@ -103,6 +114,7 @@ class Extracted:
     masked: str = ""
     content: list[tuple[str, int, int, int]] = field(default_factory=list)
     clause_starts: list[int] = field(default_factory=list)
+    matter: matters.MatterHits = field(default_factory=lambda: matters.MatterHits(hits=[], sentences=[]))
 
 
 def _merge(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -149,9 +161,17 @@ def extract(title: str, text: str, *, char_sizes: tuple[int, ...] = (2,)) -> Ext
             chars += [run[i : i + size] for i in range(len(run) - size + 1)]
 
     masked = _masked(doc.clean)
-    dense = _dense(masked, clause_starts)
+    found = matters.find(masked)
+    dense = _dense(masked, clause_starts) + matters.values(found)
     return Extracted(
-        doc=doc, words=words, chars=chars, dense=dense, masked=masked, content=content, clause_starts=clause_starts
+        doc=doc,
+        words=words,
+        chars=chars,
+        dense=dense,
+        masked=masked,
+        content=content,
+        clause_starts=clause_starts,
+        matter=found,
     )
 
 
@@ -236,6 +256,8 @@ def locate(extracted: Extracted, name: str) -> list[Span]:
         return [m.span() for m in lexicon().groups[what].finditer(extracted.masked)]
     if group == "cue" and what in cues().kinds:
         return _cue_spans(extracted, what)
+    if group == "matter":
+        return matters.spans_of(extracted.matter, what)
     return []
 
 
@@ -297,6 +319,10 @@ class FeatureSpace:
 
     char_sizes: tuple[int, ...] = (2,)
     dense_weight: float = 1.0
+    # The matter features are many and correlated; at half scale the heads' penalty keeps any one of them
+    # from dominating (chosen on the development half of the real messages).
+    matter_weight: float = 0.5
+    layout: str = ""
     words: Vectoriser = field(default_factory=lambda: Vectoriser(min_df=2, max_features=60000))
     chars: Vectoriser = field(default_factory=lambda: Vectoriser(min_df=3, max_features=60000))
     names: list[str] = field(default_factory=list)
@@ -305,6 +331,7 @@ class FeatureSpace:
         """Learn the vocabularies from extracted posts."""
         self.words.fit(e.words for e in extracted)
         self.chars.fit(e.chars for e in extracted)
+        self.layout = layout()
         self.names = [
             *_names(self.words.vocabulary, "w:"),
             *_names(self.chars.vocabulary, "c:"),
@@ -325,13 +352,23 @@ class FeatureSpace:
         """Indices and values of one post."""
         word_indices, word_values = self.words.row(extracted.words)
         char_indices, char_values = self.chars.row(extracted.chars)
-        dense = np.asarray(extracted.dense) * self.dense_weight
+        dense = np.asarray(extracted.dense) * self._dense_scale()
         present = np.flatnonzero(dense)
         offset = self.words.size + self.chars.size
         return (
             np.concatenate([word_indices, char_indices + self.words.size, present + offset]),
             np.concatenate([word_values, char_values, dense[present]]),
         )
+
+    def without_matters(self, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+        """``matrix`` with the matter features set to zero (for heads that must not use them)."""
+        keep = np.ones(self.size)
+        offset = self.words.size + self.chars.size
+        keep[[offset + i for i, name in enumerate(dense_names()) if name.startswith("matter:")]] = 0.0
+        return sparse.csr_matrix(matrix @ sparse.diags(keep))
+
+    def _dense_scale(self) -> np.ndarray:
+        return _scale(self.dense_weight, self.matter_weight)
 
     def matrix(self, extracted: Sequence[Extracted]) -> sparse.csr_matrix:
         """The feature matrix of many extracted posts."""
@@ -351,6 +388,12 @@ class FeatureSpace:
             ),
             shape=(len(extracted), self.size),
         )
+
+
+@lru_cache(maxsize=8)
+def _scale(dense_weight: float, matter_weight: float) -> np.ndarray:
+    names = dense_names()
+    return np.asarray([matter_weight if name.startswith("matter:") else dense_weight for name in names])
 
 
 def _names(vocabulary: dict[str, int], prefix: str) -> list[str]:

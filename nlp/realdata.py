@@ -13,8 +13,8 @@ function here returns None or nothing when it is absent, so the scripts that use
     python -m nlp.realdata --output FILE [--split dev|heldout|teddy] [--reviewed]
         labelled JSON lines for ``muqing eval --data FILE``
     python -m nlp.realdata --overlap
-        corpus examples that share a rare run of ten characters with a real message (must be none that
-        is more than a common phrase: the corpus is our own writing)
+        corpus examples and check-set posts that share a rare run of ten characters with a real message
+        (must be none that is more than a common phrase: both are our own writing)
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ def real_sets() -> dict[str, list[LabelledPost]] | None:
 
 
 def overlaps(root: Path, *, size: int = 10, common: int = 3) -> list[tuple[str, list[str]]]:
-    """Corpus examples sharing a run of ``size`` characters with fewer than ``common`` real messages."""
+    """Corpus examples and check-set posts sharing a run of ``size`` characters with fewer than ``common`` real
+    messages."""
     import re
 
     from nlp.corpus import read_examples, seed_files
@@ -162,11 +163,15 @@ def overlaps(root: Path, *, size: int = 10, common: int = 3) -> list[tuple[str, 
     for post in [*teddy_posts(root), *reviewed_posts(root)]:
         for run in runs(f"{post.title} {post.text}"):
             seen.setdefault(run, set()).add(post.id.split(":")[-1])
+    from nlp.evaluation import check_set
+
+    ours = [(e.id, e.title, e.text) for e in read_examples(seed_files())]
+    ours += [(post.id, post.title, post.text) for post in check_set()]
     hits = []
-    for example in read_examples(seed_files()):
-        shared = sorted(run for run in runs(f"{example.title} {example.text}") if 0 < len(seen.get(run, ())) < common)
+    for example_id, title, text in ours:
+        shared = sorted(run for run in runs(f"{title} {text}") if 0 < len(seen.get(run, ())) < common)
         if shared:
-            hits.append((example.id, shared))
+            hits.append((example_id, shared))
     return hits
 
 

@@ -34,6 +34,7 @@ from core.timeutil import to_local, utcnow
 from nlp.classifier import TextModel
 from nlp.corpus import Example, corpus_hash, read_examples, seed_files
 from nlp.evaluation import check_set, evaluate, gate, summary
+from nlp.features import layout
 from nlp.lexicon import LEXICON_FILE
 
 log = logging.getLogger(__name__)
@@ -203,8 +204,17 @@ def active_version() -> str | None:
         return None
 
 
+def current_layout(model: TextModel) -> bool:
+    """True when ``model`` was fitted on the features this code computes (older versions may not be)."""
+    return getattr(model.features, "layout", None) == layout()
+
+
 def get_model() -> tuple[str, TextModel]:
-    """The active model, loaded once per process and reloaded when another version is activated."""
+    """The active model, loaded once per process and reloaded when another version is activated.
+
+    With no active model, or an active one fitted on features this code no longer computes (a version
+    trained before an upgrade), a model is trained from the corpus and activated.
+    """
     global _loaded
     current = active_version()
     loaded = _loaded
@@ -216,7 +226,12 @@ def get_model() -> tuple[str, TextModel]:
             log.info("no active model: training one from the seed corpus")
             current = train_from_corpus().version
         if _loaded is None or _loaded[0] != current:
-            _loaded = (current, load_version(current))
+            model = load_version(current)
+            if not current_layout(model):
+                log.warning("model %s was fitted on other features: training a new one from the corpus", current)
+                current = train_from_corpus(note=f"replaces {current} (features changed)").version
+                model = load_version(current)
+            _loaded = (current, model)
             log.info("model %s loaded", current)
         return _loaded
 
@@ -227,8 +242,12 @@ def compare_and_activate(candidate: ModelInfo) -> dict[str, Any]:
     posts = check_set()
     candidate_figures = summary(evaluate(posts, load_version(candidate.version).predict, keep_errors=0))
     current = active_version()
-    active_figures = summary(evaluate(posts, load_version(current).predict, keep_errors=0)) if current else None
-    if active_figures is None:
+    active_model = load_version(current) if current else None
+    usable = active_model is not None and current_layout(active_model)
+    active_figures = summary(evaluate(posts, active_model.predict, keep_errors=0)) if usable and active_model else None
+    if active_model is not None and not usable:
+        activated, reason = True, "当前模型的特征与程序不一致，无法比较，已启用候选模型"
+    elif active_figures is None:
         activated, reason = True, "没有正在使用的模型，已启用候选模型"
     else:
         activated, reason = gate(candidate_figures, active_figures)

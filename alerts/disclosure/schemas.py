@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.bounds import MAX_COUNT, RowId
 from core.schemas import LocalDatetime
 
 Step = Literal["correction_requested", "correction_received", "extension", "answer"]
@@ -44,10 +45,10 @@ class RequestIn(RegisterFields):
     ``answered_at`` and, for the last four, a ``reason`` (a sub-row of the unified format).
     """
 
-    alert_id: int | None = None
+    alert_id: RowId | None = None
     title: str = Field(default="", max_length=500)
     received_at: datetime | None = None
-    section_id: int | None = None
+    section_id: RowId | None = None
     correction_requested_at: datetime | None = None
     correction_received_at: datetime | None = None
     extended_at: datetime | None = None
@@ -184,15 +185,15 @@ class ProactiveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rules_issued: int = Field(default=0, ge=0)
-    rules_repealed: int = Field(default=0, ge=0)
-    rules_in_force: int = Field(default=0, ge=0)
-    normative_issued: int = Field(default=0, ge=0)
-    normative_repealed: int = Field(default=0, ge=0)
-    normative_in_force: int = Field(default=0, ge=0)
-    licensing: int = Field(default=0, ge=0)
-    penalties: int = Field(default=0, ge=0)
-    coercion: int = Field(default=0, ge=0)
+    rules_issued: int = Field(default=0, ge=0, le=MAX_COUNT)
+    rules_repealed: int = Field(default=0, ge=0, le=MAX_COUNT)
+    rules_in_force: int = Field(default=0, ge=0, le=MAX_COUNT)
+    normative_issued: int = Field(default=0, ge=0, le=MAX_COUNT)
+    normative_repealed: int = Field(default=0, ge=0, le=MAX_COUNT)
+    normative_in_force: int = Field(default=0, ge=0, le=MAX_COUNT)
+    licensing: int = Field(default=0, ge=0, le=MAX_COUNT)
+    penalties: int = Field(default=0, ge=0, le=MAX_COUNT)
+    coercion: int = Field(default=0, ge=0, le=MAX_COUNT)
     fees: float = Field(default=0, ge=0, description="行政事业性收费 本年收费金额（单位：万元）")
 
 
@@ -201,10 +202,10 @@ class OutcomeCounts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    upheld: int = Field(default=0, ge=0)
-    corrected: int = Field(default=0, ge=0)
-    other: int = Field(default=0, ge=0)
-    pending: int = Field(default=0, ge=0)
+    upheld: int = Field(default=0, ge=0, le=MAX_COUNT)
+    corrected: int = Field(default=0, ge=0, le=MAX_COUNT)
+    other: int = Field(default=0, ge=0, le=MAX_COUNT)
+    pending: int = Field(default=0, ge=0, le=MAX_COUNT)
 
 
 class ReviewIn(BaseModel):

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from core.bounds import RowId
 from core.schemas import LocalDatetime
 
 CheckName = Literal["保密", "法律", "政治", "文字"]
@@ -14,7 +15,7 @@ CheckName = Literal["保密", "法律", "政治", "文字"]
 class CheckIn(BaseModel):
     """A response text to check against a case."""
 
-    alert_id: int
+    alert_id: RowId
     content: str = Field(max_length=20000)
 
 

@@ -25,6 +25,7 @@ from alerts.disclosure.schemas import (
     StepIn,
 )
 from api.deps import CurrentUser, SessionDep
+from core.bounds import Offset, RowId, Year
 from core.errors import InvalidInput
 
 router = APIRouter(prefix="/disclosure", tags=["disclosure"])
@@ -48,12 +49,12 @@ def vocabulary(user: CurrentUser) -> dict[str, Any]:
 def list_requests(
     session: SessionDep,
     user: CurrentUser,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year: Year | None = None,
     status: Literal["open", "paused", "answered"] | None = None,
     applicant_type: str | None = None,
     outcome: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RequestList:
     """The register, newest first (a year: received in it, or still open from before)."""
     return views.list_requests(
@@ -104,14 +105,14 @@ async def import_requests(
 
 
 @router.get("/requests/{request_id}")
-def get_request(session: SessionDep, user: CurrentUser, request_id: int) -> RequestOut:
+def get_request(session: SessionDep, user: CurrentUser, request_id: RowId) -> RequestOut:
     """One register entry with its statutory answer deadline."""
     service.get_request(session, user=user, request_id=request_id)
     return views.request_view(session, entry_id=request_id)
 
 
 @router.patch("/requests/{request_id}")
-def update_request(session: SessionDep, user: CurrentUser, request_id: int, body: RequestUpdate) -> RequestOut:
+def update_request(session: SessionDep, user: CurrentUser, request_id: RowId, body: RequestUpdate) -> RequestOut:
     """Correct who applied, how, or what was asked for."""
     service.update_request(session, actor=user, request_id=request_id, data=body)
     session.commit()
@@ -120,7 +121,7 @@ def update_request(session: SessionDep, user: CurrentUser, request_id: int, body
 
 
 @router.post("/requests/{request_id}/steps")
-def record_step(session: SessionDep, user: CurrentUser, request_id: int, body: StepIn) -> RequestOut:
+def record_step(session: SessionDep, user: CurrentUser, request_id: RowId, body: StepIn) -> RequestOut:
     """补正 asked (the clock stops) or received (it restarts from that day), extension, or the answer."""
     service.record_step(session, actor=user, request_id=request_id, step=body)
     session.commit()
@@ -129,13 +130,13 @@ def record_step(session: SessionDep, user: CurrentUser, request_id: int, body: S
 
 
 @router.get("/reports/{year}")
-def get_report(session: SessionDep, user: CurrentUser, year: int) -> ReportOut:
+def get_report(session: SessionDep, user: CurrentUser, year: Year) -> ReportOut:
     """Section 三 of the year's report from the register, its checks, and the office's sections."""
     return views.get_report(session, user=user, year=_year(year))
 
 
 @router.put("/reports/{year}/forms")
-def save_forms(session: SessionDep, user: CurrentUser, year: int, body: ReportFormsIn) -> ReportOut:
+def save_forms(session: SessionDep, user: CurrentUser, year: Year, body: ReportFormsIn) -> ReportOut:
     """Keep the sections the office writes (一, 二, 四, 五, 六) for the year."""
     service.save_forms(session, actor=user, year=_year(year), forms=body)
     session.commit()
@@ -144,7 +145,7 @@ def save_forms(session: SessionDep, user: CurrentUser, year: int, body: ReportFo
 
 
 @router.post("/reports/{year}/publish")
-def publish(session: SessionDep, user: CurrentUser, year: int, body: PublicationIn) -> ReportOut:
+def publish(session: SessionDep, user: CurrentUser, year: Year, body: PublicationIn) -> ReportOut:
     """Mark the report published (freezing section 三); refused while it does not reconcile."""
     service.publish_report(session, actor=user, year=_year(year), data=body)
     session.commit()
@@ -159,21 +160,21 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/reports/{year}/export.docx")
-def export_docx(session: SessionDep, user: CurrentUser, year: int) -> Response:
+def export_docx(session: SessionDep, user: CurrentUser, year: Year) -> Response:
     """The annual report as a Word document (A4, official layout; section 三 as the format lays it out)."""
     report = views.get_report(session, user=user, year=_year(year))
     return _download(report_docx(report), DOCX_TYPE, f"{report_title(report)}.docx")
 
 
 @router.get("/reports/{year}/export.xlsx")
-def export_xlsx(session: SessionDep, user: CurrentUser, year: int) -> Response:
+def export_xlsx(session: SessionDep, user: CurrentUser, year: Year) -> Response:
     """Section 三 (merged as in the format), sections 二 and 四, and the year's register, as a workbook."""
     report = views.get_report(session, user=user, year=_year(year))
     entries = views.list_requests(session, user=user, year=year, limit=100_000).items
     return _download(report_xlsx(report, entries), XLSX_TYPE, f"{report_title(report)}.xlsx")
 
 
-def _year(year: int) -> int:
+def _year(year: Year) -> int:
     if not 2000 <= year <= 2100:
         raise InvalidInput("年度应在 2000—2100 之间", details={"field": "year"})
     return year

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import RowId
 from core.district import service
 from core.types import Role
 
@@ -20,7 +21,7 @@ class PlaceIn(BaseModel):
 
     kind: str = Field(description="town | village | landmark | farm")
     name: str = Field(min_length=1, max_length=100)
-    parent_id: int | None = None
+    parent_id: RowId | None = None
     type: str = Field(default="", max_length=20, description="街道, 镇, 乡, 村, 社区, 地标, 养殖场 …")
     aliases: list[str] = Field(default_factory=list)
     code: str | None = Field(default=None, max_length=20)
@@ -32,7 +33,7 @@ class PlaceImportIn(BaseModel):
 
     kind: str
     text: str = Field(min_length=1, max_length=200_000)
-    parent_id: int | None = None
+    parent_id: RowId | None = None
 
 
 class TermsIn(BaseModel):
@@ -70,7 +71,7 @@ def add_place(session: SessionDep, user: CurrentUser, body: PlaceIn) -> dict[str
 
 
 @router.patch("/places/{place_id}", dependencies=Admin)
-def change_place(session: SessionDep, user: CurrentUser, place_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def change_place(session: SessionDep, user: CurrentUser, place_id: RowId, body: dict[str, Any]) -> dict[str, Any]:
     """Change a place's name, type, aliases, code, note or ``active``."""
     place = service.update_place(session, actor=user, place_id=place_id, changes=body)
     session.commit()
@@ -78,7 +79,7 @@ def change_place(session: SessionDep, user: CurrentUser, place_id: int, body: di
 
 
 @router.delete("/places/{place_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=Admin)
-def remove_place(session: SessionDep, user: CurrentUser, place_id: int) -> Response:
+def remove_place(session: SessionDep, user: CurrentUser, place_id: RowId) -> Response:
     """Remove a place (a town with everything under it)."""
     service.delete_place(session, actor=user, place_id=place_id)
     session.commit()
@@ -113,7 +114,7 @@ def add_terms(session: SessionDep, user: CurrentUser, body: TermsIn) -> dict[str
 
 
 @router.delete("/lexicon/{term_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=Admin)
-def remove_term(session: SessionDep, user: CurrentUser, term_id: int) -> Response:
+def remove_term(session: SessionDep, user: CurrentUser, term_id: RowId) -> Response:
     """Remove one term."""
     service.remove_term(session, actor=user, term_id=term_id)
     session.commit()

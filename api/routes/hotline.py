@@ -21,7 +21,7 @@ from alerts.hotline import RETURN_COLUMNS, answer_rows
 from api.deps import SessionDep, require_roles
 from api.hotline import open_cases
 from core.config import get_settings
-from core.errors import AuthenticationFailed, ServiceUnavailable
+from core.errors import AuthenticationFailed, NotFound
 from core.schemas import LocalDatetime
 from core.types import Role
 from crawlers.imports import push_orders
@@ -80,7 +80,8 @@ def hotline_token(
     """The push's own token (MUQING_HOTLINE_TOKEN), never a user's session."""
     expected = get_settings().hotline_token
     if not expected:
-        raise ServiceUnavailable("未配置热线推送令牌（MUQING_HOTLINE_TOKEN），推送接口未开启")
+        # Switched off by configuration, not out of order: the caller is told it is not there (no 5xx).
+        raise NotFound("热线推送接口未开启（服务器未配置推送令牌 MUQING_HOTLINE_TOKEN）")
     given = x_hotline_token or (authorization or "").removeprefix("Bearer ").strip()
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise AuthenticationFailed("热线推送令牌无效")

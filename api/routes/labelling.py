@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import SessionDep, require_roles
+from core.bounds import RowId
 from core.models import User
 from core.types import Role
 from nlp.schemas import FeedbackOut, LabelIn, QueueItemOut
@@ -45,7 +46,7 @@ def get_queue(
 
 
 @router.post("/{post_id}", status_code=201)
-def post_label(session: SessionDep, user: Labeller, post_id: int, body: LabelIn) -> FeedbackOut:
+def post_label(session: SessionDep, user: Labeller, post_id: RowId, body: LabelIn) -> FeedbackOut:
     """Label a post (its category, or ``other``); the label is a staff correction for the next retraining."""
     feedback = label_post(session, post_id=post_id, data=body, user=user)
     session.commit()

@@ -24,6 +24,7 @@ from alerts.responses.service import check_content, offer_drafts
 from alerts.responses.similar import similar_cases
 from alerts.statements.service import today
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import RowId
 from core.errors import InvalidInput
 from core.timeutil import local_zone
 from core.types import Role
@@ -41,7 +42,7 @@ def check(session: SessionDep, user: CurrentUser, body: CheckIn) -> CheckOut:
 
 @router.get("/alerts/{alert_id}/similar")
 def similar(
-    session: SessionDep, user: CurrentUser, alert_id: int, limit: Annotated[int, Query(ge=1, le=20)] = 5
+    session: SessionDep, user: CurrentUser, alert_id: RowId, limit: Annotated[int, Query(ge=1, le=20)] = 5
 ) -> SimilarOut:
     """The closed cases most like this one that the user may see, with how they were answered."""
     alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
@@ -50,7 +51,7 @@ def similar(
 
 
 @router.get("/alerts/{alert_id}/drafts")
-def drafts(session: SessionDep, user: CurrentUser, alert_id: int) -> DraftList:
+def drafts(session: SessionDep, user: CurrentUser, alert_id: RowId) -> DraftList:
     """Drafts for the case's response: the best-matching statements in force, set in the case's facts."""
     alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
     return DraftList(

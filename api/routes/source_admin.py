@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.routes.sources import source_detail
 from core.audit_log import changes
+from core.bounds import Offset, RowId
 from core.types import Role
 from crawlers import source_admin
 from crawlers.schemas import ChangeOut, SourceDetail
@@ -26,7 +27,7 @@ def create_source(session: SessionDep, user: CurrentUser, body: Definition) -> S
 
 
 @router.patch("/sources/{source_id}")
-def update_source(session: SessionDep, user: CurrentUser, source_id: int, body: Definition) -> SourceDetail:
+def update_source(session: SessionDep, user: CurrentUser, source_id: RowId, body: Definition) -> SourceDetail:
     """Change a source with a JSON merge patch of its definition (``null`` removes a field or header)."""
     source = source_admin.update_source(session, source_id=source_id, changes=body, actor=user)
     session.commit()
@@ -34,7 +35,7 @@ def update_source(session: SessionDep, user: CurrentUser, source_id: int, body: 
 
 
 @router.delete("/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_source(session: SessionDep, user: CurrentUser, source_id: int) -> Response:
+def delete_source(session: SessionDep, user: CurrentUser, source_id: RowId) -> Response:
     """Remove a source without posts (409 for one with posts: pause it instead)."""
     source_admin.delete_source(session, source_id=source_id, actor=user)
     session.commit()
@@ -42,7 +43,7 @@ def delete_source(session: SessionDep, user: CurrentUser, source_id: int) -> Res
 
 
 @router.post("/sources/{source_id}/pause")
-def pause_source(session: SessionDep, user: CurrentUser, source_id: int) -> SourceDetail:
+def pause_source(session: SessionDep, user: CurrentUser, source_id: RowId) -> SourceDetail:
     """Stop crawling a source (its posts and health stay)."""
     source = source_admin.set_enabled(session, source_id=source_id, enabled=False, actor=user)
     session.commit()
@@ -50,7 +51,7 @@ def pause_source(session: SessionDep, user: CurrentUser, source_id: int) -> Sour
 
 
 @router.post("/sources/{source_id}/resume")
-def resume_source(session: SessionDep, user: CurrentUser, source_id: int) -> SourceDetail:
+def resume_source(session: SessionDep, user: CurrentUser, source_id: RowId) -> SourceDetail:
     """Crawl a paused source again on its interval."""
     source = source_admin.set_enabled(session, source_id=source_id, enabled=True, actor=user)
     session.commit()
@@ -61,9 +62,9 @@ def resume_source(session: SessionDep, user: CurrentUser, source_id: int) -> Sou
 def audit_log(
     session: SessionDep,
     entity: str | None = None,
-    entity_id: int | None = None,
+    entity_id: RowId | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Changes to configuration data (sources, places, lexicon), newest first."""
     rows, total = changes(session, entity=entity, entity_id=entity_id, limit=limit, offset=offset)

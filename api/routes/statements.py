@@ -19,6 +19,7 @@ from alerts.statements.schemas import (
     TermPatch,
 )
 from api.deps import CurrentUser, SessionDep, require_roles
+from core.bounds import RowId
 from core.types import Category, Role
 
 router = APIRouter(tags=["statements"])
@@ -38,7 +39,7 @@ def list_statements(
 
 
 @router.get("/statements/{statement_id}")
-def get_statement(session: SessionDep, user: CurrentUser, statement_id: int) -> StatementOut:
+def get_statement(session: SessionDep, user: CurrentUser, statement_id: RowId) -> StatementOut:
     """One statement with its policy documents."""
     return service.statement_out(service.get_statement(session, statement_id=statement_id))
 
@@ -52,7 +53,7 @@ def create_statement(session: SessionDep, user: CurrentUser, body: StatementIn) 
 
 
 @router.patch("/statements/{statement_id}", dependencies=[Writers])
-def update_statement(session: SessionDep, user: CurrentUser, statement_id: int, body: StatementPatch) -> StatementOut:
+def update_statement(session: SessionDep, user: CurrentUser, statement_id: RowId, body: StatementPatch) -> StatementOut:
     """Change a statement; ``documents`` replaces the list (section heads and admin)."""
     service.update_statement(session, actor=user, statement_id=statement_id, changes=body)
     session.commit()
@@ -76,7 +77,7 @@ def add_term(session: SessionDep, user: CurrentUser, body: TermIn) -> TermOut:
 
 
 @router.patch("/check-terms/{term_id}", dependencies=[require_roles(Role.admin)])
-def update_term(session: SessionDep, user: CurrentUser, term_id: int, body: TermPatch) -> TermOut:
+def update_term(session: SessionDep, user: CurrentUser, term_id: RowId, body: TermPatch) -> TermOut:
     """Change an entry's suggestion or note, or switch it off or on (admin)."""
     row = service.update_term(session, actor=user, term_id=term_id, changes=body.model_dump(exclude_unset=True))
     session.commit()
@@ -84,7 +85,7 @@ def update_term(session: SessionDep, user: CurrentUser, term_id: int, body: Term
 
 
 @router.delete("/check-terms/{term_id}", status_code=204, dependencies=[require_roles(Role.admin)])
-def delete_term(session: SessionDep, user: CurrentUser, term_id: int) -> Response:
+def delete_term(session: SessionDep, user: CurrentUser, term_id: RowId) -> Response:
     """Remove an entry the admin added (shipped entries can only be switched off)."""
     service.delete_term(session, actor=user, term_id=term_id)
     session.commit()

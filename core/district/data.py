@@ -165,7 +165,9 @@ def _warn_once(message: str) -> None:
 
 def _cached(what: str, column: str, load: Any) -> Any:
     settings = get_settings()
-    key = (settings.sqlalchemy_url, settings.profile, what)
+    # The configured URL or data directory names the database; resolving the path (as sqlalchemy_url does)
+    # costs more than the rest of this lookup, which every analysis makes.
+    key = (settings.database_url or str(settings.data_dir), settings.profile, what)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)

@@ -36,11 +36,18 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from nlp.features import extract  # noqa: E402  (the repository root is only on the path from here on)
+from nlp.matters import has_subject  # noqa: E402
+
 POOLS = HERE / "pools"
 OUT = HERE / "composed"
 SEED = 20261206
 SEVERITY_RANK = {"一般": 0, "较大": 1, "重大": 2}
 SHAPES = {"letter": 0.40, "board": 0.26, "short": 0.17, "hotline": 0.11, "list": 0.06}
+# Share of the livestock complaints composed as a long letter about other matters in which ours is an aside.
+ASIDE_RATE = 0.12
 STYLE_OF_SHAPE = {"letter": "letter", "board": "board", "short": "weibo", "hotline": "hotline", "list": "letter"}
 _SLOT = re.compile(r"\{([^{}]+)\}")
 
@@ -239,6 +246,59 @@ def compose_list(
     }
 
 
+def compose_aside(
+    primary: dict[str, Any], others: list[dict[str, Any]], writer: Writer, frames: dict[str, Any]
+) -> dict[str, Any]:
+    """A long letter about other offices' matters in which the livestock matter takes a sentence or two.
+
+    Real letters often raise a farm's waste water or a private slaughter point as the second or third
+    point of a letter about the water supply or a road; the livestock matter then has none of the length
+    or the headline, and the example is still the center's business.
+    """
+    rng = writer.rng
+    writer.start(primary.get("kits"))
+    items = [[*body, *ask] for body, ask, _ in (tell(m, writer, "letter") for m in others)]
+    sentence, severity = _text(rng.choice(primary.get("core") or primary["brief"]))
+    ours = [_end(writer.fill(sentence))]
+    if primary.get("detail") and rng.random() < 0.35:
+        ours.append(_end(writer.fill(_text(rng.choice(primary["detail"]))[0])))
+    if primary.get("ask") and rng.random() < 0.5:
+        ours.append(_end(writer.fill(_text(rng.choice(primary["ask"]))[0])))
+    items.insert(rng.randint(1, len(items)) if rng.random() < 0.8 else 0, ours)
+    parts = [rng.choice(frames["openings"]), writer.fill(rng.choice(frames["intros"]))]
+    if rng.random() < 0.5:
+        parts.append(writer.fill(rng.choice(frames["backgrounds"])))
+    for number, item in enumerate(items):
+        parts.append(rng.choice(frames["connectors"][min(number, 2)]))
+        parts.extend(item)
+    parts.append(rng.choice(frames["closings"]))
+    titled = [m for m in others if m.get("titles")]
+    generic = rng.random() < 0.4 or not titled
+    title = rng.choice(frames["generic_titles"]) if generic else rng.choice(rng.choice(titled)["titles"])
+    return {
+        "style": "letter",
+        "title": writer.fill(title),
+        "text": "".join(parts),
+        "category": primary["category"],
+        "needs_response": True,
+        "severity": severity,
+        "sentiment": primary.get("sentiment", "negative"),
+    }
+
+
+def names_livestock(example: dict[str, Any]) -> bool:
+    """A livestock example must name what it is about (an animal, a farm, meat, the station …): a sentence cut
+    from its matter, such as a rude clerk without the station's name, would teach that plain complaint words
+    are the center's business."""
+    return example["category"] == "other" or has_subject(extract(example["title"], example["text"]).matter)
+
+
+def keeps_the_point(matter: dict[str, Any], example: dict[str, Any]) -> bool:
+    """The matter's ``requires`` pattern (when it has one) occurs in the example's title or text."""
+    pattern = matter.get("requires")
+    return not pattern or re.search(pattern, f"{example['title']} {example['text']}") is not None
+
+
 def compose() -> dict[str, list[dict[str, Any]]]:
     """Every composed example, by category, with ids assigned."""
     slots = _load("slots")
@@ -265,7 +325,14 @@ def compose() -> dict[str, list[dict[str, Any]]]:
                     continue
                 listed = [m for m in rng.sample(listable, rng.randint(2, 4)) if m is not matter]
                 example = compose_list(matter, listed, writer, frames)
-                if example["text"] not in seen:
+                if example["text"] not in seen and names_livestock(example) and keeps_the_point(matter, example):
+                    seen.add(example["text"])
+                    example["matter"] = matter["id"]
+                    by_category.setdefault(matter["category"], []).append(example)
+                continue
+            if matter["category"] != "other" and matter.get("needs_response", True) and rng.random() < ASIDE_RATE:
+                example = compose_aside(matter, rng.sample(plain, rng.randint(1, 2)), writer, frames)
+                if example["text"] not in seen and names_livestock(example) and keeps_the_point(matter, example):
                     seen.add(example["text"])
                     example["matter"] = matter["id"]
                     by_category.setdefault(matter["category"], []).append(example)
@@ -275,7 +342,7 @@ def compose() -> dict[str, list[dict[str, Any]]]:
                 pool = plain if matter["category"] != "other" else other
                 extras = [m for m in rng.sample(pool, rng.randint(1, 2)) if m is not matter]
             example = compose_one(matter, extras, writer, frames, shape, incidental=incidental, incidental_rate=rate)
-            if example["text"] in seen:
+            if example["text"] in seen or not names_livestock(example) or not keeps_the_point(matter, example):
                 continue
             seen.add(example["text"])
             example["matter"] = matter["id"]

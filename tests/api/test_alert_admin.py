@@ -151,7 +151,7 @@ def test_sla_policies_explain_and_holiday_years(client: TestClient, login: Login
     out_of_range = client.get(
         "/api/sla/explain", headers=duty, params={"severity": "一般", "start": "2100-03-02T09:00+08:00"}
     )
-    assert out_of_range.status_code == 422 and out_of_range.json()["details"]["field"] == "start"
+    assert out_of_range.status_code == 422 and "query/start" in out_of_range.json()["message"]
     provisional_year = client.get("/api/calendar/years/2099", headers=duty).json()
     assert provisional_year["source"] == "missing" and provisional_year["provisional"] is True
     assert {"date": "2099-10-01", "workday": False, "name": "国庆节"} in provisional_year["days"]
@@ -171,7 +171,7 @@ def test_sla_policies_explain_and_holiday_years(client: TestClient, login: Login
     days = client.get("/api/calendar/days", headers=duty, params={"start": "2097-12-31", "end": "2098-01-01"}).json()
     assert [(d["workday"], d["reason"]) for d in days] == [(True, "工作日"), (False, "元旦假期（暂定）")]
     refused = client.get("/api/calendar/days", headers=duty, params={"start": "1899-12-31", "end": "1900-01-01"})
-    assert refused.status_code == 422 and refused.json()["details"]["field"] == "start"
+    assert refused.status_code == 422 and "query/start" in refused.json()["message"]
     years = {
         y["year"]: y["source"] for y in client.get("/api/calendar/years", headers=duty, params={"around": 2026}).json()
     }

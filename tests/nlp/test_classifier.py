@@ -81,3 +81,30 @@ def test_relevant_news_needs_no_answer(analyze_post: Any) -> None:
         text="近日，区畜牧发展促进中心举办春季重大动物疫病防控培训班，各镇兽医站技术人员和村级防疫员共80余人参加培训。",
     )
     assert result.relevant and not result.needs_response
+
+
+def test_a_long_letter_about_another_offices_matter_is_not_flagged_however_much_it_tells_of_animals(
+    analyze_post: Any,
+) -> None:
+    result = analyze_post(
+        title="高速公路征地补偿不到位",
+        text=(
+            "尊敬的领导：我是清水镇塘下村的村民。我家祖祖辈辈种田养猪，前些年我又在屋后搭了一排猪栏，最多的时候养了"
+            "五六十头猪，一家人的开销全靠它。去年高速公路要从我们组经过，我家的房子、菜地和猪栏都划进了征地红线。"
+            "为了配合征地，我提前把猪低价卖给了收猪的贩子。可是指挥部算补偿的时候，猪栏按临时建筑算，一平方只给几十块，"
+            "房子的面积也比实际少算了二十多平方。我去征地办问了四次，每次都说按文件办。恳请领导核实征地补偿，给我们一个公道。"
+        ),
+    )
+    assert not result.relevant and result.category == "other"
+
+
+def test_a_livestock_matter_told_in_one_sentence_of_a_long_letter_is_flagged(analyze_post: Any) -> None:
+    result = analyze_post(
+        title="关于我们村的几个问题",
+        text=(
+            "领导您好！我是石门村的村民，想反映几个问题。第一，村里到镇上的公交车一天只有两班，老人看病很不方便。"
+            "第二，村小学的操场下雨就积水，孩子们没地方活动。第三，村西头新开的养牛场把牛粪牛尿冲进灌溉渠，"
+            "下游几十亩稻田都是臭水。第四，村里的路灯坏了好几个月。请领导关心一下。"
+        ),
+    )
+    assert result.relevant and result.category == "pollution"

@@ -73,3 +73,28 @@ def test_an_unknown_version_cannot_be_activated(trained_model: str) -> None:
     with pytest.raises(NotFound):
         activate_version("no-such-version")
     assert active_version() == trained_model
+
+
+def test_a_model_fitted_on_features_this_code_no_longer_computes_is_replaced_when_loaded(trained_model: str) -> None:
+    import joblib
+
+    from nlp import registry
+    from nlp.features import layout
+
+    stale = f"{trained_model}-stale"
+    target = registry.models_dir() / stale
+    shutil.copytree(registry.models_dir() / trained_model, target)
+    meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+    (target / "meta.json").write_text(json.dumps({**meta, "version": stale}), encoding="utf-8")
+    model = joblib.load(target / "model.joblib")
+    model.features.layout = "fitted-before-an-upgrade"
+    joblib.dump(model, target / "model.joblib")
+    registry.activate_version(stale)
+    try:
+        version, loaded = registry.get_model()
+
+        assert version not in (stale, trained_model) and registry.active_version() == version
+        assert loaded.features.layout == layout() and loaded.predict("投诉", "养猪场的粪水排进河里").relevant
+        assert "features changed" in registry.read_meta(version)["note"]
+    finally:
+        registry.activate_version(trained_model)

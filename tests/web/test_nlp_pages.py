@@ -74,6 +74,7 @@ def test_duty_labels_an_uncertain_post_in_one_click(client: TestClient, people: 
         assert stored is not None and stored.kind == "labelled" and stored.category == "epidemic"
     refused = client.post(f"/labelling/{post_id}", data={"category": "weather", "csrf": csrf_of(page)})
     assert refused.status_code == 400 and "类别无效" in refused.text
+    client.cookies.clear()  # another person, in another browser
     sign_in(client, "production-staff")
     assert client.get("/labelling").status_code == 403
 

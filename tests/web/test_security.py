@@ -24,6 +24,19 @@ def test_the_session_cookie_is_http_only_and_same_site(client: TestClient, peopl
     assert response.headers["location"] == "/console"
 
 
+def test_another_person_signs_in_on_a_browser_with_an_open_session(client: TestClient, people: None) -> None:
+    sign_in(client, "duty")
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": "leader", "password": "correct horse battery", "csrf": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] != "/console"  # the leader's first page, not the duty officer's
+    assert "leader" in client.get(response.headers["location"]).text
+
+
 def test_secure_cookies_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     from core.config import Settings
     from web import security

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.district import service
 from core.errors import InvalidInput
 from core.models import User
@@ -96,7 +97,7 @@ def import_places(
 
 
 @router.post("/admin/places/{place_id}/delete", dependencies=[CsrfChecked])
-def delete_place(session: SessionDep, user: AdminUser, place_id: int) -> RedirectResponse:
+def delete_place(session: SessionDep, user: AdminUser, place_id: RowId) -> RedirectResponse:
     """Remove a place."""
     service.delete_place(session, actor=user, place_id=place_id)
     session.commit()
@@ -146,7 +147,7 @@ def add_terms(
 
 
 @router.post("/admin/lexicon/{term_id}/delete", dependencies=[CsrfChecked])
-def delete_term(session: SessionDep, user: AdminUser, term_id: int) -> RedirectResponse:
+def delete_term(session: SessionDep, user: AdminUser, term_id: RowId) -> RedirectResponse:
     """Remove one term."""
     service.remove_term(session, actor=user, term_id=term_id)
     session.commit()

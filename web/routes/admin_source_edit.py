@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import Source, User
 from core.tasks import enqueue
@@ -178,14 +179,14 @@ async def create_source(request: Request, session: SessionDep, user: AdminUser) 
 
 
 @router.get("/admin/sources/{source_id}/edit")
-def edit_source_page(request: Request, session: SessionDep, user: AdminUser, source_id: int) -> HTMLResponse:
+def edit_source_page(request: Request, session: SessionDep, user: AdminUser, source_id: RowId) -> HTMLResponse:
     """The form to change a source (secrets are not shown; left empty they are kept)."""
     source = source_admin.get(session, source_id=source_id)
     return _form_page(request, user, source=source, values=_values(source))
 
 
 @router.post("/admin/sources/{source_id}/edit", dependencies=[CsrfChecked])
-async def update_source(request: Request, session: SessionDep, user: AdminUser, source_id: int) -> Response:
+async def update_source(request: Request, session: SessionDep, user: AdminUser, source_id: RowId) -> Response:
     """Save the changed definition."""
     form = await _form(request)
     try:
@@ -220,7 +221,7 @@ async def try_definition(request: Request, session: SessionDep, user: AdminUser)
 
 
 @router.post("/admin/sources/{source_id}/pause", dependencies=[CsrfChecked])
-def pause_source(session: SessionDep, user: AdminUser, source_id: int) -> RedirectResponse:
+def pause_source(session: SessionDep, user: AdminUser, source_id: RowId) -> RedirectResponse:
     """Stop crawling the source."""
     source_admin.set_enabled(session, source_id=source_id, enabled=False, actor=user)
     session.commit()
@@ -228,7 +229,7 @@ def pause_source(session: SessionDep, user: AdminUser, source_id: int) -> Redire
 
 
 @router.post("/admin/sources/{source_id}/resume", dependencies=[CsrfChecked])
-def resume_source(session: SessionDep, user: AdminUser, source_id: int) -> RedirectResponse:
+def resume_source(session: SessionDep, user: AdminUser, source_id: RowId) -> RedirectResponse:
     """Crawl the source again on its interval."""
     source_admin.set_enabled(session, source_id=source_id, enabled=True, actor=user)
     session.commit()
@@ -236,7 +237,7 @@ def resume_source(session: SessionDep, user: AdminUser, source_id: int) -> Redir
 
 
 @router.post("/admin/sources/{source_id}/delete", dependencies=[CsrfChecked])
-def delete_source(session: SessionDep, user: AdminUser, source_id: int) -> RedirectResponse:
+def delete_source(session: SessionDep, user: AdminUser, source_id: RowId) -> RedirectResponse:
     """Remove a source that has no posts."""
     source_admin.delete_source(session, source_id=source_id, actor=user)
     session.commit()
@@ -244,7 +245,7 @@ def delete_source(session: SessionDep, user: AdminUser, source_id: int) -> Redir
 
 
 @router.post("/admin/sources/{source_id}/crawl", dependencies=[CsrfChecked])
-def crawl_now(session: SessionDep, user: AdminUser, source_id: int) -> RedirectResponse:
+def crawl_now(session: SessionDep, user: AdminUser, source_id: RowId) -> RedirectResponse:
     """Crawl the source now (in its own child process), whatever its interval."""
     source_admin.get(session, source_id=source_id)
     session.rollback()

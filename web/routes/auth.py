@@ -31,10 +31,23 @@ def home(user: WebUser) -> RedirectResponse:
 
 
 @router.get("/login")
-def login_page(request: Request, expired: str = "", next: str = "") -> HTMLResponse:
-    """The sign-in form."""
+def login_page(request: Request, session: SessionDep, expired: str = "", next: str = "") -> HTMLResponse:
+    """The sign-in form (someone else may sign in on a browser where a session is still open)."""
+    _adopt_open_session(request, session)
     notice = "登录已过期，请重新登录" if expired else None
     return render(request, "login.html", {"error": None, "notice": notice, "next": next})
+
+
+def _adopt_open_session(request: Request, session: SessionDep) -> None:
+    # A signed-in browser's forms carry the session's token, and only that one passes the check: so does
+    # this form, or the next person at a shared duty desk could not sign in over the open session.
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return
+    try:
+        request.state.session_csrf = service.read_session(session, token=token, touch=False).csrf_token
+    except AuthenticationFailed:
+        return  # an ended or expired session: the form gets a pre-sign-in token as for anyone
 
 
 @router.post("/login", response_model=None, dependencies=[CsrfChecked])

@@ -16,6 +16,7 @@ from alerts.disclosure.imports import DEFAULT_COLUMNS, FIELD_LABELS, MAX_BYTES
 from alerts.disclosure.report import reminder_text, unregistered_cases
 from alerts.disclosure.schemas import STEP_LABELS, RequestIn, RequestUpdate, StepIn
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.errors import InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, to_local, utcnow
@@ -125,7 +126,7 @@ async def new_request(request: Request, session: SessionDep, user: WebUser) -> R
 
 
 def _request_page(
-    request: Request, session: SessionDep, user: User, request_id: int, *, error: str = "", status_code: int = 200
+    request: Request, session: SessionDep, user: User, request_id: RowId, *, error: str = "", status_code: int = 200
 ) -> HTMLResponse:
     service.get_request(session, user=user, request_id=request_id)
     return render(
@@ -145,13 +146,13 @@ def _request_page(
 
 
 @router.get("/disclosure/requests/{request_id}")
-def request_page(request: Request, session: SessionDep, user: WebUser, request_id: int) -> HTMLResponse:
+def request_page(request: Request, session: SessionDep, user: WebUser, request_id: RowId) -> HTMLResponse:
     """One request: its steps and dates, the statutory deadline, its case, and the forms for the next step."""
     return _request_page(request, session, user, request_id)
 
 
 @router.post("/disclosure/requests/{request_id}/steps", response_model=None, dependencies=[CsrfChecked])
-async def request_step(request: Request, session: SessionDep, user: WebUser, request_id: int) -> Response:
+async def request_step(request: Request, session: SessionDep, user: WebUser, request_id: RowId) -> Response:
     """Record a step (补正 asked or received, extension, answer)."""
     values = _values(await request.form(), ("step", "at", "outcome", "reason", "note"))
     try:
@@ -164,7 +165,7 @@ async def request_step(request: Request, session: SessionDep, user: WebUser, req
 
 
 @router.post("/disclosure/requests/{request_id}/edit", response_model=None, dependencies=[CsrfChecked])
-async def request_edit(request: Request, session: SessionDep, user: WebUser, request_id: int) -> Response:
+async def request_edit(request: Request, session: SessionDep, user: WebUser, request_id: RowId) -> Response:
     """Correct who applied, how, or what for."""
     names = ("title", "information", "applicant_type", "applicant_name", "applicant_contact", "received_via")
     form = await request.form()

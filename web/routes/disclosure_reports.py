@@ -24,6 +24,7 @@ from alerts.disclosure.export import (
 from alerts.disclosure.format import COLUMNS
 from alerts.disclosure.schemas import PublicationIn, ReportFormsIn, ReportOut, RowOut
 from api.deps import SessionDep
+from core.bounds import Year
 from core.errors import MuqingError
 from core.models import User
 from core.validation import parse_as
@@ -72,7 +73,7 @@ def grid(rows: list[RowOut]) -> list[list[dict[str, Any]]]:
 
 
 def _page(
-    request: Request, session: SessionDep, user: User, year: int, *, error: str = "", status_code: int = 200
+    request: Request, session: SessionDep, user: User, year: Year, *, error: str = "", status_code: int = 200
 ) -> HTMLResponse:
     report = views.get_report(session, user=user, year=year)
     return render(
@@ -101,7 +102,7 @@ def reports_home(request: Request, session: SessionDep, user: WebUser, year: str
 
 
 @router.get("/disclosure/reports/{year}")
-def report_page(request: Request, session: SessionDep, user: WebUser, year: int) -> HTMLResponse:
+def report_page(request: Request, session: SessionDep, user: WebUser, year: Year) -> HTMLResponse:
     """The annual report of ``year``."""
     return _page(request, session, user, chosen_year(str(year)))
 
@@ -121,7 +122,7 @@ def _forms(form: FormData) -> dict[str, Any]:
 
 
 @router.post("/disclosure/reports/{year}/forms", response_model=None, dependencies=[CsrfChecked])
-async def save_forms(request: Request, session: SessionDep, user: WebUser, year: int) -> Response:
+async def save_forms(request: Request, session: SessionDep, user: WebUser, year: Year) -> Response:
     """Keep the office's sections of the report."""
     try:
         forms = parse_as(ReportFormsIn, _forms(await request.form()))
@@ -134,7 +135,7 @@ async def save_forms(request: Request, session: SessionDep, user: WebUser, year:
 
 
 @router.post("/disclosure/reports/{year}/publish", response_model=None, dependencies=[CsrfChecked])
-async def publish(request: Request, session: SessionDep, user: WebUser, year: int) -> Response:
+async def publish(request: Request, session: SessionDep, user: WebUser, year: Year) -> Response:
     """Mark the report published (refused while it does not reconcile)."""
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in ("url", "published_at")}
@@ -155,19 +156,19 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-def _report(session: SessionDep, user: User, year: int) -> ReportOut:
+def _report(session: SessionDep, user: User, year: Year) -> ReportOut:
     return views.get_report(session, user=user, year=chosen_year(str(year)))
 
 
 @router.get("/disclosure/reports/{year}/export.docx")
-def export_docx(session: SessionDep, user: WebUser, year: int) -> Response:
+def export_docx(session: SessionDep, user: WebUser, year: Year) -> Response:
     """The report as a Word document."""
     report = _report(session, user, year)
     return _download(report_docx(report), DOCX_TYPE, f"{report_title(report)}.docx")
 
 
 @router.get("/disclosure/reports/{year}/export.xlsx")
-def export_xlsx(session: SessionDep, user: WebUser, year: int) -> Response:
+def export_xlsx(session: SessionDep, user: WebUser, year: Year) -> Response:
     """The report as a workbook, with the year's register."""
     report = _report(session, user, year)
     entries = views.list_requests(session, user=user, year=year, limit=100_000).items

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import User
 from core.types import CATEGORY_LABELS, Category, Role
@@ -42,7 +43,7 @@ def labelling_page(request: Request, session: SessionDep, user: Labeller) -> HTM
 def label(
     session: SessionDep,
     user: Labeller,
-    post_id: int,
+    post_id: RowId,
     category: Annotated[str, Form(max_length=40)],
 ) -> RedirectResponse:
     """One click: the post's category (or not our business); it goes to the corrections the next retraining learns."""

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from alerts.statements import service
 from alerts.statements.schemas import TERM_LISTS, DocumentIn, StatementIn, StatementPatch, TermIn
 from api.deps import SessionDep
+from core.bounds import RowId
 from core.errors import InvalidInput, MuqingError
 from core.models import User
 from core.types import CATEGORY_LABELS, Role
@@ -153,7 +154,7 @@ def edit_statement(
     request: Request,
     session: SessionDep,
     user: Writer,
-    statement_id: int,
+    statement_id: RowId,
     category: Annotated[str, Form(max_length=40)],
     topic: Annotated[str, Form(max_length=200)] = "",
     wording: Annotated[str, Form(max_length=10000)] = "",
@@ -233,7 +234,7 @@ def change_term(
     request: Request,
     session: SessionDep,
     user: Admin,
-    term_id: int,
+    term_id: RowId,
     enabled: Annotated[str, Form(max_length=1)] = "",
     suggestion: Annotated[str | None, Form(max_length=100)] = None,
     remove: Annotated[str, Form(max_length=1)] = "",
