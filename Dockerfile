@@ -18,7 +18,7 @@ WORKDIR /app
 # Dependencies first (from the lock file), so code changes do not reinstall them.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --locked --no-dev --no-install-project
-COPY cli.py ./
+COPY cli ./cli
 COPY core ./core
 COPY crawlers ./crawlers
 COPY nlp ./nlp

@@ -19,7 +19,7 @@ from core.config import get_settings
 from core.errors import MuqingError
 
 if TYPE_CHECKING:
-    from alerts.holidays import DayChange, NoticeImport
+    from alerts.sla.holidays import DayChange, NoticeImport
 
 sla_app = typer.Typer(help="SLA policies and the working-day calendar.", no_args_is_help=True)
 roster_app = typer.Typer(help="The duty roster.", no_args_is_help=True)
@@ -72,8 +72,8 @@ def sla_explain(
     as_json: Annotated[bool, typer.Option("--json", help='print {"ack_due", "response_due", "close_due"}')] = False,
 ) -> None:
     """Print each deadline of a severity's policy from START, with the days it skipped and why."""
-    from alerts.holidays import explain
-    from alerts.sla import LIMIT_LABELS, WEEKDAYS, Limit, format_local
+    from alerts.sla.calendar import LIMIT_LABELS, WEEKDAYS, Limit, format_local
+    from alerts.sla.holidays import explain
     from core.timeutil import isoformat_local, local_zone
 
     started = _parse_start(start)
@@ -132,7 +132,7 @@ def sla_years(
     around: Annotated[int | None, typer.Option(help="show the years around this one (default: this year)")] = None,
 ) -> None:
     """Which years the working-day calendar covers, and where each comes from."""
-    from alerts.holidays import list_years
+    from alerts.sla.holidays import list_years
     from core.timeutil import local_zone, utcnow
 
     # Today is read when the command runs, not when the module is imported (a long-lived process).
@@ -165,7 +165,7 @@ def _read_text(path: Path) -> str:
 
 
 def _print_changes(title: str, changes: list[DayChange], *, before: str, after: str) -> None:
-    from alerts.sla import WEEKDAYS
+    from alerts.sla.calendar import WEEKDAYS
 
     typer.echo(f"{title}（{len(changes)} 天）：" if changes else f"{title}：无")
     for change in changes:
@@ -197,7 +197,7 @@ def sla_import_notice(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="read and compare only; save nothing")] = False,
 ) -> None:
     """Enter a year's official holiday arrangement from the State Council's notice; open cases are recomputed."""
-    from alerts.holidays import import_notice, preview_notice
+    from alerts.sla.holidays import import_notice, preview_notice
     from core.db import session_scope
     from core.migrate import ensure_schema
 
@@ -241,7 +241,7 @@ def sla_import_notice(
 @roster_app.command("now")
 def roster_now() -> None:
     """Who is on duty now."""
-    from alerts.roster import NO_ROSTER_TEXT, on_duty
+    from alerts.roster.service import NO_ROSTER_TEXT, on_duty
     from core.migrate import ensure_schema
     from core.timeutil import isoformat_local
 

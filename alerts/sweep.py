@@ -18,14 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
-from alerts.deadlines import alert_policy, recompute_deadlines
-from alerts.grouping import check_growth
-from alerts.lifecycle import LIVE_STATUSES, OPEN_STATUSES, Status
-from alerts.models import Alert, SlaPolicy
+from alerts.cases.audit import record_event
+from alerts.cases.grouping import check_growth
+from alerts.cases.lifecycle import LIVE_STATUSES, OPEN_STATUSES, Status
+from alerts.cases.models import Alert
+from alerts.cases.service import get_setting
 from alerts.notify.models import ReminderSent
-from alerts.service import get_setting, work_calendar
-from alerts.sla import LIMIT_LABELS, WorkCalendar
+from alerts.sla.calendar import LIMIT_LABELS, WorkCalendar
+from alerts.sla.deadlines import alert_policy, recompute_deadlines
+from alerts.sla.models import SlaPolicy
+from alerts.sla.service import work_calendar
 from core.errors import ConfigurationError
 from core.timeutil import utcnow
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -10,8 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from api.security import token_user
-from core.config import Settings, get_settings
-from core.db import session_factory
+from core.db import request_session
 from core.errors import AuthenticationFailed, PermissionDenied
 from core.models import User
 from core.types import Role
@@ -19,18 +17,8 @@ from core.types import Role
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_session() -> Iterator[Session]:
-    """A session per request; routes commit their own writes, anything uncommitted is rolled back."""
-    session = session_factory()()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+# The same dependency as the pages' (web/deps.py): one session per request, shared by both if ever mixed.
+SessionDep = Annotated[Session, Depends(request_session)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 

@@ -1,4 +1,6 @@
-"""The FastAPI application: routers, the web UI, and the one place domain errors become HTTP."""
+"""The API application: routers, and domain errors as JSON (their HTTP status is ``core.errors.http_status``).
+
+The web pages are mounted beside it by the composition root (``cli.asgi``), not from here."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from api.routes import (
     posts,
     responses,
     roster,
-    rules,
+    routing,
     scoring,
     search,
     sections,
@@ -38,54 +40,19 @@ from api.routes import (
     stats,
 )
 from api.serving import install_log_redaction
-from api.uploads import AuthenticateUploads
 from core.db import reading
-from core.errors import (
-    AuthenticationFailed,
-    ConfigurationError,
-    Conflict,
-    InvalidInput,
-    MuqingError,
-    NotFound,
-    PermissionDenied,
-    ServiceUnavailable,
-    TooManyAttempts,
-)
-from web.routes import mount as mount_web
+from core.errors import MuqingError, ServiceUnavailable, error_body, http_status
 
 log = logging.getLogger(__name__)
-
-STATUS_BY_ERROR: dict[type[MuqingError], int] = {
-    NotFound: 404,
-    Conflict: 409,
-    PermissionDenied: 403,
-    AuthenticationFailed: 401,
-    TooManyAttempts: 429,
-    InvalidInput: 422,
-    ConfigurationError: 500,
-    ServiceUnavailable: 503,
-}
-
-
-def status_for(error: MuqingError) -> int:
-    """The HTTP status of a domain error."""
-    for error_type in type(error).__mro__:
-        if error_type in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[error_type]
-    return 400
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MuqingError)
-    status = status_for(exc)
+    status = http_status(exc)
     if status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(
-        {"detail": exc.message, "code": exc.code, **({"details": exc.details} if exc.details else {})},
-        status_code=status,
-        headers=headers,
-    )
+    return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -134,8 +101,8 @@ class ReadOnlyRequests:
         await self.app(scope, receive, send)
 
 
-def create_app() -> FastAPI:
-    """Build the application."""
+def create_api() -> FastAPI:
+    """The API (under ``/api``) with its error handlers; the composition root adds the pages and the middleware."""
     from core.config import get_settings
 
     app = FastAPI(
@@ -160,7 +127,7 @@ def create_app() -> FastAPI:
         sections.router,
         search.router,
         roster.router,
-        rules.router,
+        routing.router,
         sla.router,
         notifications.router,
         feedback.router,
@@ -177,7 +144,4 @@ def create_app() -> FastAPI:
         scoring.router,
     ):
         app.include_router(router, prefix="/api")
-    mount_web(app)
-    app.add_middleware(ReadOnlyRequests)
-    app.add_middleware(AuthenticateUploads)
     return app

@@ -3,7 +3,7 @@
 FastAPI parses a multipart body (spooling files to disk) before any dependency, the login check included,
 runs; so the check for uploads happens here, in front of the application, on the headers alone. Sizes are
 enforced by FastAPI's body limit: a small default for the whole application, larger limits on the few
-routes that take files (``UPLOAD_MARGIN`` covers the multipart framing around the file itself).
+routes that take files (``core.bounds``: ``UPLOAD_MARGIN`` covers the multipart framing around the file).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.security import token_user
 from core.db import reading, session_factory
 from core.errors import AuthenticationFailed
+from core.websessions import read_session
 
-UPLOAD_MARGIN = 1024 * 1024
 # Forms that may come before a login (the OAuth2 token form accepts multipart too).
 OPEN_PATHS = frozenset({"/api/auth/token", "/login"})
 
@@ -36,11 +36,11 @@ def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
     return None
 
 
-def _signed_in(headers: dict[bytes, bytes], *, page: bool) -> bool:
+def _signed_in(headers: dict[bytes, bytes], *, page: bool, cookie_name: str) -> bool:
     session = session_factory()()
     try:
         with reading():  # a look-up: it must not wait behind a long write
-            return _check(session, headers, page=page)
+            return _check(session, headers, page=page, cookie_name=cookie_name)
     except AuthenticationFailed:
         return False
     finally:
@@ -48,25 +48,26 @@ def _signed_in(headers: dict[bytes, bytes], *, page: bool) -> bool:
         session.close()
 
 
-def _check(session: Session, headers: dict[bytes, bytes], *, page: bool) -> bool:
-    from web import service
-    from web.security import SESSION_COOKIE
-
+def _check(session: Session, headers: dict[bytes, bytes], *, page: bool, cookie_name: str) -> bool:
     token = _bearer(headers)
     if token and not page:
         return token_user(session, token).active
-    cookie = _cookie(headers, SESSION_COOKIE)
+    cookie = _cookie(headers, cookie_name)
     if cookie:
-        service.read_session(session, token=cookie, touch=False)
+        read_session(session, token=cookie, touch=False)
         return True
     return False
 
 
 class AuthenticateUploads:
-    """Refuse a multipart body from someone not signed in, before a byte of it is read."""
+    """Refuse a multipart body from someone not signed in, before a byte of it is read.
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``cookie_name`` is the pages' session cookie: the composition root, which mounts the pages, names it.
+    """
+
+    def __init__(self, app: ASGIApp, *, cookie_name: str) -> None:
         self.app = app
+        self.cookie_name = cookie_name
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the sender of a multipart request; pass everything else through."""
@@ -78,7 +79,7 @@ class AuthenticateUploads:
             await self.app(scope, receive, send)
             return
         page = not scope["path"].startswith("/api")
-        if await run_in_threadpool(_signed_in, headers, page=page):
+        if await run_in_threadpool(_signed_in, headers, page=page, cookie_name=self.cookie_name):
             await self.app(scope, receive, send)
             return
         body = json.dumps({"detail": "请先登录再上传文件", "code": AuthenticationFailed.code}, ensure_ascii=False)
@@ -94,14 +95,3 @@ class AuthenticateUploads:
             }
         )
         await send({"type": "http.response.body", "body": body.encode("utf-8")})
-
-
-def attachment_body_limit(files: int = 1) -> int:
-    """The request body limit of a route taking up to ``files`` case attachments."""
-    from core.config import get_settings
-
-    return files * get_settings().attachment_max_bytes + UPLOAD_MARGIN
-
-
-IMPORT_MAX_BYTES = 50 * 1024 * 1024
-IMPORT_BODY_LIMIT = IMPORT_MAX_BYTES + UPLOAD_MARGIN

@@ -133,7 +133,7 @@ def store(title: str, text: str, index: int) -> tuple[int, float]:
 def start_worker() -> subprocess.Popen[bytes]:
     """The job runner exactly as `muqing up` starts it."""
     log = (DATA_DIR / "worker.log").open("wb")
-    from core.tasks import embedded_worker_command
+    from cli.jobs import embedded_worker_command
 
     return subprocess.Popen(
         embedded_worker_command(schedule=DATA_DIR / "beat-schedule", loglevel="WARNING"),
@@ -163,9 +163,12 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--singles", type=int, default=10)
     args = parser.parse_args()
+    from cli.modules import wire
+
+    wire()
 
     from alerts.notify.models import NotificationChannel
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.db import session_scope
     from core.migrate import upgrade
     from nlp.registry import active_version, train_from_corpus

@@ -40,7 +40,7 @@ MATTERS = ("粪水直排河沟", "臭味很大晚上没法开窗", "鸡粪乱堆
 
 
 def _seed(cases: int) -> tuple[int, int]:
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.db import session_scope
     from core.migrate import upgrade
     from core.search.service import reindex
@@ -88,12 +88,15 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    from cli.modules import wire
+
+    wire()
 
     import re
 
     from starlette.testclient import TestClient
 
-    from api.main import create_app
+    from cli.asgi import create_app
 
     started = time.perf_counter()
     target, cases = _seed(args.cases)

@@ -283,6 +283,9 @@ def main() -> None:
     parser.add_argument("--child", choices=["bare", "ours"])
     parser.add_argument("--base")
     args = parser.parse_args()
+    from cli.modules import wire
+
+    wire()
     if args.child:
         result = (child_bare if args.child == "bare" else child_ours)(args.base, args.pages)
         result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -34,8 +34,8 @@ PAGES = {
 def main() -> None:
     from starlette.testclient import TestClient
 
-    from alerts.service import seed_defaults
-    from api.main import create_app
+    from alerts.seed import seed_defaults
+    from cli.asgi import create_app
     from core.db import session_scope
     from core.migrate import upgrade
     from core.service import create_user

@@ -105,8 +105,8 @@ def run(workers: int, env: dict[str, str], texts: list[tuple[str, str]], log_dir
     """One measured run on a fresh database; returns posts per second and what was raised."""
     from sqlalchemy import func, select
 
-    from alerts.models import Alert
-    from alerts.service import seed_defaults
+    from alerts.cases.models import Alert
+    from alerts.seed import seed_defaults
     from core.config import get_settings
     from core.db import dispose_engines, session_scope
     from core.migrate import upgrade
@@ -156,6 +156,9 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=400, help="posts measured per run (after a short warm-up)")
     parser.add_argument("--models", type=Path, help="a models directory to reuse instead of training one")
     args = parser.parse_args()
+    from cli.modules import wire
+
+    wire()
     needed = ("MUQING_TEST_POSTGRES_URL", "MUQING_TEST_REDIS_URL", "MUQING_TEST_ELASTICSEARCH_URL")
     if not all(os.environ.get(name) for name in needed):
         sys.exit('run `eval "$(scripts/services.sh start postgres redis elasticsearch)"` first')

@@ -40,6 +40,12 @@ QUERIES: list[tuple[str, str, dict[str, Any]]] = [
     ("one word", "注水", {}),
     ("one word", "兽药", {}),
     ("one word", "苍蝇", {}),
+    # Single characters and two-character words, matched through the character field as well (chars.py).
+    ("short", "猪", {}),
+    ("short", "鸡", {}),
+    ("short", "粪", {}),
+    ("short", "猪粪", {}),
+    ("short", "口蹄", {}),
     ("words", "柳河镇 养猪场", {}),
     ("words", "死猪 路边", {}),
     ("words", "猪肉价格", {}),
@@ -163,6 +169,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--elasticsearch", default=os.environ.get("MUQING_TEST_ELASTICSEARCH_URL"))
     args = parser.parse_args()
+    from cli.modules import wire
+
+    wire()
     if not args.elasticsearch:
         sys.exit('Elasticsearch is needed: run `eval "$(scripts/services.sh start elasticsearch)"` first')
 
@@ -208,6 +217,9 @@ def main() -> None:
         b50, b95 = (f(b) for f in row)
         figures = f"{a50:>9.1f}ms{a95:>7.1f}ms{b50:>8.1f}ms{b95:>7.1f}ms"
         print(f"{kind:<12}{len(a):>5}{figures}{b50 / a50:>12.2f}×{b95 / a95:>6.2f}×")
+    for label, (_, timings) in results.items():
+        short, word = statistics.median(timings["short"]), statistics.median(timings["one word"])
+        print(f"{label}: short queries (character field) p50 {short:.1f}ms = {short / word:.2f}× one word {word:.1f}ms")
     same = answers["SQLite FTS5"] == answers["Elasticsearch"]
     print(f"both backends found the same number of posts for every query: {'yes' if same else 'NO'}")
     if not same:

@@ -50,3 +50,16 @@ CalendarDate = Annotated[date, AfterValidator(_in_calendar)]
 
 CalendarDateTime = Annotated[datetime, AfterValidator(_in_calendar)]
 """A moment inside the years the working-day calendar can compute."""
+
+# Request bodies (FastAPI's per-route ``max_body_size``): the multipart framing around a file is below this.
+UPLOAD_MARGIN = 1024 * 1024
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+IMPORT_BODY_LIMIT = IMPORT_MAX_BYTES + UPLOAD_MARGIN
+"""The body limit of a route taking a work-order or register import file."""
+
+
+def attachment_body_limit(files: int = 1) -> int:
+    """The request body limit of a route taking up to ``files`` case attachments."""
+    from core.config import get_settings
+
+    return files * get_settings().attachment_max_bytes + UPLOAD_MARGIN

@@ -130,6 +130,16 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         session.close()
 
 
+def request_session() -> Iterator[Session]:
+    """A session per web or API request; routes commit their own writes, anything uncommitted is rolled back."""
+    session = session_factory()()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
 def transaction_cache(session: Session, name: str, *, depends_on: tuple[type, ...] = ()) -> dict[Any, Any]:
     """A dict that lives as long as the session's current transaction: for reads repeated within one job.
 

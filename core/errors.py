@@ -1,4 +1,8 @@
-"""Domain errors: each carries a stable code and a message for users; the API maps them to HTTP once."""
+"""Domain errors: each carries a stable code and a message for users, and maps to one HTTP status.
+
+The API and the pages both answer a domain error with ``http_status`` and the error's ``code``, so the same
+bad input gets the same status and code from either (no FastAPI here: only the numbers).
+"""
 
 from __future__ import annotations
 
@@ -64,3 +68,28 @@ class ServiceUnavailable(MuqingError):
     """A service the request needs (database, search, broker) is down."""
 
     code = "service_unavailable"
+
+
+HTTP_STATUS: dict[type[MuqingError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    PermissionDenied: 403,
+    AuthenticationFailed: 401,
+    TooManyAttempts: 429,
+    InvalidInput: 422,
+    ConfigurationError: 500,
+    ServiceUnavailable: 503,
+}
+
+
+def http_status(error: MuqingError) -> int:
+    """The HTTP status of a domain error (400 for one of no known kind)."""
+    for error_type in type(error).__mro__:
+        if error_type in HTTP_STATUS:
+            return HTTP_STATUS[error_type]
+    return 400
+
+
+def error_body(error: MuqingError) -> dict[str, Any]:
+    """The JSON the API answers a domain error with: ``detail`` (the message), ``code`` and ``details``."""
+    return {"detail": error.message, "code": error.code, **({"details": error.details} if error.details else {})}

@@ -4,6 +4,11 @@ kombu's own ``_put`` creates the message file and only then writes it, while a c
 may already have picked the (still empty) file up; the worker then dies on the half-written message
 ("Unrecoverable error: JSONDecodeError"). Here a message is written under a name consumers ignore and
 renamed into place, so a consumer only ever sees whole messages.
+
+Binding a queue has the same kind of race in kombu: the exchange table is created with ``open("wb")`` (which
+truncates) and locked only after, so a second process binding at that moment reads an empty file and fails
+("JSONDecodeError"), or truncates the first one's table. Here the table is opened without truncating and read
+only under the lock, and an empty table (just created) reads as no binding yet.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from typing import Any
 
 from kombu.exceptions import ChannelError
 from kombu.transport import TRANSPORT_ALIASES, filesystem
-from kombu.utils.encoding import str_to_bytes
-from kombu.utils.json import dumps
+from kombu.utils.encoding import bytes_to_str, str_to_bytes
+from kombu.utils.json import dumps, loads
 
 SCHEME = "muqingfs"
 
@@ -35,6 +40,43 @@ class Channel(filesystem.Channel):
             os.replace(partial, final)
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def get_table(self, exchange: str) -> list[Any]:
+        """The queues bound to ``exchange`` (none while its table is being created)."""
+        file = self._exchange_file(exchange)
+        try:
+            with file.open("rb") as handle:
+                filesystem.lock(handle, filesystem.LOCK_SH)
+                try:
+                    text = bytes_to_str(handle.read())
+                finally:
+                    filesystem.unlock(handle)
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise ChannelError(f"Cannot open {file}") from exc
+        return [filesystem.exchange_queue_t(*entry) for entry in loads(text)] if text.strip() else []
+
+    def _queue_bind(self, exchange: str, routing_key: str, pattern: str, queue: str) -> None:
+        file = self._exchange_file(exchange)
+        self.control_folder.mkdir(parents=True, exist_ok=True)
+        entry = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        try:
+            # Created if missing but never truncated, and read only under the lock.
+            with os.fdopen(os.open(file, os.O_RDWR | os.O_CREAT, 0o644), "rb+", buffering=0) as handle:
+                filesystem.lock(handle, filesystem.LOCK_EX)
+                try:
+                    text = bytes_to_str(handle.read())
+                    table = [filesystem.exchange_queue_t(*q) for q in loads(text)] if text.strip() else []
+                    if entry not in table:
+                        table.insert(0, entry)
+                        handle.seek(0)
+                        handle.truncate()
+                        handle.write(str_to_bytes(dumps(table)))
+                finally:
+                    filesystem.unlock(handle)
+        except OSError as exc:
+            raise ChannelError(f"Cannot open {file}") from exc
 
 
 class Transport(filesystem.Transport):

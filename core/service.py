@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
-from core.errors import AuthenticationFailed, InvalidInput, NotFound
+from core.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from core.models import Post, Section, Source, User
 
 # store_post lives with the rest of the storing rules; it is re-exported here for callers of core services.
@@ -64,9 +64,87 @@ def create_user(
     return user
 
 
+MIN_PASSWORD = 8
+SECTION_ROLES = (Role.staff, Role.head)
+
+
+def _role_and_section(session: Session, *, role: str, section_id: int | None) -> tuple[Role, Section | None]:
+    """A valid role, and the section it needs (staff and heads) or None (everyone else)."""
+    if role not in {r.value for r in Role}:
+        raise InvalidInput("角色无效", details={"field": "role"})
+    section = session.get(Section, section_id) if section_id is not None else None
+    if section_id is not None and section is None:
+        raise InvalidInput(f"科室 {section_id} 不存在", details={"field": "section_id"})
+    if role in SECTION_ROLES and section is None:
+        raise InvalidInput("科室经办人和科室负责人必须选择科室", details={"field": "section_id"})
+    return Role(role), section if role in SECTION_ROLES else None
+
+
+def add_user(
+    session: Session, *, username: str, password: str, role: str, section_id: int | None, display_name: str = ""
+) -> User:
+    """A user added by the admin: a password of at least ``MIN_PASSWORD`` characters, a section where needed."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 位", details={"field": "password"})
+    if not username.strip():
+        raise InvalidInput("请填写用户名", details={"field": "username"})
+    valid_role, section = _role_and_section(session, role=role, section_id=section_id)
+    return create_user(
+        session,
+        username=username.strip(),
+        password=password,
+        role=valid_role,
+        section_code=section.code if section else None,
+        display_name=display_name.strip(),
+    )
+
+
+def update_user(
+    session: Session,
+    *,
+    user_id: int,
+    actor: User,
+    display_name: str,
+    role: str,
+    section_id: int | None,
+    active: bool,
+) -> User:
+    """Change a user's name, role, section or state; a deactivated user is signed out everywhere."""
+    from core.websessions import end_user_sessions
+
+    target = session.get(User, user_id)
+    if target is None:
+        raise NotFound(f"用户 {user_id} 不存在")
+    valid_role, section = _role_and_section(session, role=role, section_id=section_id)
+    if target.id == actor.id and (valid_role != Role.admin or not active):
+        raise InvalidInput("不能停用自己或取消自己的管理员角色", details={"field": "role"})
+    target.display_name = display_name.strip() or target.username
+    target.role = valid_role.value
+    target.section_id = section.id if section else None
+    target.active = active
+    if not active:
+        end_user_sessions(session, user_id=target.id)
+    session.flush()
+    return target
+
+
 def set_password(session: Session, *, user: User, password: str) -> None:
     """Replace a user's password."""
     user.password_hash = hash_password(password)
+
+
+def reset_password(session: Session, *, user_id: int, password: str) -> User:
+    """The admin sets a new password (at least ``MIN_PASSWORD`` characters); the user is signed out everywhere."""
+    from core.websessions import end_user_sessions
+
+    target = session.get(User, user_id)
+    if target is None:
+        raise NotFound(f"用户 {user_id} 不存在")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 位", details={"field": "password"})
+    set_password(session, user=target, password=password)
+    end_user_sessions(session, user_id=target.id)
+    return target
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User:
@@ -92,6 +170,26 @@ def get_section_by_code(session: Session, *, code: str) -> Section:
     section = session.scalar(select(Section).where(Section.code == code))
     if section is None:
         raise NotFound(f"科室 {code} 不存在")
+    return section
+
+
+def create_section(session: Session, *, code: str, name: str, description: str = "") -> Section:
+    """Add a section; its code must be new."""
+    if session.scalar(select(Section.id).where(Section.code == code)) is not None:
+        raise Conflict(f"科室代码 {code} 已存在", details={"field": "code"})
+    section = Section(code=code, name=name.strip(), description=description.strip())
+    session.add(section)
+    session.flush()
+    return section
+
+
+def update_section(session: Session, *, section_id: int, name: str, description: str, active: bool) -> Section:
+    """Rename, describe, or (de)activate a section."""
+    section = session.get(Section, section_id)
+    if section is None:
+        raise NotFound(f"科室 {section_id} 不存在")
+    section.name, section.description, section.active = name.strip(), description.strip(), active
+    session.flush()
     return section
 
 

@@ -14,9 +14,7 @@ Jobs are routed by name to four queues; ``muqing worker --queues`` picks which o
 from __future__ import annotations
 
 import logging
-import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task, signals
@@ -31,18 +29,10 @@ from core.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["core.jobs", "crawlers.tasks", "nlp.tasks", "alerts.tasks"]
-
 QUEUES = ("default", "crawl", "notify", "maintenance")
 # Glob patterns over task names; anything else goes to "default" (analyse, raise alert, outbox, search sync).
-TASK_ROUTES: dict[str, dict[str, str]] = {
-    "crawlers.*": {"queue": "crawl"},
-    "alerts.deliver*": {"queue": "notify"},
-    "alerts.notify*": {"queue": "notify"},
-    "core.reindex_search": {"queue": "maintenance"},
-    "nlp.retrain*": {"queue": "maintenance"},
-    "nlp.train*": {"queue": "maintenance"},
-}
+# The domains' routes come from the composition root (core.wiring).
+CORE_ROUTES: dict[str, str] = {"core.reindex_search": "maintenance"}
 
 # Housekeeping runs often; a run that waited longer than this in a backed-up queue is dropped, not piled up.
 HOUSEKEEPING_EXPIRES = 60.0
@@ -71,12 +61,39 @@ class MuqingTask(Task):
 
 
 celery_app = Celery("muqing", task_cls=MuqingTask)
+# The modules holding jobs: core's own, then the domains' as the composition root installs them (core.wiring).
+_task_modules: list[str] = ["core.jobs"]
+
+
+def use_task_modules(modules: tuple[str, ...]) -> None:
+    """Make ``modules`` (with core's own jobs) the ones every worker and sender imports, with their routes."""
+    _task_modules[:] = ["core.jobs", *(module for module in modules if module != "core.jobs")]
+    # Celery remembers the module list once computed; a list installed later must replace it.
+    celery_app.loader.__dict__.pop("default_modules", None)
+    configure_celery()
+
+
+@signals.import_modules.connect
+def _wire_before_import(**_: Any) -> None:
+    # A worker started as `celery -A core.tasks:celery_app` by a wired process finds the domains' jobs too.
+    from core.wiring import installed
+
+    installed(required=False)
 
 
 def configure_celery(settings: Settings | None = None) -> Celery:
     """(Re)configure the Celery app from settings; called at import and whenever tests change settings."""
+    from core.wiring import Scheduled, installed
+
     settings = settings or get_settings()
     housekeeping = {"expires": HOUSEKEEPING_EXPIRES}
+    domains = installed(required=False)
+    routes = {**CORE_ROUTES, **(domains.task_routes if domains else {})}
+    schedule = {
+        "relay-outbox": Scheduled("core.relay_outbox", 5.0),
+        "sync-search": Scheduled("core.sync_search", 5.0),
+        **(domains.schedule if domains else {}),
+    }
     conf: dict[str, Any] = {
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
@@ -89,24 +106,20 @@ def configure_celery(settings: Settings | None = None) -> Celery:
         "task_default_queue": "default",
         "task_default_exchange": "default",
         "task_default_routing_key": "default",
-        "task_routes": TASK_ROUTES,
+        "task_routes": {pattern: {"queue": queue} for pattern, queue in routes.items()},
         "timezone": "UTC",
         "enable_utc": True,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         "worker_hijack_root_logger": False,
-        "include": TASK_MODULES,
+        "include": list(_task_modules),
         "beat_schedule": {
-            "relay-outbox": {"task": "core.relay_outbox", "schedule": 5.0, "options": housekeeping},
-            "sync-search": {"task": "core.sync_search", "schedule": 5.0, "options": housekeeping},
-            "crawl-due-sources": {"task": "crawlers.crawl_due_sources", "schedule": 60.0, "options": housekeeping},
-            "alerts-sweep": {
-                "task": "alerts.sweep",
-                "schedule": settings.sweep_interval_seconds,
-                "options": housekeeping,
-            },
-            # Retrains only when staff corrections arrived since the last retraining (a no-op otherwise).
-            "retrain-from-feedback": {"task": "nlp.retrain", "schedule": 6 * 3600.0},
+            name: {
+                "task": job.task,
+                "schedule": job.every(settings) if callable(job.every) else job.every,
+                **({"options": housekeeping} if job.housekeeping else {}),
+            }
+            for name, job in schedule.items()
         },
     }
     if settings.broker_url:
@@ -152,14 +165,9 @@ def _forget_connections() -> None:
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
-
-
-def embedded_worker_command(*, schedule: Path | None = None, loglevel: str = "INFO") -> list[str]:
-    """The job runner of the embedded mode: one process, threads, with beat when given its schedule file."""
-    command = [sys.executable, "-m", "celery", "-A", "core.tasks:celery_app", "worker"]
-    if schedule is not None:
-        command += ["--beat", "--schedule", str(schedule)]
-    return [*command, "--pool", "threads", "--concurrency", "4", "--loglevel", loglevel]
+        # Routes are compiled once too; installed domain routes must replace them.
+        amqp._rtable = None
+        amqp.__dict__.pop("router", None)
 
 
 def broker_label(settings: Settings | None = None) -> str:
@@ -172,6 +180,9 @@ def broker_label(settings: Settings | None = None) -> str:
 
 def enqueue(name: str, *, retry: bool = True, outbox_event_id: int | None = None, **kwargs: Any) -> None:
     """Send the task ``name`` with keyword arguments (runs inline when tasks are eager)."""
+    from core.wiring import modules
+
+    modules()  # an unwired process would send jobs nobody here can run inline
     celery_app.loader.import_default_modules()
     headers = {OUTBOX_HEADER: outbox_event_id} if outbox_event_id is not None else None
     task = celery_app.tasks.get(name)

@@ -36,13 +36,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Role(enum.StrEnum):
-    """User roles of DESIGN.md."""
+    """User roles (docs/architecture.md lists what each may do)."""
 
     admin = "admin"
     duty = "duty"  # 值班员
     leader = "leader"  # 中心领导
     head = "head"  # 科室负责人
     staff = "staff"  # 科室经办人
+
+
+ROLE_LABELS: dict[str, str] = {
+    "admin": "管理员",
+    "duty": "值班员",
+    "leader": "中心领导",
+    "head": "科室负责人",
+    "staff": "科室经办人",
+}
 
 
 class Severity(enum.StrEnum):
@@ -53,8 +62,13 @@ class Severity(enum.StrEnum):
     major = "重大"
 
 
+# The severities in rising order (the values users and policies use), and each one's rank.
+SEVERITIES: tuple[str, ...] = tuple(severity.value for severity in Severity)
+SEVERITY_RANK: dict[str, int] = {severity: rank for rank, severity in enumerate(SEVERITIES, start=1)}
+
+
 class Category(enum.StrEnum):
-    """The classifier's category codes (DESIGN.md taxonomy)."""
+    """The classifier's category codes (the taxonomy of docs/product.md)."""
 
     epidemic = "epidemic"
     pollution = "pollution"

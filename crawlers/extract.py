@@ -55,7 +55,6 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "textarea", "select", "button"})
 _INLINE_SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0\u200b\u200c\u200d\ufeff]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
 _COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万|w|W|千|k|K|亿)?")
 
 

@@ -339,7 +339,7 @@ def _row_post(
         external_id=external_id[:200],
         extra={
             **{key: row.get(column, "").strip() for key, column in mapping.extra.items() if row.get(column)},
-            # What makes the post a work order: it becomes a case at once (alerts.hotline), with this deadline.
+            # What makes the post a work order: it becomes a case at once (alerts.cases.hotline), with this deadline.
             "hotline": {"order_no": external_id[:200], "due": _first(row, mapping.due) or None},
         },
         evidence=EvidenceIn(

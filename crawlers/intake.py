@@ -20,11 +20,11 @@ from core.urlpolicy import check_url as policy_check
 from core.urls import canonical_url
 from crawlers.dates import parse_published
 from crawlers.service import CrawlOutcome, crawl_source
-from crawlers.sources import ArticleSource, check_url
+from crawlers.sources import check_url
+from crawlers.spiders.article import ArticleSource
 
 URL_SOURCE = "manual-url"
 TEXT_SOURCE = "manual"
-MANUAL_SOURCES = frozenset({URL_SOURCE, TEXT_SOURCE})
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,10 +166,11 @@ class PreviewPipeline:
 def _run(source: dict[str, Any], limit: int, out: Path, overrides: dict[str, Any]) -> None:
     from scrapy.crawler import CrawlerProcess
 
-    from crawlers.runner import SPIDERS, scrapy_settings
+    from crawlers.runner import scrapy_settings
+    from crawlers.spiders import spider_classes
 
     spec = parse_source(source)
-    spider_class = SPIDERS.get(spec.kind)
+    spider_class = spider_classes().get(spec.kind)
     if spider_class is None:
         raise SystemExit(f"no spider for source kind {spec.kind!r}")
     settings = scrapy_settings(overrides, source=spec)

@@ -25,33 +25,10 @@ from core.timeutil import utcnow
 from crawlers import settings as crawler_settings
 from crawlers.quality import Observer
 from crawlers.sources import AnySource, parse_source
-from crawlers.spiders.article import ArticleSpider
-from crawlers.spiders.base import SourceSpider
-from crawlers.spiders.gov_mailbox import GovMailboxSpider
-from crawlers.spiders.json_api import JsonApiSpider
-from crawlers.spiders.list_detail import ListDetailSpider
-from crawlers.spiders.news_search import NewsSearchSpider
-from crawlers.spiders.people_liuyan import PeopleLiuyanSpider
-from crawlers.spiders.rss import RssSpider
-from crawlers.spiders.tieba import TiebaSpider
-from crawlers.spiders.weibo_search import WeiboSearchSpider
+from crawlers.spiders import spider_classes
 
 log = logging.getLogger(__name__)
 
-SPIDERS: dict[str, type[SourceSpider]] = {
-    spider.name: spider
-    for spider in (
-        ListDetailSpider,
-        RssSpider,
-        JsonApiSpider,
-        ArticleSpider,
-        PeopleLiuyanSpider,
-        GovMailboxSpider,
-        NewsSearchSpider,
-        WeiboSearchSpider,
-        TiebaSpider,
-    )
-}
 KNOWN_LIMIT = 20_000
 
 
@@ -146,7 +123,7 @@ def run(run_id: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         source = session.get(Source, crawl_run.source_id)
         assert source is not None
         kind, config, params, source_id = source.kind, dict(source.config), dict(crawl_run.params), source.id
-    spider_class = SPIDERS.get(kind)
+    spider_class = spider_classes().get(kind)
     if spider_class is None:
         raise SystemExit(f"no spider for source kind {kind!r}")
     spec = parse_source(config)

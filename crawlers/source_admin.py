@@ -22,7 +22,6 @@ from crawlers.sources import KINDS, AnySource, parse_source
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key", "x-auth-token"})
 SECRET_FIELDS = ("cookie",)
-MASK = "******"
 
 
 def field_errors(exc: ValidationError, data: dict[str, Any]) -> list[dict[str, str]]:

@@ -1,29 +1,21 @@
 """Sources as data: load and validate a sources file; errors name the file, the source and the field.
 
-The schema is documented in docs/sources.md. Every kind shares ``SourceBase``; ``kind`` picks the rest.
+The schema is documented in docs/sources.md. Every kind shares ``SourceBase``; ``kind`` picks the rest, from
+the kind's own schema in its spider module (``crawlers.spiders``: one file per kind, registered there).
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model, field_validator
 
 from core.errors import ConfigurationError
-
-_ENGAGEMENT_KEYS = ("reads", "likes", "comments", "reposts")
+from crawlers.spiders import kind_names
 
 
 def check_selector(query: str) -> str:
@@ -53,55 +45,27 @@ def check_url(url: str) -> str:
     return url.strip()
 
 
-DELETED_MARKERS = ("该帖已被删除", "帖子已被删除", "内容已被删除", "该信息已被删除", "页面不存在", "已被作者删除")
 Selector = Annotated[str, Field(min_length=1)]
 Url = Annotated[str, Field(min_length=8)]
 
 
-class _Spec(BaseModel):
+class Spec(BaseModel):
+    """Base of every part of a source definition: unknown fields are refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class ListSpec(_Spec):
-    """How to read a list page: the items, each item's link, the next page; optional list-level fields."""
-
-    item: Selector
-    link: Selector
-    next_page: Selector | None = None
-    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
-    title: Selector | None = None
-    published_at: Selector | None = None
-    author: Selector | None = None
-
-    @field_validator("item", "link", "next_page", "title", "published_at", "author")
-    @classmethod
-    def _selector(cls, value: str | None) -> str | None:
-        return check_selector(value) if value is not None else None
+def not_browser(value: str, what: str) -> str:
+    """Refuse ``render: browser`` for a kind that never renders pages (``what`` names it)."""
+    if value == "browser":
+        raise ValueError(f"{what} 来源不经浏览器渲染，render 只能是 none")
+    return value
 
 
-class DetailSpec(_Spec):
-    """How to read a detail page; ``content`` selects an element whose text (without markup) is extracted."""
+class SourceBase(Spec):
+    """Fields every source has; each kind's schema narrows ``kind`` to its own name."""
 
-    title: Selector
-    content: Selector
-    published_at: Selector | None = None
-    author: Selector | None = None
-    engagement: dict[Literal["reads", "likes", "comments", "reposts"], Selector] = Field(default_factory=dict)
-
-    @field_validator("title", "content", "published_at", "author")
-    @classmethod
-    def _selector(cls, value: str | None) -> str | None:
-        return check_selector(value) if value is not None else None
-
-    @field_validator("engagement")
-    @classmethod
-    def _engagement(cls, value: dict[str, str]) -> dict[str, str]:
-        return {key: check_selector(query) for key, query in value.items()}
-
-
-class SourceBase(_Spec):
-    """Fields every source has."""
-
+    kind: str
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
     title: str = ""
     interval_minutes: Annotated[int, Field(ge=1)] = 60
@@ -162,7 +126,9 @@ class SourceBase(_Spec):
         return value
 
 
-class _StartUrls(_Spec):
+class StartUrls(Spec):
+    """Sources that start from a list of pages."""
+
     start_urls: Annotated[list[Url], Field(min_length=1)]
 
     @field_validator("start_urls")
@@ -171,248 +137,52 @@ class _StartUrls(_Spec):
         return [check_url(url) for url in value]
 
 
-class ListDetailSource(SourceBase, _StartUrls):
-    """List pages → detail pages, driven by selectors."""
-
-    kind: Literal["list_detail"]
-    list: ListSpec
-    detail: DetailSpec
+# Any kind's definition, for code that works with what every kind has.
+AnySource = SourceBase
 
 
-class RssSource(SourceBase, _StartUrls):
-    """RSS 2.0 and Atom feeds; ``fetch_full_text`` follows each entry's link and extracts the article."""
-
-    kind: Literal["rss"]
-    fetch_full_text: bool = False
-
-    @field_validator("render")
-    @classmethod
-    def _render(cls, value: str) -> str:
-        return _not_browser(value, "RSS")
+# The registered kinds (names only: reading them imports no spider, so the API checks kinds without Scrapy).
+KINDS = kind_names()
 
 
-class JsonFields(_Spec):
-    """Dotted paths to each field inside one item of a JSON list."""
+@functools.cache
+def _schemas() -> tuple[type[SourceBase], ...]:
+    from crawlers.spiders import spider_classes
 
-    id: str | None = None
-    title: str | None = None
-    content: str | None = None
-    author: str | None = None
-    published_at: str | None = None
-    url: str | None = None
-    reads: str | None = None
-    likes: str | None = None
-    comments: str | None = None
-    reposts: str | None = None
-
-    @model_validator(mode="after")
-    def _text(self) -> JsonFields:
-        if not (self.title or self.content):
-            raise ValueError("fields 至少要有 title 或 content")
-        return self
+    return tuple(spider.source_schema for spider in spider_classes().values())
 
 
-def _not_browser(value: str, what: str) -> str:
-    if value == "browser":
-        raise ValueError(f"{what} 来源不经浏览器渲染，render 只能是 none")
-    return value
+@functools.cache
+def _adapter() -> TypeAdapter[SourceBase]:
+    # The union of every kind's schema, told apart by ``kind``.
+    union: Any = Annotated[Union[_schemas()], Field(discriminator="kind")]  # noqa: UP007 - built at run time
+    return TypeAdapter(union)
 
 
-class JsonApiSource(SourceBase):
-    """A JSON interface paged by a ``{page}`` placeholder in its URL (or in a POST body)."""
-
-    kind: Literal["json_api"]
-
-    @field_validator("render")
-    @classmethod
-    def _render(cls, value: str) -> str:
-        return _not_browser(value, "JSON 接口")
-
-    method: Literal["GET", "POST"] = "GET"
-    body: dict[str, Any] | None = None
-    url: Url
-    first_page: int = 1
-    page_step: Annotated[int, Field(ge=1)] = 1
-    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
-    items: str
-    has_more: str | None = None
-    fields: JsonFields
-    item_url: str | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str, info: ValidationInfo) -> str:
-        check_url(value.replace("{page}", "1"))
-        body = info.data.get("body")
-        if "{page}" not in value and not (body is not None and "{page}" in str(body)):
-            raise ValueError("url（或 body）中必须有 {page} 占位符")
-        return value.strip()
+@functools.cache
+def _sources_file() -> type[Spec]:
+    union: Any = Annotated[Union[_schemas()], Field(discriminator="kind")]  # noqa: UP007 - built at run time
+    return create_model("SourcesFile", __base__=Spec, __doc__="The whole sources file.", sources=(list[union], ...))
 
 
-class ArticleSource(SourceBase, _StartUrls):
-    """News pages: main text extracted without selectors; ``links`` finds articles on index pages."""
-
-    kind: Literal["article"]
-    links: Selector | None = None
-
-    @field_validator("links")
-    @classmethod
-    def _selector(cls, value: str | None) -> str | None:
-        return check_selector(value) if value is not None else None
-
-
-class PeopleLiuyanSource(SourceBase):
-    """人民网领导留言板: one board's message list (cursor paged) and each message with the official reply.
-
-    ``list_api``: ``pro`` posts to ``/pro-dfbbs-front/threads/queryThreadsList`` (the current board),
-    ``legacy`` to ``/threads/queryThreadsList``. ``detail``: ``page`` reads the message's page (rendered by
-    script on the current board: set ``render: browser``), ``api`` asks the signed ``/v1/threads/content``
-    interface with the board's ``app_code``.
-    """
-
-    kind: Literal["people_liuyan"]
-    fid: Annotated[str, Field(pattern=r"^\d+$")]
-    base_url: Url = "https://liuyan.people.com.cn"
-    list_api: Literal["pro", "legacy"] = "pro"
-    page_size: Annotated[int, Field(ge=1, le=100)] = 20
-    detail: Literal["page", "api"] = "page"
-    app_code: Annotated[str, Field(min_length=4, max_length=64)] = "PC42ce3bfa4980a9"
-    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
-
-    @field_validator("fid", mode="before")
-    @classmethod
-    def _fid(cls, value: object) -> object:
-        return str(value) if isinstance(value, int) else value
-
-    @field_validator("base_url")
-    @classmethod
-    def _base(cls, value: str) -> str:
-        return check_url(value).rstrip("/")
-
-
-class GovMailboxSource(SourceBase, _StartUrls):
-    """A district government's 互动交流 / 区长信箱: CMS list pages (createPageHTML) and letter pages."""
-
-    kind: Literal["gov_mailbox"]
-    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
-
-
-class NewsSearchSource(SourceBase):
-    """Keyword news search results (百度资讯 layout); each result's article is fetched and extracted."""
-
-    kind: Literal["news_search"]
-    keywords: Annotated[list[str], Field(min_length=1)]
-    search_url: Url = "https://www.baidu.com/s?tn=news&rtt=1&bsst=1&cl=2&word={keyword}"
-    page_size: Annotated[int, Field(ge=1)] = 10
-    max_pages: Annotated[int, Field(ge=1, le=100)] = 2
-    fetch_articles: bool = True
-
-    @field_validator("search_url")
-    @classmethod
-    def _template(cls, value: str) -> str:
-        if "{keyword}" not in value:
-            raise ValueError("search_url 中必须有 {keyword} 占位符")
-        check_url(value.replace("{keyword}", "x"))
-        return value
-
-
-class WeiboSearchSource(SourceBase):
-    """Weibo keyword search (s.weibo.com); needs a signed-in cookie (``cookie`` or MUQING_WEIBO_COOKIE)."""
-
-    kind: Literal["weibo_search"]
-    keywords: Annotated[list[str], Field(min_length=1)]
-    search_url: Url = "https://s.weibo.com/weibo?q={keyword}&page={page}"
-    max_pages: Annotated[int, Field(ge=1, le=50)] = 5
-    cookie: str | None = None
-
-    @field_validator("search_url")
-    @classmethod
-    def _template(cls, value: str) -> str:
-        if "{keyword}" not in value or "{page}" not in value:
-            raise ValueError("search_url 中必须有 {keyword} 和 {page} 占位符")
-        check_url(value.replace("{keyword}", "x").replace("{page}", "1"))
-        return value
-
-
-class TiebaSource(SourceBase):
-    """百度贴吧 after its 2026 redesign: the mobile pages the server still renders (``/mo/q/m``).
-
-    ``/mo/q/m?kw=<forum>&pn=<offset>`` lists a forum's threads (offsets step by ``page_size``, 30 on the
-    site); ``/mo/q/m?kz=<tid>`` shows a thread's floors. ``/f`` and ``/p/<tid>`` are script shells now.
-    """
-
-    kind: Literal["tieba"]
-    forum: Annotated[str, Field(min_length=1)]
-    base_url: Url = "https://tieba.baidu.com"
-    max_pages: Annotated[int, Field(ge=1, le=100)] = 2
-    page_size: Annotated[int, Field(ge=1)] = 30
-
-    @field_validator("base_url")
-    @classmethod
-    def _base(cls, value: str) -> str:
-        return check_url(value).rstrip("/")
-
-
-SourceSpec = Annotated[
-    ListDetailSource
-    | RssSource
-    | JsonApiSource
-    | ArticleSource
-    | PeopleLiuyanSource
-    | GovMailboxSource
-    | NewsSearchSource
-    | WeiboSearchSource
-    | TiebaSource,
-    Field(discriminator="kind"),
-]
-AnySource = (
-    ListDetailSource
-    | RssSource
-    | JsonApiSource
-    | ArticleSource
-    | PeopleLiuyanSource
-    | GovMailboxSource
-    | NewsSearchSource
-    | WeiboSearchSource
-    | TiebaSource
-)
-KINDS = (
-    "list_detail",
-    "rss",
-    "json_api",
-    "article",
-    "people_liuyan",
-    "gov_mailbox",
-    "news_search",
-    "weibo_search",
-    "tieba",
-)
-_ADAPTER: TypeAdapter[AnySource] = TypeAdapter(SourceSpec)
-
-
-def parse_source(data: object) -> AnySource:
+def parse_source(data: object) -> SourceBase:
     """One source definition (a dict as in the sources file, or as stored on a Source row)."""
-    return _ADAPTER.validate_python(data)
-
-
-class SourcesFile(_Spec):
-    """The whole sources file."""
-
-    sources: list[SourceSpec]
+    return _adapter().validate_python(data)
 
 
 def parse_sources(data: object, *, origin: str) -> list[AnySource]:
     """Validate sources data; a problem raises ConfigurationError naming origin, source and field."""
     if isinstance(data, dict) and isinstance(data.get("sources"), list):
         for index, entry in enumerate(data["sources"]):
-            if isinstance(entry, dict) and entry.get("kind") not in KINDS:
+            if isinstance(entry, dict) and entry.get("kind") not in kind_names():
                 name = entry.get("name")
                 where = f"{origin}: 来源 #{index + 1}" + (f"（{name}）" if name else "")
                 raise ConfigurationError(
-                    f"来源文件有误：\n{where}: 字段 kind: 应为 {' / '.join(KINDS)} 之一，实际为 {entry.get('kind')!r}"
+                    f"来源文件有误：\n{where}: 字段 kind: 应为 {' / '.join(kind_names())} 之一，"
+                    f"实际为 {entry.get('kind')!r}"
                 )
     try:
-        parsed = SourcesFile.model_validate(data)
+        parsed: Any = _sources_file().model_validate(data)
     except ValidationError as exc:
         raise ConfigurationError(_describe(exc, data, origin)) from exc
     names = [source.name for source in parsed.sources]
@@ -448,7 +218,7 @@ def _describe(exc: ValidationError, data: object, origin: str) -> str:
                 name = entry.get("name") if isinstance(entry, dict) else None
             where += f": 来源 #{index + 1}" + (f"（{name}）" if name else "")
             location = location[2:]
-            if location and location[0] in KINDS:
+            if location and location[0] in kind_names():
                 location = location[1:]  # the discriminator's tag, not a field
         field = ".".join(str(part) for part in location) or "(根)"
         message = error["msg"].removeprefix("Value error, ")

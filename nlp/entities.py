@@ -5,6 +5,7 @@ The result is stored as ``Analysis.entities``::
     {"places": ["柳河镇", "前进村"],           # towns/streets then villages, canonical names (routing reads this)
      "towns": ["柳河镇"],                      # towns/streets of the district, named or implied by a village
      "villages": ["柳河镇前进村"],             # village with its town when the town is known
+     "unresolved_places": ["石门村"],          # villages no single town can be given (shared name, other town)
      "organisations": ["兴旺生猪养殖场"],       # farms, slaughterhouses, companies, shops named in the text
      "phones": ["138****2716"],               # always masked
      "id_numbers": ["4101**********2356"]}    # always masked
@@ -157,31 +158,73 @@ def _compile(data: District) -> Gazetteer:
     return Gazetteer(district=data.name, district_aliases=data.aliases, towns=towns, any_name=any_name)
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    """The places of a text: towns, villages with their town, and village names no town could be given."""
+
+    towns: list[str]
+    villages: list[str]
+    unresolved: list[str]
+
+
 def find_places(text: str) -> tuple[list[str], list[str]]:
     """Towns/streets and villages (``town+village``) of the district named in ``text``."""
+    found = match_places(text)
+    return found.towns, found.villages
+
+
+def match_places(text: str) -> PlaceMatch:
+    """Town first, then villages within that town; a village no single town can be given is unresolved.
+
+    A village written right after a town (双塘镇新庄村) belongs to that town or, when the town has no village
+    of that name, to none (never to another town that has one). A village written alone belongs to a named
+    town that has it, else, when no town is named, to the one town that has it; a name several towns share
+    (石门村) or a text naming other towns leaves it unresolved, so no town counts a post that is not its own.
+    """
     places = gazetteer()
     if not places.any_name.search(text):
-        return [], []
-    in_district = places.district in text or any(alias in text for alias in places.district_aliases)
-    towns: list[str] = []
-    for town in places.towns:
-        named = town.name in text
-        # Short aliases ("石桥", "城东") are ordinary words elsewhere: trust them only inside the district.
-        if named or (in_district and any(alias in text for alias in town.aliases)):
-            towns.append(town.name)
+        return PlaceMatch([], [], [])
+    towns = _named_towns(places, text)
+    named = list(towns)
+    owners: dict[str, list[Town]] = {}
+    for each in places.towns:
+        for village in each.villages:
+            owners.setdefault(village, []).append(each)
     villages: list[str] = []
-    for town in places.towns:
-        for village in town.villages:
-            if village not in text:
-                continue
-            # Two-character names ("东村") and names shared by several towns need the town to be named.
-            owners = [t.name for t in places.towns if village in t.villages]
-            if town.name in towns:
-                villages.append(f"{town.name}{village}")
-            elif len(owners) == 1 and len(village) >= 3 and not any(owner in towns for owner in owners):
-                villages.append(f"{town.name}{village}")
-                towns.append(town.name)
-    return list(dict.fromkeys(towns)), list(dict.fromkeys(villages))
+    unresolved: list[str] = []
+    for village, owning in owners.items():
+        if village not in text:
+            continue
+        owner = _owner(text, village, owning, places.towns, named)
+        if owner is not None:
+            villages.append(f"{owner}{village}")
+            towns.append(owner)
+        elif len(owning) > 1 or len(village) >= 3:
+            # Two-character names ("东村") owned by one town are too common a word to report.
+            unresolved.append(village)
+    return PlaceMatch(list(dict.fromkeys(towns)), list(dict.fromkeys(villages)), unresolved)
+
+
+def _named_towns(places: Gazetteer, text: str) -> list[str]:
+    in_district = places.district in text or any(alias in text for alias in places.district_aliases)
+    return [
+        town.name
+        for town in places.towns
+        if town.name in text or (in_district and any(alias in text for alias in town.aliases))
+    ]
+
+
+def _owner(text: str, village: str, owning: list[Town], towns: tuple[Town, ...], named: list[str]) -> str | None:
+    qualified = [town for town in towns if any(f"{name}{village}" in text for name in (town.name, *town.aliases))]
+    if qualified:
+        own = [town.name for town in qualified if town in owning]
+        return own[0] if len(own) == 1 else None
+    named_owners = [town.name for town in owning if town.name in named]
+    if named_owners:
+        return named_owners[0] if len(named_owners) == 1 else None
+    if named or len(owning) > 1 or len(village) < 3:
+        return None
+    return owning[0].name
 
 
 def find_organisations(text: str) -> list[str]:
@@ -235,12 +278,14 @@ def _strip_places(head: str) -> str:
 def extract(*, title: str, text: str) -> dict[str, Any]:
     """The entities of a post (see the module docstring); phone and ID numbers come out masked."""
     full = f"{title}\n{text}" if title else text
-    towns, villages = find_places(full)
+    found = match_places(full)
+    towns, villages = found.towns, found.villages
     village_names = [name for name in (_village_part(v, towns) for v in villages) if name]
     return {
         "places": list(dict.fromkeys(towns + village_names)),
         "towns": towns,
         "villages": villages,
+        "unresolved_places": found.unresolved,
         "organisations": find_organisations(full),
         "phones": find_phones(full),
         "id_numbers": find_id_numbers(full),

@@ -37,6 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("MUQING_DATABASE_URL", None)
     os.environ.pop("MUQING_BROKER_URL", None)
     config.stash[_DATA_DIR] = data_dir
+    from cli.modules import wire
+
+    wire()  # the composition root's domain modules, as every entry point installs them
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -134,12 +137,18 @@ def db(request: pytest.FixtureRequest, session_dir: Path, _migrated_urls: dict[s
     reload_settings()
     import importlib
 
-    from core.migrations.env_models import MODEL_MODULES
+    from cli.modules import MODEL_MODULES
 
     for module in MODEL_MODULES:  # registers every domain's tables for wiping
         importlib.import_module(module)
 
     _wipe(url)
+    # The embedded index lives beside the database, in the session's data directory: an empty database
+    # gets an empty index, or posts of an earlier test (other ids, the other backend) turn up in searches.
+    from core.config import get_settings
+    from core.search.fts5 import Fts5Backend
+
+    Fts5Backend(get_settings().resolved_data_dir / "search").drop()
     yield url
     os.environ.pop("MUQING_DATABASE_URL", None)
     reload_settings()
@@ -168,7 +177,7 @@ def trained_model(session_dir: Path) -> str:
 @pytest.fixture
 def seeded(db: str) -> str:
     """The database with the default sections, routing rules and SLA policies."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.db import session_scope
 
     with session_scope() as session:
@@ -191,7 +200,7 @@ Login = Callable[[str], dict[str, str]]
 
 @pytest.fixture
 def client(seeded: str) -> Iterator[TestClient]:
-    from api.main import create_app
+    from cli.asgi import create_app
 
     with TestClient(create_app()) as test_client:
         yield test_client

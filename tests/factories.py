@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from alerts.flows import raise_alert
-from alerts.models import Alert
+from alerts.cases.flows import raise_alert
+from alerts.cases.models import Alert
 from core.db import session_scope
 from core.models import Analysis, OutboxEvent, Post, User
 from core.service import create_user, store_post

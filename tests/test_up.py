@@ -16,6 +16,10 @@ import httpx
 import pytest
 
 PASSWORD = "demo-pass-for-tests"
+# Our own waits, added up, stay below pytest's limit for these tests, so a slow start fails with our message
+# (what was awaited, the last error) instead of pytest's bare timeout: first start, a routed alert, stopping.
+START_SECONDS, ALERT_SECONDS, STOP_SECONDS = 300, 120, 30
+pytestmark = pytest.mark.timeout(START_SECONDS + ALERT_SECONDS + 2 * STOP_SECONDS + 60)
 
 
 def free_port() -> int:
@@ -59,13 +63,13 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
     base = f"http://127.0.0.1:{port}"
     try:
         # The first start trains the classifier: minutes on a busy 2-core machine.
-        wait_for(lambda: httpx.get(f"{base}/api/health").status_code == 200, 300, "the API to answer")
+        wait_for(lambda: httpx.get(f"{base}/api/health").status_code == 200, START_SECONDS, "the API to answer")
         yield base, process, data_dir
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         log.close()
@@ -87,7 +91,7 @@ def test_demo_raises_a_routed_alert_with_deadlines_and_a_case_walks_to_closed(
         items = httpx.get(f"{base}/api/alerts", headers=duty).json()["items"]
         return next((a for a in items if a["section"] and a["ack_due"] and a["close_due"]), None)
 
-    alert = wait_for(routed_alert, 120, "a routed alert from the demo crawl")
+    alert = wait_for(routed_alert, ALERT_SECONDS, "a routed alert from the demo crawl")
     code, alert_id = alert["section"]["code"], alert["id"]
     # The demo seeds a roster covering now: the new case went to the demo duty officer, not to nobody.
     on_duty = httpx.get(f"{base}/api/roster/now", headers=duty).json()
@@ -182,7 +186,7 @@ def test_ctrl_c_stops_every_component(running: tuple[str, subprocess.Popen[bytes
     ).stdout.split()
     assert len(children) >= 4, "expected the launcher, API, job runner and demo board"
     os.killpg(process.pid, signal.SIGINT)
-    assert process.wait(timeout=30) == 0
+    assert process.wait(timeout=STOP_SECONDS) == 0
     time.sleep(1)
     left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True, check=False).stdout
     assert left.strip() == "", f"processes left running: {left}"

@@ -9,15 +9,16 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.lifecycle import Status
-from alerts.models import Alert
-from alerts.stats import Timeliness, group_figures, period_key, timeliness_by_section
+from alerts.cases.lifecycle import Status
+from alerts.cases.models import Alert
+from alerts.cases.stats import Timeliness, group_figures, period_key, timeliness_by_section
 from core.district.data import district
 from core.models import Analysis, Post, Section, Source
 from core.timeutil import local_zone, to_local, utcnow
 from core.types import CATEGORY_LABELS
 from crawlers.health import Health
 from crawlers.health import source_health as crawler_health
+from nlp.entities import match_places
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +83,8 @@ class SectionFigures:
     overdue: int = 0
 
 
-# The timeliness figures of DESIGN.md, in the order every table (page, DOCX, XLSX) shows them:
-# (heading, attribute of ``alerts.stats.Timeliness``, kind: count | rate | hours).
+# The timeliness figures of docs/product.md, in the order every table (page, DOCX, XLSX) shows them:
+# (heading, attribute of ``alerts.cases.stats.Timeliness``, kind: count | rate | hours).
 FIGURE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("预警数", "alerts", "count"),
     ("已签收", "acked", "count"),
@@ -140,7 +141,7 @@ def _alerts_in(session: Session, *, start: datetime, end: datetime, section_id: 
 
 @dataclass(slots=True)
 class Trend:
-    """Per week: cases opened, closed, and the on-time rates, all from ``alerts.stats``."""
+    """Per week: cases opened, closed, and the on-time rates, all from ``alerts.cases.stats``."""
 
     weeks: list[str] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
@@ -187,13 +188,6 @@ def category_figures(session: Session, *, period: Period, section_id: int | None
     return [CategoryFigures(code, CATEGORY_LABELS.get(code, code), figures) for code, figures in ordered]
 
 
-def category_counts(session: Session, *, period: Period, section_id: int | None = None) -> list[tuple[str, str, int]]:
-    """Cases per category in the period: (code, label, count), most first."""
-    return [
-        (c.code, c.label, c.figures.alerts) for c in category_figures(session, period=period, section_id=section_id)
-    ]
-
-
 def alerts_in_period(session: Session, *, period: Period, section_id: int | None = None) -> list[Alert]:
     """The cases opened in the period."""
     return _alerts_in(session, start=period.start_at, end=period.end_at, section_id=section_id)
@@ -204,25 +198,48 @@ def towns() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((town.name, (town.name, *town.aliases)) for town in district().towns)
 
 
-def posts_per_town(session: Session, *, period: Period) -> list[tuple[str, int, int]]:
-    """Per town: relevant posts in the period and how many of them needed a response."""
+@dataclass(frozen=True, slots=True)
+class TownGrid:
+    """Per town (relevant posts, needing a response), and the village names no single town could be given."""
+
+    towns: list[tuple[str, int, int]]
+    # (village name, posts naming it, the towns that have a village of that name)
+    unresolved: list[tuple[str, int, tuple[str, ...]]]
+
+
+def town_grid(session: Session, *, period: Period) -> TownGrid:
+    """Each relevant post of the period counted once under each town it is about (town first, then village)."""
     posts = session.execute(
-        select(Post.title, Post.content, Analysis.entities, Analysis.needs_response, Analysis.relevant)
+        select(Post.title, Post.content, Analysis.needs_response)
         .join(Analysis, Analysis.post_id == Post.id)
-        .where(Post.created_at >= period.start_at, Post.created_at < period.end_at)
+        .where(Post.created_at >= period.start_at, Post.created_at < period.end_at, Analysis.relevant.is_(True))
     ).all()
     counts: Counter[str] = Counter()
     flagged: Counter[str] = Counter()
-    for title, content, entities, needs_response, relevant in posts:
-        if not relevant:
-            continue
-        named = set((entities or {}).get("places", []) or [])
-        text = f"{title}\n{content}"
-        for town, names in towns():
-            if town in named or any(name in text for name in names):
-                counts[town] += 1
-                flagged[town] += bool(needs_response)
-    return [(town, counts[town], flagged[town]) for town, _ in towns()]
+    unresolved: Counter[str] = Counter()
+    for title, content, needs_response in posts:
+        # Matched afresh rather than read from the stored entities, so posts analysed before the matcher
+        # learnt "town first" are not double-counted either.
+        found = match_places(f"{title}\n{content}")
+        for town in found.towns:
+            counts[town] += 1
+            flagged[town] += bool(needs_response)
+        unresolved.update(found.unresolved)
+    owners = {
+        village: tuple(town.name for town in district().towns if village in (*town.villages, *town.landmarks))
+        for village in unresolved
+    }
+    return TownGrid(
+        towns=[(town, counts[town], flagged[town]) for town, _ in towns()],
+        unresolved=[
+            (village, n, owners[village]) for village, n in sorted(unresolved.items(), key=lambda i: (-i[1], i[0]))
+        ],
+    )
+
+
+def posts_per_town(session: Session, *, period: Period) -> list[tuple[str, int, int]]:
+    """Per town: relevant posts in the period and how many of them needed a response."""
+    return town_grid(session, period=period).towns
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +280,3 @@ def source_health(session: Session, *, crawled_only: bool = False) -> list[Sourc
 def sections(session: Session) -> list[Section]:
     """All sections by id."""
     return list(session.scalars(select(Section).order_by(Section.id)))
-
-
-def done_status(alert: Alert) -> bool:
-    """True for a case no longer open."""
-    return alert.status in (Status.closed, Status.dismissed)

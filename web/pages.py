@@ -2,48 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import (
-    AuthenticationFailed,
-    Conflict,
-    InvalidInput,
-    MuqingError,
-    NotFound,
-    PermissionDenied,
-    ServiceUnavailable,
-)
+from core.errors import MuqingError, http_status
 from web.templating import render
 
-ERROR_STATUS: dict[type[MuqingError], int] = {
-    NotFound: 404,
-    PermissionDenied: 403,
-    Conflict: 409,
-    InvalidInput: 400,
-    AuthenticationFailed: 400,
-    ServiceUnavailable: 503,
-}
-
 HTTP_MESSAGES = {404: "页面不存在", 405: "不支持这种请求方式", 403: "无权访问"}
-
-
-def _status(error: MuqingError) -> int:
-    for error_type in type(error).__mro__:
-        if error_type in ERROR_STATUS:
-            return ERROR_STATUS[error_type]
-    return 400
+# The code of the domain error a page answers with, as the API gives it in its JSON "code".
+ERROR_CODE_HEADER = "X-Error-Code"
 
 
 def render_error(request: Request, exc: MuqingError | StarletteHTTPException) -> HTMLResponse:
     """An error page in Chinese, with the navigation of whoever is signed in."""
     user = getattr(request.state, "page_user", None)
     if isinstance(exc, MuqingError):
-        status, message = _status(exc), exc.message
+        status, message = http_status(exc), exc.message
     else:
         status, message = exc.status_code, HTTP_MESSAGES.get(exc.status_code, "请求无法完成")
-    return render(request, "error.html", {"message": message, "status": status}, user=user, status_code=status)
+    response = render(request, "error.html", {"message": message, "status": status}, user=user, status_code=status)
+    if isinstance(exc, MuqingError):
+        response.headers[ERROR_CODE_HEADER] = exc.code
+    return response
+
+
+def form_error(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    error: MuqingError,
+    *,
+    user: Any,
+    active: str = "admin",
+) -> HTMLResponse:
+    """A form page shown again with a domain error: the API's status and code, the message beside the form."""
+    shown = {**context, "error": error.message, "error_code": error.code, "error_field": error.details.get("field")}
+    response = render(request, template, shown, user=user, active=active, status_code=http_status(error))
+    response.headers[ERROR_CODE_HEADER] = error.code
+    return response
 
 
 def done(path: str, key: str, anchor: str = "") -> RedirectResponse:

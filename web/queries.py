@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.lifecycle import OPEN_STATUSES, Status
-from alerts.models import Alert
-from alerts.service import visible_alerts
+from alerts.cases.lifecycle import OPEN_STATUSES, Status
+from alerts.cases.models import Alert
+from alerts.cases.service import visible_alerts
 from core.models import Section, User
 from core.timeutil import utcnow
 
@@ -91,21 +90,6 @@ def latest_change(session: Session, *, user: User) -> datetime | None:
     """When the newest change to a visible case happened."""
     sub = visible_alerts(user).subquery()
     return session.scalar(select(func.max(sub.c.updated_at)))
-
-
-@dataclass(frozen=True, slots=True)
-class StatusCount:
-    """How many visible cases are in one state."""
-
-    status: str
-    count: int
-
-
-def status_counts(session: Session, *, user: User) -> dict[str, int]:
-    """Visible cases per state."""
-    sub = visible_alerts(user).subquery()
-    rows = session.execute(select(sub.c.status, func.count()).group_by(sub.c.status))
-    return {str(status): int(count) for status, count in rows}
 
 
 def max_alert_id(session: Session, *, user: User) -> int:

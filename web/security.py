@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.responses import Response
 
-from api.deps import SessionDep
+from core import websessions
 from core.config import get_settings
 from core.errors import AuthenticationFailed, MuqingError, PermissionDenied
 from core.models import User
 from core.types import Role
-from web import service
-from web.models import WebSession
+from core.websessions import WebSession
+from web.deps import SessionDep
 
 SESSION_COOKIE = "muqing_session"
 CSRF_COOKIE = "muqing_csrf"
@@ -33,11 +33,12 @@ CONTENT_SECURITY_POLICY = (
 
 
 class LoginRequired(Exception):
-    """Raised to send the browser to the sign-in page (with the reason, e.g. an expired session)."""
+    """Raised to send the browser to the sign-in page, with the code of why (e.g. ``session_expired``)."""
 
-    def __init__(self, reason: str = "") -> None:
+    def __init__(self, reason: str = "", *, code: str = "unauthenticated") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 def secure_cookies() -> bool:
@@ -56,9 +57,9 @@ def web_session(request: Request, session: SessionDep) -> WebSession:
     if not token:
         raise LoginRequired
     try:
-        row = service.read_session(session, token=token, touch=request.method == "GET")
+        row = websessions.read_session(session, token=token, touch=request.method == "GET")
     except AuthenticationFailed as exc:
-        raise LoginRequired(exc.message) from exc
+        raise LoginRequired(exc.message, code=exc.code) from exc
     request.state.web_session = row
     request.state.session_csrf = row.csrf_token
     user = row.user
@@ -115,7 +116,7 @@ async def check_csrf(request: Request, session: SessionDep) -> None:
     row = getattr(request.state, "web_session", None)
     if row is None and request.cookies.get(SESSION_COOKIE):
         try:
-            row = service.read_session(session, token=request.cookies[SESSION_COOKIE], touch=False)
+            row = websessions.read_session(session, token=request.cookies[SESSION_COOKIE], touch=False)
         except AuthenticationFailed:
             row = None
     # Signed in, only the session's own token counts: the pre-sign-in cookie can be planted by a page on

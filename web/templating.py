@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,15 +17,15 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import object_session
 
-from alerts.deadlines import DUE_FIELDS, MET_FIELDS
-from alerts.holidays import missing_years
-from alerts.lifecycle import STATUS_LABELS, TRANSITIONS
+from alerts.cases.lifecycle import STATUS_LABELS, TRANSITIONS
+from alerts.cases.schemas import RESPONSE_CHANNELS
 from alerts.notify.service import unread_count
-from alerts.roster import NO_ROSTER_TEXT
-from alerts.schemas import RESPONSE_CHANNELS
+from alerts.roster.service import NO_ROSTER_TEXT
+from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS
+from alerts.sla.holidays import missing_years
 from core.models import User
 from core.timeutil import local_zone, to_local, utcnow
-from core.types import CATEGORY_LABELS, Role
+from core.types import CATEGORY_LABELS, ROLE_LABELS, SEVERITIES, Role
 from core.urls import web_link
 from web.highlight import highlight
 from web.security import csrf_token, set_csrf_cookie_if_new
@@ -33,8 +33,8 @@ from web.security import csrf_token, set_csrf_cookie_if_new
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 
-ROLE_LABELS = {"admin": "管理员", "duty": "值班员", "leader": "中心领导", "head": "科室负责人", "staff": "科室经办人"}
-SEVERITIES = ("重大", "较大", "一般")
+# Most severe first, as pages list them.
+SEVERITIES_SHOWN = tuple(reversed(SEVERITIES))
 ACTION_LABELS = {
     **{name: spec.label for name, spec in TRANSITIONS.items()},
     "raise": "生成预警",
@@ -67,6 +67,7 @@ FLASH = {
     "received": "已确认接班",
     "moved": "已移动帖子",
     "already": "该帖子已在这条预警中",
+    "tested": "已发送测试消息，投递结果见投递记录",
     "paused": "已停用，不再定时抓取",
     "resumed": "已启用，将按周期抓取",
     "queued": "已开始抓取，稍后刷新查看结果",
@@ -163,15 +164,35 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={_asset_version(path)}"
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC time shown in the users' zone."""
-    local = to_local(value)
+TimeValue = datetime | str | None
+
+
+def as_time(value: TimeValue) -> datetime | None:
+    """A stored time (a datetime, or ISO text as model cards and JSON keep it) as an aware datetime.
+
+    A time without an offset is UTC: that is how every time is stored (SQLite hands them back naive).
+    """
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def local_time(value: TimeValue, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time shown in the users' zone (Beijing time): the one filter every page uses."""
+    local = to_local(as_time(value))
     return local.strftime(fmt) if local else "—"
 
 
-def short_time(value: datetime | None) -> str:
+def short_time(value: TimeValue) -> str:
     """Month, day and time in the users' zone (the year when it is not this year)."""
-    local = to_local(value)
+    local = to_local(as_time(value))
     if local is None:
         return "—"
     now = to_local(utcnow())
@@ -179,9 +200,9 @@ def short_time(value: datetime | None) -> str:
     return local.strftime("%m-%d %H:%M" if local.year == now.year else "%Y-%m-%d %H:%M")
 
 
-def iso_local(value: datetime | None) -> str:
+def iso_local(value: TimeValue) -> str:
     """ISO 8601 with the local offset, for <time datetime> and scripts."""
-    local = to_local(value)
+    local = to_local(as_time(value))
     return local.isoformat(timespec="seconds") if local else ""
 
 
@@ -262,7 +283,7 @@ templates.env.globals.update(
     ACTION_LABELS=ACTION_LABELS,
     TRANSITIONS=TRANSITIONS,
     RESPONSE_CHANNELS=RESPONSE_CHANNELS,
-    SEVERITIES=SEVERITIES,
+    SEVERITIES=SEVERITIES_SHOWN,
     NO_ROSTER_TEXT=NO_ROSTER_TEXT,
     static_url=static_url,
     countdown=countdown,

@@ -10,14 +10,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
-from alerts.deadlines import alert_policy, apply_deadlines, extension_limit, snapshot, stop_clock
+from alerts.cases.audit import record_event
+from alerts.cases.lifecycle import LIVE_STATUSES
+from alerts.cases.models import Alert, Extension
 from alerts.disclosure.format import reason_label
 from alerts.disclosure.models import DisclosureRequest
 from alerts.disclosure.schemas import STEP_LABELS
-from alerts.lifecycle import LIVE_STATUSES
-from alerts.models import Alert, Extension
-from alerts.service import work_calendar
+from alerts.sla.deadlines import alert_policy, apply_deadlines, extension_limit, snapshot, stop_clock
+from alerts.sla.service import work_calendar
 from core.models import User
 from core.timeutil import isoformat_local, to_local, utcnow
 

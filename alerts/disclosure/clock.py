@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alerts.disclosure.models import DisclosureRequest
-from alerts.sla import Limit, WorkCalendar
+from alerts.sla.calendar import Limit, WorkCalendar
 from core.errors import ConfigurationError
 from core.timeutil import to_local
 

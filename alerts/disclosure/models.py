@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from alerts.models import Alert
+from alerts.cases.models import Alert
 from core.models import Base, TimestampMixin, User
 from core.timeutil import utcnow
 

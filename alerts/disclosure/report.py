@@ -15,9 +15,9 @@ from datetime import date, datetime, time
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from alerts.cases.models import Alert
 from alerts.disclosure.format import APPLICANT_TYPES, COLUMNS, OUTCOME_ROWS, ROW_KEYS, outcome_row
 from alerts.disclosure.models import AnnualReport, DisclosureRequest
-from alerts.models import Alert
 from core.timeutil import local_zone, to_local
 
 Table = dict[str, dict[str, int]]

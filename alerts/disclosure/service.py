@@ -1,7 +1,7 @@
 """The register's writes: entering a request (its case opened or linked), its steps, corrections.
 
 The only writer of the register's tables. A step of a request that has a live case moves the case's clock
-through the deadline functions (``alerts.deadlines``): asking for a correction stops it, receiving the
+through the deadline functions (``alerts.sla.deadlines``): asking for a correction stops it, receiving the
 correction starts the 20 working days again from that day, an extension adds the policy's extension.
 """
 
@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.audit import record_event
+from alerts.cases.audit import record_event
+from alerts.cases.intake import open_case
+from alerts.cases.models import Alert
 from alerts.disclosure.casework import apply_step
 from alerts.disclosure.format import (
     APPLICANT_TYPES,
@@ -35,10 +37,8 @@ from alerts.disclosure.schemas import (
     RowError,
     StepIn,
 )
-from alerts.intake import open_case
-from alerts.models import Alert
+from alerts.notify.rules import role_users
 from alerts.notify.service import notify_people
-from alerts.service import users_with_role
 from core.errors import Conflict, InvalidInput, MuqingError, NotFound, PermissionDenied
 from core.models import User
 from core.timeutil import to_local, utcnow
@@ -153,6 +153,8 @@ def register_case(
     session: Session, *, actor: User, alert: Alert, fields: RegisterFields, steps: RequestIn | None = None
 ) -> DisclosureRequest:
     """The register entry of an information-request case opened through the case intake."""
+    if alert.kind != "info_request":
+        raise InvalidInput("只有依申请公开案件（kind: info_request）登记 disclosure", details={"field": "disclosure"})
     check_register_user(actor)
     if session.scalar(select(DisclosureRequest).where(DisclosureRequest.alert_id == alert.id)) is not None:
         raise Conflict(f"预警 {alert.id} 已经登记")
@@ -373,13 +375,9 @@ def send_report_reminders(session: Session, *, now: datetime | None = None) -> i
     if sent and today.weekday() != 0 and left > 7:
         return 0
     people = [
-        *users_with_role(session, role=Role.leader),
-        *users_with_role(session, role=Role.admin),
-        *(
-            user
-            for user in users_with_role(session, role=Role.head)
-            if user.section and user.section.code == REGISTER_SECTION
-        ),
+        *role_users(session, Role.leader),
+        *role_users(session, Role.admin),
+        *(user for user in role_users(session, Role.head) if user.section and user.section.code == REGISTER_SECTION),
     ]
     note = notify_people(
         session,

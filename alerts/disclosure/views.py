@@ -32,8 +32,8 @@ from alerts.disclosure.schemas import (
     RowOut,
 )
 from alerts.disclosure.service import check_register_user
-from alerts.service import work_calendar
-from alerts.sla import WorkCalendar
+from alerts.sla.calendar import WorkCalendar
+from alerts.sla.service import work_calendar
 from core.models import User
 from core.timeutil import utcnow
 

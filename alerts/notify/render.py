@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import object_session
 
-from alerts.lifecycle import STATUS_LABELS
-from alerts.models import Alert, AlertEvent, AlertPost
+from alerts.cases.lifecycle import STATUS_LABELS
+from alerts.cases.models import Alert, AlertEvent, AlertPost
 from alerts.notify.rules import KINDS
-from alerts.roster import NO_ROSTER_TEXT
-from alerts.sla import LIMIT_LABELS
+from alerts.roster.service import NO_ROSTER_TEXT
+from alerts.sla.calendar import LIMIT_LABELS
 from core.config import get_settings
 from core.db import transaction_cache
 from core.models import Post

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.deadlines import alert_policy
-from alerts.models import Alert, AlertEvent, Extension, Response
+from alerts.cases.models import Alert, AlertEvent, Extension, Response
+from alerts.sla.deadlines import alert_policy
 from core.db import transaction_cache
 from core.errors import ConfigurationError
 from core.models import User
+from core.types import SEVERITY_RANK as CASE_SEVERITY_RANK
 from core.types import Role
 
 KINDS: dict[str, str] = {
@@ -36,7 +37,8 @@ KINDS: dict[str, str] = {
     "source.degraded": "采集来源解析异常",
     "disclosure.report_due": "年报发布提醒",
 }
-SEVERITY_RANK = {"一般": 1, "依申请公开": 1, "较大": 2, "重大": 3}
+# An information request ranks with the ordinary cases for "at least this severity".
+SEVERITY_RANK = {**CASE_SEVERITY_RANK, "依申请公开": 1}
 
 
 @dataclass(slots=True)

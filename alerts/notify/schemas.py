@@ -1,4 +1,4 @@
-"""Notification inputs and outputs for the API."""
+"""Notification inputs and outputs, shared by the API and the pages."""
 
 from __future__ import annotations
 
@@ -39,9 +39,16 @@ class ChannelOut(ORMModel):
     min_severity: str | None
     enabled: bool
 
+    @classmethod
+    def of(cls, channel: Any) -> ChannelOut:
+        """A stored channel as shown: its secret replaced by a marker."""
+        shown = cls.model_validate(channel)
+        shown.config = hide_secrets(channel.config or {})
+        return shown
+
 
 def hide_secrets(config: dict[str, Any]) -> dict[str, Any]:
-    """The config with its secret replaced by a marker, and a robot key in the URL shortened."""
+    """The config with its secret replaced by a marker (sent back unchanged, it keeps the stored secret)."""
     shown = dict(config)
     if shown.get("secret"):
         shown["secret"] = "******"

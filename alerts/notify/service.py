@@ -1,31 +1,39 @@
-"""Turning case events into notifications: preferences, inboxes, deliveries queued through the outbox."""
+"""Notifications: case events into notifications, preferences, inboxes, channels, deliveries through the outbox.
+
+This room's tables are written here (and by ``delivery``, which records each attempt) only.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.audit import on_event
-from alerts.models import AlertEvent
+from alerts.cases.audit import on_event
+from alerts.cases.models import AlertEvent
 from alerts.notify.channels import CHANNEL_LABELS
 from alerts.notify.models import Delivery, InboxItem, Notification, NotificationChannel, NotificationPreference
 from alerts.notify.render import render
 from alerts.notify.rules import KINDS, SEVERITY_RANK, audience, unique_users
+from alerts.notify.schemas import ChannelIn
 from core.db import transaction_cache
-from core.errors import InvalidInput, NotFound
-from core.models import User
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.models import Section, User
 from core.outbox import add_event, drained_topic
 from core.privacy import mask_text
 from core.timeutil import utcnow
+from core.types import Role
 from core.urlpolicy import UrlRefused, check_url
 
 DELIVER_TOPIC = drained_topic("alerts.deliver")
 PERSONAL_CHANNELS = ("inapp", "email")
 DEFAULT_PERSONAL = ["inapp", "email"]
 CHANNEL_KINDS = ("email", "wecom", "dingtalk", "webhook")
+# A secret is never shown; sent back unchanged from a form, it means "keep the stored one".
+HIDDEN_SECRET = "******"
+PreferenceSource = Literal["user", "section", "default"]
 
 
 def _wants(events: Sequence[str], min_severity: str | None, *, kind: str, severity: str) -> bool:
@@ -304,4 +312,85 @@ def retry_delivery(session: Session, *, delivery_id: int) -> Delivery:
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, None
     add_event(session, topic=DELIVER_TOPIC, payload={"delivery_id": delivery.id})
     session.flush()
+    return delivery
+
+
+def preference_of(
+    session: Session, *, user: User | None = None, section_id: int | None = None
+) -> tuple[NotificationPreference | None, PreferenceSource]:
+    """The preference that applies and where it comes from: a user's own, else their section's, else the default."""
+    if user is not None:
+        mine = session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
+        if mine is not None:
+            return mine, "user"
+        section_id = user.section_id
+    if section_id is not None:
+        kept = session.scalar(select(NotificationPreference).where(NotificationPreference.section_id == section_id))
+        if kept is not None:
+            return kept, "section"
+    return None, "default"
+
+
+def check_section_preference_access(session: Session, *, user: User, section_id: int) -> None:
+    """Only the admin, or that section's head, sees and sets a section's default preference."""
+    if session.get(Section, section_id) is None:
+        raise NotFound(f"科室 {section_id} 不存在")
+    if user.role == Role.admin or (user.role == Role.head and user.section_id == section_id):
+        return
+    raise PermissionDenied("只有管理员或本科室负责人可以设置科室的通知偏好")
+
+
+def list_channels(session: Session) -> list[NotificationChannel]:
+    """Group robots, webhooks and mailing lists, in the order they were added."""
+    return list(session.scalars(select(NotificationChannel).order_by(NotificationChannel.id)))
+
+
+def get_channel(session: Session, *, channel_id: int) -> NotificationChannel:
+    """One channel, or NotFound."""
+    channel = session.get(NotificationChannel, channel_id)
+    if channel is None:
+        raise NotFound(f"通知渠道 {channel_id} 不存在")
+    return channel
+
+
+def save_channel(session: Session, *, data: ChannelIn, channel_id: int | None = None) -> NotificationChannel:
+    """Create a channel (no id) or change one; a secret sent back hidden keeps the stored secret."""
+    channel = get_channel(session, channel_id=channel_id) if channel_id is not None else NotificationChannel()
+    config = dict(data.config)
+    if config.get("secret") == HIDDEN_SECRET:
+        config["secret"] = (channel.config or {}).get("secret")
+    validate_channel(kind=data.kind, config=config, events=data.events, min_severity=data.min_severity)
+    with session.no_autoflush:
+        if data.section_id is not None and session.get(Section, data.section_id) is None:
+            raise InvalidInput(f"科室 {data.section_id} 不存在", details={"field": "section_id"})
+        clash = session.scalar(select(NotificationChannel.id).where(NotificationChannel.name == data.name))
+    if clash is not None and clash != channel.id:
+        raise Conflict(f"已有名为「{data.name}」的通知渠道", details={"field": "name"})
+    for field_name, value in data.model_dump(exclude={"config"}).items():
+        setattr(channel, field_name, value)
+    channel.config = config
+    if channel_id is None:
+        session.add(channel)
+    session.flush()
+    return channel
+
+
+def delete_channel(session: Session, *, channel_id: int) -> None:
+    """Remove a channel (its delivery log stays)."""
+    session.delete(get_channel(session, channel_id=channel_id))
+    session.flush()
+
+
+def send_test(session: Session, *, channel_id: int) -> Delivery:
+    """Queue a test message through a channel; follow it in the delivery log."""
+    channel = get_channel(session, channel_id=channel_id)
+    notification = Notification(
+        kind="test", title="牧情测试消息", body="这是一条测试消息，收到即说明通知渠道配置正确。", data={}
+    )
+    session.add(notification)
+    session.flush()
+    delivery = Delivery(
+        notification_id=notification.id, channel=channel.kind, channel_id=channel.id, target=channel.name
+    )
+    _queue(session, delivery)
     return delivery

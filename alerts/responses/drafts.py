@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from alerts.models import Alert
+from alerts.cases.models import Alert
 from alerts.responses.wording import places_in
 from alerts.statements.models import Statement
 from core.timeutil import to_local

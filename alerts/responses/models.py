@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from alerts.models import Response
+from alerts.cases.models import Response
 from alerts.statements.models import Statement
 from core.models import Base, User
 from core.timeutil import utcnow

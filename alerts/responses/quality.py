@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import Alert, FollowUp, Response
+from alerts.cases.models import Alert, FollowUp, Response
 from alerts.responses.models import ResponseReview
 from core.models import Section
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import Alert, Response
+from alerts.cases.models import Alert, Response
 from alerts.responses.checks import CaseFacts, CheckLists, Finding, run_checks
 from alerts.responses.drafts import Draft, build_draft, case_text, draft_facts, fill, kept_share
 from alerts.responses.models import ResponseReview

@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from alerts.lifecycle import Status
-from alerts.models import Alert, AlertPost, Response
-from alerts.service import visible_alerts
+from alerts.cases.lifecycle import Status
+from alerts.cases.models import Alert, AlertPost, Response
+from alerts.cases.service import visible_alerts
+from alerts.cases.similarity import Matter, compare, matter_of
 from core.models import Analysis, Post, User
 from core.privacy import mask_text
 from core.search import plugins
 from core.search.base import SearchQuery
 from core.search.service import get_backend
-from core.similarity import Matter, compare, matter_of
 from core.types import Role
 
 MIN_SCORE = 0.35

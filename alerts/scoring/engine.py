@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import Alert, AlertEvent
+from alerts.cases.models import Alert, AlertEvent
 from alerts.scoring.schemas import ITEMS, Evidence, Sheet, SheetItem
 from core.errors import InvalidInput
 from core.models import Section

@@ -7,12 +7,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from alerts import service
-from alerts.attachments import attachment_path, store_attachment
-from alerts.disclosure.service import register_case
-from alerts.flows import move_post, transition
-from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
-from alerts.schemas import (
+from alerts.cases import service
+from alerts.cases.attachments import attachment_path, store_attachment
+from alerts.cases.flows import move_post, transition
+from alerts.cases.lifecycle import TRANSITIONS, Status, allowed_actions
+from alerts.cases.schemas import (
     AlertDetail,
     AlertItem,
     AlertList,
@@ -25,11 +24,11 @@ from alerts.schemas import (
     TriageIn,
     TriageOut,
 )
-from alerts.triage import Classified, open_triaged_case, propose
+from alerts.cases.triage import Classified, open_triaged_case, propose
+from alerts.disclosure.service import register_case
 from api.deps import CurrentUser, SessionDep, require_roles
-from api.uploads import attachment_body_limit
-from core.bounds import Offset, RowId
-from core.errors import InvalidInput, NotFound
+from core.bounds import Offset, RowId, attachment_body_limit
+from core.errors import NotFound
 from core.types import Category, Role
 from nlp.analyze import analyze
 
@@ -117,10 +116,6 @@ def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDe
         channel=body.channel,
     )
     if body.disclosure is not None:
-        if body.kind != "info_request":
-            raise InvalidInput(
-                "只有依申请公开案件（kind: info_request）登记 disclosure", details={"field": "disclosure"}
-            )
         register_case(session, actor=user, alert=alert, fields=body.disclosure)
     session.commit()
     session.expire_all()

@@ -17,14 +17,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alerts.hotline import RETURN_COLUMNS, answer_rows
+from alerts.cases.hotline import RETURN_COLUMNS, answer_rows, open_cases
 from api.deps import SessionDep, require_roles
-from api.hotline import open_cases
 from core.config import get_settings
 from core.errors import AuthenticationFailed, NotFound
 from core.schemas import LocalDatetime
 from core.types import Role
 from crawlers.imports import push_orders
+from nlp.service import analyze_post
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -99,7 +99,11 @@ def push(
     orders: list[dict[str, Any]] = [order.model_dump() for order in body.orders]
     stored = push_orders(session, orders=orders)
     post_ids = [post_id for _, _, post_id in stored if post_id is not None]
-    cases = {case.links[0].post_id: case for case in open_cases(session, post_ids=post_ids) if case.links}
+    cases = {
+        case.links[0].post_id: case
+        for case in open_cases(session, post_ids=post_ids, analyse=analyze_post)
+        if case.links
+    }
     session.commit()
     out = []
     for order_no, outcome, post_id in stored:

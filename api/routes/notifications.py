@@ -14,10 +14,6 @@ or ``?last_event_id=`` to receive what arrived meanwhile; without either, the st
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -28,7 +24,7 @@ from sqlalchemy.orm import object_session
 
 from alerts.notify import service
 from alerts.notify.channels import CHANNEL_LABELS
-from alerts.notify.models import Delivery, Notification, NotificationChannel, NotificationPreference
+from alerts.notify.models import Delivery, NotificationPreference
 from alerts.notify.rules import KINDS
 from alerts.notify.schemas import (
     ChannelIn,
@@ -40,20 +36,18 @@ from alerts.notify.schemas import (
     PreferenceIn,
     PreferenceOut,
     ReadIn,
-    hide_secrets,
 )
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.security import token_user
+from core import sse
 from core.bounds import AfterId, Offset, RowId
 from core.db import session_scope
-from core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
-from core.models import Section, User
-from core.outbox import add_event
+from core.errors import AuthenticationFailed
+from core.models import User
 from core.types import Role
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 ADMIN = require_roles(Role.admin)
-KEEPALIVE_SECONDS = 15.0
 POLL_SECONDS = 0.5
 
 
@@ -92,20 +86,25 @@ def _stream_user(token: str | None) -> int:
         return token_user(session, token).id
 
 
-def _fetch(user_id: int, after_id: int | None) -> tuple[int, list[str]]:
-    with session_scope() as session:
-        user = session.get(User, user_id)
-        assert user is not None
-        if after_id is None:
-            return service.latest_inbox_id(session, user=user), []
-        items = service.inbox(session, user=user, after_id=after_id, limit=200)
-        frames = []
-        for item in items:
-            shown = InboxOut.of(item)
-            data = json.dumps(shown.model_dump(), ensure_ascii=False)
-            frames.append(f"id: {item.id}\nevent: {shown.kind}\ndata: {data}\n\n")
-            after_id = item.id
-        return after_id, frames
+class _Inbox:
+    """The stream's cursor over one user's inbox: each poll sends what arrived after the last sent."""
+
+    def __init__(self, user_id: int, after_id: int | None) -> None:
+        self.user_id, self.after_id = user_id, after_id
+
+    def poll(self) -> sse.Polled:
+        with session_scope() as session:
+            user = session.get(User, self.user_id)
+            assert user is not None
+            if self.after_id is None:
+                self.after_id = service.latest_inbox_id(session, user=user)
+                return sse.Polled()
+            frames = []
+            for item in service.inbox(session, user=user, after_id=self.after_id, limit=200):
+                shown = InboxOut.of(item)
+                frames.append(sse.frame(event=shown.kind, data=shown.model_dump(mode="json"), event_id=item.id))
+                self.after_id = item.id
+            return sse.Polled(frames)
 
 
 @router.get("/stream")
@@ -123,27 +122,11 @@ async def stream(
     start: int | None = last_event
     if start is None and last_event_id and last_event_id.strip().isdigit():
         start = int(last_event_id.strip())
-
-    async def events() -> AsyncIterator[str]:
-        cursor = start
-        if cursor is None:
-            cursor, _ = await run_in_threadpool(_fetch, user_id, None)
-        yield "retry: 3000\n\n"
-        began = last_beat = time.monotonic()
-        while not await request.is_disconnected():
-            cursor, frames = await run_in_threadpool(_fetch, user_id, cursor)
-            for frame in frames:
-                yield frame
-            now = time.monotonic()
-            if max_seconds is not None and now - began >= max_seconds:
-                return
-            if now - last_beat >= KEEPALIVE_SECONDS:
-                yield ": keepalive\n\n"
-                last_beat = now
-            await asyncio.sleep(POLL_SECONDS)
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    inbox = _Inbox(user_id, start)
+    if start is None:
+        await run_in_threadpool(inbox.poll)  # from now on
+    events = sse.stream(inbox.poll, disconnected=request.is_disconnected, every=POLL_SECONDS, max_seconds=max_seconds)
+    return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
 
 
 def _preference_out(
@@ -162,16 +145,7 @@ def _preference_out(
 @router.get("/preferences/me")
 def my_preference(session: SessionDep, user: CurrentUser) -> PreferenceOut:
     """My preference, else my section's, else the default (in-app and e-mail, every kind)."""
-    mine = session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
-    if mine is not None:
-        return _preference_out(mine, "user")
-    if user.section_id is not None:
-        section = session.scalar(
-            select(NotificationPreference).where(NotificationPreference.section_id == user.section_id)
-        )
-        if section is not None:
-            return _preference_out(section, "section")
-    return _preference_out(None, "default")
+    return _preference_out(*service.preference_of(session, user=user))
 
 
 @router.put("/preferences/me")
@@ -182,20 +156,11 @@ def save_my_preference(session: SessionDep, user: CurrentUser, body: PreferenceI
     return _preference_out(saved, "user")
 
 
-def _section_guard(session: SessionDep, user: User, section_id: int) -> None:
-    if session.get(Section, section_id) is None:
-        raise NotFound(f"科室 {section_id} 不存在")
-    if user.role == Role.admin or (user.role == Role.head and user.section_id == section_id):
-        return
-    raise PermissionDenied("只有管理员或本科室负责人可以设置科室的通知偏好")
-
-
 @router.get("/preferences/sections/{section_id}")
 def section_preference(session: SessionDep, user: CurrentUser, section_id: RowId) -> PreferenceOut:
     """A section's default preference for its people."""
-    _section_guard(session, user, section_id)
-    saved = session.scalar(select(NotificationPreference).where(NotificationPreference.section_id == section_id))
-    return _preference_out(saved, "section")
+    service.check_section_preference_access(session, user=user, section_id=section_id)
+    return _preference_out(*service.preference_of(session, section_id=section_id))
 
 
 @router.put("/preferences/sections/{section_id}")
@@ -203,69 +168,38 @@ def save_section_preference(
     session: SessionDep, user: CurrentUser, section_id: RowId, body: PreferenceIn
 ) -> PreferenceOut:
     """Set a section's default preference (admin, or that section's head)."""
-    _section_guard(session, user, section_id)
+    service.check_section_preference_access(session, user=user, section_id=section_id)
     saved = service.save_preference(session, section_id=section_id, **body.model_dump())
     session.commit()
     return _preference_out(saved, "section")
 
 
-def _channel_out(channel: NotificationChannel) -> ChannelOut:
-    shown = ChannelOut.model_validate(channel)
-    shown.config = hide_secrets(channel.config or {})
-    return shown
-
-
 @router.get("/channels", dependencies=[require_roles(Role.admin, Role.leader, Role.duty)])
 def list_channels(session: SessionDep) -> list[ChannelOut]:
     """Group robots, webhooks and mailing lists."""
-    return [_channel_out(c) for c in session.scalars(select(NotificationChannel).order_by(NotificationChannel.id))]
-
-
-def _save_channel(session: SessionDep, channel: NotificationChannel, body: ChannelIn) -> None:
-    config = dict(body.config)
-    if config.get("secret") == "******":  # unchanged secret sent back from the form
-        config["secret"] = (channel.config or {}).get("secret")
-    service.validate_channel(kind=body.kind, config=config, events=body.events, min_severity=body.min_severity)
-    if body.section_id is not None and session.get(Section, body.section_id) is None:
-        raise NotFound(f"科室 {body.section_id} 不存在")
-    clash = session.scalar(select(NotificationChannel).where(NotificationChannel.name == body.name))
-    if clash is not None and clash is not channel:
-        raise Conflict(f"已有名为「{body.name}」的通知渠道", details={"field": "name"})
-    for field, value in body.model_dump(exclude={"config"}).items():
-        setattr(channel, field, value)
-    channel.config = config
+    return [ChannelOut.of(channel) for channel in service.list_channels(session)]
 
 
 @router.post("/channels", status_code=201, dependencies=[ADMIN])
 def create_channel(session: SessionDep, body: ChannelIn) -> ChannelOut:
     """Add a channel."""
-    channel = NotificationChannel()
-    _save_channel(session, channel, body)
-    session.add(channel)
+    channel = service.save_channel(session, data=body)
     session.commit()
-    return _channel_out(channel)
-
-
-def _channel(session: SessionDep, channel_id: int) -> NotificationChannel:
-    channel = session.get(NotificationChannel, channel_id)
-    if channel is None:
-        raise NotFound(f"通知渠道 {channel_id} 不存在")
-    return channel
+    return ChannelOut.of(channel)
 
 
 @router.put("/channels/{channel_id}", dependencies=[ADMIN])
 def update_channel(session: SessionDep, channel_id: RowId, body: ChannelIn) -> ChannelOut:
     """Change a channel (send the secret back as ``******`` to keep it)."""
-    channel = _channel(session, channel_id)
-    _save_channel(session, channel, body)
+    channel = service.save_channel(session, data=body, channel_id=channel_id)
     session.commit()
-    return _channel_out(channel)
+    return ChannelOut.of(channel)
 
 
 @router.delete("/channels/{channel_id}", status_code=204, dependencies=[ADMIN])
 def delete_channel(session: SessionDep, channel_id: RowId) -> Response:
     """Remove a channel (its delivery log stays)."""
-    session.delete(_channel(session, channel_id))
+    service.delete_channel(session, channel_id=channel_id)
     session.commit()
     return Response(status_code=204)
 
@@ -273,18 +207,7 @@ def delete_channel(session: SessionDep, channel_id: RowId) -> Response:
 @router.post("/channels/{channel_id}/test", status_code=202, dependencies=[ADMIN])
 def test_channel(session: SessionDep, channel_id: RowId) -> DeliveryOut:
     """Send a test message through a channel; follow it in the delivery log."""
-    channel = _channel(session, channel_id)
-    notification = Notification(
-        kind="test", title="牧情测试消息", body="这是一条测试消息，收到即说明通知渠道配置正确。", data={}
-    )
-    session.add(notification)
-    session.flush()
-    delivery = Delivery(
-        notification_id=notification.id, channel=channel.kind, channel_id=channel.id, target=channel.name
-    )
-    session.add(delivery)
-    session.flush()
-    add_event(session, topic=service.DELIVER_TOPIC, payload={"delivery_id": delivery.id})
+    delivery = service.send_test(session, channel_id=channel_id)
     session.commit()
     session.refresh(delivery)
     return _delivery_out(delivery)

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from sqlalchemy import func, or_, select
 
+from alerts.cases.hotline import open_cases
 from api.deps import CurrentUser, SessionDep, require_roles
-from api.hotline import open_cases
-from api.uploads import IMPORT_BODY_LIMIT
-from core.bounds import Offset, RowId
+from core.bounds import IMPORT_BODY_LIMIT, Offset, RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, RawPage, Source
 from core.posts import raw_body
@@ -31,6 +30,7 @@ from crawlers.schemas import (
     TextIntakeIn,
     UrlIntakeIn,
 )
+from nlp.service import analyze_post
 
 router = APIRouter(prefix="/posts", tags=["posts"])
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -99,7 +99,7 @@ def import_upload(
     report = import_work_orders(
         session, data=data, filename=file.filename or "upload.csv", mapping=resolve_mapping(mapping)
     )
-    cases = open_cases(session, post_ids=report.post_ids)
+    cases = open_cases(session, post_ids=report.post_ids, analyse=analyze_post)
     session.commit()
     return ImportOut(
         source=report.source,

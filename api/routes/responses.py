@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from alerts import service as alert_service
+from alerts.cases import service as alert_service
 from alerts.responses.quality import Quality, response_quality
 from alerts.responses.schemas import (
     CheckIn,

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from alerts import roster
-from alerts.config_schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn, ShiftIn, ShiftOut
-from alerts.schemas import UserRef
-from alerts.service import work_calendar
+from alerts.cases.schemas import UserRef
+from alerts.roster import service as roster
+from alerts.roster.schemas import HandoverIn, HandoverOut, OnDutyOut, RotationIn, ShiftIn, ShiftOut
+from alerts.sla.service import work_calendar
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.params import calendar_field
 from core.bounds import CalendarDateTime, RowId

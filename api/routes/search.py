@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from alerts.models import Alert
-from alerts.service import visible_alerts
+from alerts.cases.models import Alert
+from alerts.cases.service import visible_alerts
 from api.deps import CurrentUser, SessionDep
 from core.errors import InvalidInput
 from core.search.base import MAX_WINDOW, SearchQuery

@@ -6,10 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
 
-from alerts import holidays
-from alerts.config_schemas import (
+from alerts.cases.schemas import PolicySeverityText
+from alerts.cases.service import get_setting, save_setting
+from alerts.sla import holidays
+from alerts.sla import service as sla
+from alerts.sla.calendar import LIMIT_LABELS, check_year
+from alerts.sla.schemas import (
     DayChangeOut,
     DayOut,
     DeadlineExplainOut,
@@ -22,14 +25,11 @@ from alerts.config_schemas import (
     PolicyIn,
     PolicyOut,
 )
-from alerts.models import SlaPolicy
-from alerts.schemas import PolicySeverityText
-from alerts.service import get_setting, save_setting, work_calendar
-from alerts.sla import LIMIT_LABELS, Limit, check_year
+from alerts.sla.service import work_calendar
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.params import calendar_field
 from core.bounds import CalendarDate, CalendarDateTime, RowId, Year
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.timeutil import local_zone, utcnow
 from core.types import Role
 
@@ -40,40 +40,13 @@ ADMIN = require_roles(Role.admin)
 @router.get("/sla/policies")
 def list_policies(session: SessionDep, user: CurrentUser) -> list[PolicyOut]:
     """Every SLA policy."""
-    return [PolicyOut.model_validate(p) for p in session.scalars(select(SlaPolicy).order_by(SlaPolicy.id))]
-
-
-def _policy(session: SessionDep, policy_id: int) -> SlaPolicy:
-    policy = session.get(SlaPolicy, policy_id)
-    if policy is None:
-        raise NotFound(f"时限政策 {policy_id} 不存在")
-    return policy
-
-
-def _apply(session: SessionDep, policy: SlaPolicy, body: PolicyIn) -> None:
-    clash = session.scalar(select(SlaPolicy).where(SlaPolicy.name == body.name))
-    if clash is not None and clash is not policy:
-        raise Conflict(f"已有名为「{body.name}」的时限政策", details={"field": "name"})
-    limits: dict[str, Any] = {}
-    for name, limit in body.limits.items():
-        Limit.parse(limit.model_dump())
-        limits[name] = {
-            "amount": int(limit.amount) if limit.amount == int(limit.amount) else limit.amount,
-            "unit": limit.unit,
-        }
-    if "close" not in limits:
-        raise InvalidInput("时限政策必须设定办结时限", details={"field": "limits.close"})
-    for field, value in body.model_dump(exclude={"limits"}).items():
-        setattr(policy, field, value)
-    policy.limits = limits
+    return [PolicyOut.model_validate(p) for p in sla.list_policies(session)]
 
 
 @router.post("/sla/policies", status_code=201, dependencies=[ADMIN])
 def create_policy(session: SessionDep, body: PolicyIn) -> PolicyOut:
-    """Add a policy (e.g. one for a category or a source kind)."""
-    policy = SlaPolicy()
-    _apply(session, policy, body)
-    session.add(policy)
+    """Add a policy (e.g. one for a category or a source kind); sign-for and close limits are required."""
+    policy = sla.save_policy(session, data=body)
     session.commit()
     return PolicyOut.model_validate(policy)
 
@@ -81,8 +54,7 @@ def create_policy(session: SessionDep, body: PolicyIn) -> PolicyOut:
 @router.put("/sla/policies/{policy_id}", dependencies=[ADMIN])
 def update_policy(session: SessionDep, policy_id: RowId, body: PolicyIn) -> PolicyOut:
     """Change a policy (applies to new cases and to cases whose severity changes)."""
-    policy = _policy(session, policy_id)
-    _apply(session, policy, body)
+    policy = sla.save_policy(session, data=body, policy_id=policy_id)
     session.commit()
     return PolicyOut.model_validate(policy)
 
@@ -90,7 +62,7 @@ def update_policy(session: SessionDep, policy_id: RowId, body: PolicyIn) -> Poli
 @router.delete("/sla/policies/{policy_id}", status_code=204, dependencies=[ADMIN])
 def delete_policy(session: SessionDep, policy_id: RowId) -> Response:
     """Remove a policy (prefer disabling it)."""
-    session.delete(_policy(session, policy_id))
+    sla.delete_policy(session, policy_id=policy_id)
     session.commit()
     return Response(status_code=204)
 

@@ -1,4 +1,4 @@
-"""Figures for leadership: timeliness per section, category or period (see ``alerts/stats.py`` for definitions)."""
+"""Figures for leadership: timeliness per section, category or period (definitions: ``alerts/cases/stats.py``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from alerts.stats import Timeliness, group_figures, period_key
+from alerts.cases.stats import Timeliness, group_figures, period_key
 from api.deps import CurrentUser, SessionDep
 from core.bounds import RowId
 from core.errors import InvalidInput

@@ -8,14 +8,17 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 from core.config import get_settings
-from core.migrations.env_models import MODEL_MODULES
 from core.models import Base
-
-# Every domain's tables must be registered on the metadata before autogenerate compares them.
-for module in MODEL_MODULES:
-    importlib.import_module(module)
+from core.wiring import installed, modules
 
 config = context.config
+
+# Every domain's tables must be registered on the metadata before autogenerate compares them. The
+# composition root names them; the bare `alembic` command finds the root in alembic.ini.
+if installed(required=False) is None and config.get_main_option("composition"):
+    importlib.import_module(str(config.get_main_option("composition"))).wire()
+for module in modules().models:
+    importlib.import_module(module)
 target_metadata = Base.metadata
 
 

@@ -51,6 +51,9 @@ class PostDocument:
     alert_id: int | None
     title_tokens: str = ""
     content_tokens: str = ""
+    # Character tokens (core/search/chars.py), so single characters and short words are found too.
+    title_chars: str = ""
+    content_chars: str = ""
 
     def fields(self) -> dict[str, Any]:
         """The stored fields, as plain data."""
@@ -70,6 +73,8 @@ class PostDocument:
             "alert_id": self.alert_id,
             "title_tokens": self.title_tokens,
             "content_tokens": self.content_tokens,
+            "title_chars": self.title_chars,
+            "content_chars": self.content_chars,
         }
 
 
@@ -135,6 +140,10 @@ class SearchBackend(ABC):
     @abstractmethod
     def live_index(self) -> str | None:
         """The name of the index searches read now (None before the first document)."""
+
+    def outdated(self) -> bool:
+        """Whether the live index was built by an older schema and needs ``muqing reindex`` (rebuilt by sync)."""
+        return False
 
     @abstractmethod
     def count(self) -> int:

@@ -3,7 +3,7 @@
 The row goes into the same transaction as the change, so the index can lag behind the database but never
 miss a change: committed posts reach the index when the search engine is reachable, however long it was down.
 Which classes matter is registered with ``core.search.plugins.track`` (core's own below; alerts' in
-``alerts.search``). Changes made through the ORM unit of work are seen; a bulk ``update()``/``delete()``
+``alerts.cases.search``). Changes made through the ORM unit of work are seen; a bulk ``update()``/``delete()``
 statement bypasses it and must call ``mark_changed`` for the posts it touches.
 """
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from core.models import Post
 from core.search import plugins
 from core.search.base import PostDocument
+from core.search.chars import char_tokens
 from core.timeutil import local_zone
 
 # Fields a plugin may set on a document (anything else it returns is a programming error).
@@ -69,7 +70,9 @@ def load_documents(session: Session, *, post_ids: Iterable[int]) -> dict[int, Po
 
 
 def tokenise(documents: Iterable[PostDocument]) -> None:
-    """Fill in each document's token fields (space-separated jieba tokens)."""
+    """Fill in each document's token fields (space-separated jieba tokens and character tokens)."""
     for document in documents:
         document.title_tokens = " ".join(plugins.document_tokens(document.title))
         document.content_tokens = " ".join(plugins.document_tokens(document.content))
+        document.title_chars = " ".join(char_tokens(document.title))
+        document.content_chars = " ".join(char_tokens(document.content))

@@ -6,12 +6,17 @@ an index template kept in this file; searches read the alias ``<prefix>posts``. 
 that the alias ``<prefix>posts-next`` points to (live writes reach both aliases), then swaps the read alias
 in one atomic ``_aliases`` call, so searches never stop. The server needs none of ``_reindex``, Painless or
 analysis-common: the SQL database is the system of record and a rebuild reads from it.
+
+Mapping 2 adds the character fields (``title_chars``, ``content_chars``, core/search/chars.py). A mapping-1
+index keeps working (its documents get no character fields, and the phrase clauses on them match nothing)
+until a rebuild replaces it; the version is read from the index name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -33,11 +38,13 @@ from core.search.base import (
     SearchBackend,
     SearchQuery,
 )
+from core.search.chars import char_tokens, short_tokens
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
+CHAR_FIELDS = ("title_chars", "content_chars")
 TITLE_BOOST = 2.0
 TERMS_SIZES = {"category": 20, "source": 100, "sentiment": 10}
 
@@ -53,6 +60,8 @@ MAPPINGS: dict[str, Any] = {
         "content": {"type": "text", "index": False},
         "title_tokens": {"type": "text", "analyzer": "whitespace"},
         "content_tokens": {"type": "text", "analyzer": "whitespace"},
+        "title_chars": {"type": "text", "analyzer": "whitespace"},
+        "content_chars": {"type": "text", "analyzer": "whitespace"},
         "url": _STORED_ONLY,
         "author": _STORED_ONLY,
         "source": _KEYWORD,
@@ -158,6 +167,13 @@ class ElasticsearchBackend(SearchBackend):
         indices = self._indices_of(self.alias)
         return indices[0] if indices else None
 
+    def _mapping_version(self, index: str) -> int:
+        found = re.match(rf"{re.escape(self.prefix)}posts-v(\d+)-", index)
+        return int(found.group(1)) if found else MAPPING_VERSION
+
+    def outdated(self) -> bool:
+        return any(self._mapping_version(index) < MAPPING_VERSION for index in self._indices_of(self.alias))
+
     def count(self) -> int:
         if not self._indices_of(self.alias):
             return 0
@@ -182,17 +198,7 @@ class ElasticsearchBackend(SearchBackend):
     # -- reading -------------------------------------------------------------------------------------
 
     def search(self, query: SearchQuery, tokens: list[str]) -> RawResult:
-        must: list[dict[str, Any]] = []
-        if tokens:
-            must.append(
-                {
-                    "combined_fields": {
-                        "query": " ".join(tokens),
-                        "fields": [f"title_tokens^{TITLE_BOOST}", "content_tokens"],
-                        "operator": "or" if query.any_token else "and",
-                    }
-                }
-            )
+        must = _text_clauses(tokens, any_token=query.any_token)
         filters: list[dict[str, Any]] = [
             {"terms": {field: list(query.filters[field])}} for field in FILTER_FIELDS if query.filters.get(field)
         ]
@@ -213,7 +219,7 @@ class ElasticsearchBackend(SearchBackend):
             "size": query.limit,
             "track_total_hits": True,
             "track_scores": bool(tokens),
-            "source_excludes": ["title_tokens", "content_tokens"],
+            "source_excludes": ["title_tokens", "content_tokens", *CHAR_FIELDS],
         }
         if query.aggregations:
             request["aggs"] = self._aggregation_request()
@@ -273,11 +279,13 @@ class ElasticsearchBackend(SearchBackend):
             targets.append(self.next_alias)
         operations: list[dict[str, Any]] = []
         for target in targets:
+            # A mapping-1 index is strict and has no character fields: its documents go without them.
+            chars = all(self._mapping_version(index) >= MAPPING_VERSION for index in self._indices_of(target))
             for post_id in deletions:
                 operations.append({"delete": {"_index": target, "_id": str(post_id)}})
             for document in documents:
                 operations.append({"index": {"_index": target, "_id": str(document.post_id)}})
-                operations.append(_source(document))
+                operations.append(_source(document, chars=chars))
         if not operations:
             return
         # require_alias: a write racing a swap fails (and is redone) rather than auto-creating a stray index.
@@ -340,9 +348,42 @@ class ElasticsearchBackend(SearchBackend):
             self._call(lambda: self.client.indices.delete(index=name))
 
 
-def _source(document: PostDocument) -> dict[str, Any]:
+def _text_clauses(tokens: list[str], *, any_token: bool) -> list[dict[str, Any]]:
+    """Every token (or any) in the word fields; a short token may instead occur as a phrase of characters."""
+    if not tokens:
+        return []
+
+    def words(text: str, operator: str) -> dict[str, Any]:
+        fields = [f"title_tokens^{TITLE_BOOST}", "content_tokens"]
+        return {"combined_fields": {"query": text, "fields": fields, "operator": operator}}
+
+    short = short_tokens(tokens)
+    if not short:
+        return [words(" ".join(tokens), "or" if any_token else "and")]
+    clauses = []
+    for token in tokens:
+        clause = words(token, "and")
+        if token in short:
+            phrase = {
+                "multi_match": {
+                    "query": " ".join(char_tokens(token)),
+                    "type": "phrase",
+                    "fields": [f"title_chars^{TITLE_BOOST}", "content_chars"],
+                }
+            }
+            clause = {"bool": {"should": [clause, phrase], "minimum_should_match": 1}}
+        clauses.append(clause)
+    if any_token:
+        return [{"bool": {"should": clauses, "minimum_should_match": 1}}]
+    return clauses
+
+
+def _source(document: PostDocument, *, chars: bool = True) -> dict[str, Any]:
     values = document.fields()
     values["time"] = document.time.isoformat()
+    if not chars:
+        for name in CHAR_FIELDS:
+            values.pop(name)
     return values
 
 
@@ -351,4 +392,6 @@ def _document(source: dict[str, Any]) -> PostDocument:
     values["time"] = datetime.fromisoformat(values["time"])
     values.setdefault("title_tokens", "")
     values.setdefault("content_tokens", "")
+    for name in CHAR_FIELDS:
+        values.setdefault(name, "")
     return PostDocument(**values)

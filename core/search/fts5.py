@@ -4,6 +4,8 @@ The index is derived data, kept apart from the database (which may be SQLite or 
 rebuilt and swapped like an Elasticsearch index: each index is one file, ``LIVE`` names the one searches
 read, and ``NEXT`` names the one a rebuild is filling (live writes reach both). Swapping is an atomic rename
 of the pointer file. Tokens are stored space-separated; FTS5's unicode61 tokenizer splits them on spaces.
+Schema 2 adds the character columns (``title_chars``, ``content_chars``); a schema-1 file keeps working with
+word matching only until ``muqing reindex`` (or the next sync, which starts it) replaces it.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from core.search.base import (
     SearchBackend,
     SearchQuery,
 )
+from core.search.chars import char_tokens, short_tokens
 from core.timeutil import utcnow
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # bm25 weights of the title and content columns (the Elasticsearch backend boosts the title the same way).
 TITLE_WEIGHT, CONTENT_WEIGHT = 2.0, 1.0
+WORD_COLUMNS = "{title_tokens content_tokens}"
+CHAR_COLUMNS = "{title_chars content_chars}"
 TERMS_SIZES = {"category": 20, "source": 100, "sentiment": 10}
 
 _SCHEMA = f"""
@@ -55,7 +60,7 @@ CREATE TABLE IF NOT EXISTS doc (
 );
 CREATE INDEX IF NOT EXISTS doc_time ON doc (time, post_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(
-    title_tokens, content_tokens, tokenize = 'unicode61 remove_diacritics 0'
+    title_tokens, content_tokens, title_chars, content_chars, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
 
@@ -88,9 +93,26 @@ def _document(row: sqlite3.Row) -> PostDocument:
     return PostDocument(**values)
 
 
-def match_expression(tokens: list[str], *, any_token: bool = False) -> str:
-    """An FTS5 query in which every token (or any) must occur (each quoted, so no token is read as syntax)."""
-    return (" OR " if any_token else " ").join('"' + token.replace('"', '""') + '"' for token in tokens)
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def match_expression(tokens: list[str], *, any_token: bool = False, chars: bool = False) -> str:
+    """An FTS5 query in which every token (or any) must occur (each quoted, so no token is read as syntax).
+
+    With ``chars`` (a schema-2 index) a word is looked for in the word columns, and a short one may also
+    occur as consecutive characters in the character columns (a quoted string of several tokens is a phrase).
+    """
+    if not chars:
+        return (" OR " if any_token else " ").join(_quoted(token) for token in tokens)
+    short = set(short_tokens(tokens))
+    parts = []
+    for token in tokens:
+        word = f"{WORD_COLUMNS} : {_quoted(token)}"
+        if token in short:
+            word = f"({word} OR {CHAR_COLUMNS} : {_quoted(' '.join(char_tokens(token)))})"
+        parts.append(word)
+    return (" OR " if any_token else " AND ").join(parts)
 
 
 class Fts5Backend(SearchBackend):
@@ -101,6 +123,8 @@ class Fts5Backend(SearchBackend):
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        # Schema version per index file (a file's schema never changes; a new schema means a new file).
+        self._versions: dict[str, str] = {}
 
     # -- files and pointers --------------------------------------------------------------------------
 
@@ -150,16 +174,37 @@ class Fts5Backend(SearchBackend):
     def live_index(self) -> str | None:
         return self._pointer("LIVE")
 
+    def _version(self, index: str, connection: sqlite3.Connection) -> str:
+        version = self._versions.get(index)
+        if version is None:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = self._versions[index] = str(row[0]) if row else "1"
+        return version
+
+    def outdated(self) -> bool:
+        live = self.live_index()
+        if live is None:
+            return False
+        with self._connect(live) as connection:
+            return self._version(live, connection) != SCHEMA_VERSION
+
     def search(self, query: SearchQuery, tokens: list[str]) -> RawResult:
         live = self.live_index()
         if live is None:
             return RawResult(total=0, hits=[], aggregations=_empty_aggregations() if query.aggregations else None)
+        with self._connect(live) as connection:
+            chars = self._version(live, connection) == SCHEMA_VERSION
+            return self._search(connection, query, tokens, chars=chars)
+
+    def _search(
+        self, connection: sqlite3.Connection, query: SearchQuery, tokens: list[str], *, chars: bool
+    ) -> RawResult:
         where: list[str] = []
         params: list[Any] = []
         if tokens:
             source = "doc_fts JOIN doc ON doc.post_id = doc_fts.rowid"
             where.append("doc_fts MATCH ?")
-            params.append(match_expression(tokens, any_token=query.any_token))
+            params.append(match_expression(tokens, any_token=query.any_token, chars=chars))
         else:
             source = "doc"
         for field in FILTER_FIELDS:
@@ -174,20 +219,20 @@ class Fts5Backend(SearchBackend):
             where.append("doc.time < ?")
             params.append(query.end.timestamp())
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        rank = f"bm25(doc_fts, {TITLE_WEIGHT}, {CONTENT_WEIGHT})"
+        weights = f"{TITLE_WEIGHT}, {CONTENT_WEIGHT}"
+        rank = f"bm25(doc_fts, {weights}, {weights})" if chars else f"bm25(doc_fts, {weights})"
         score = f"-{rank}" if tokens else "NULL"
         if tokens and query.sort == "relevance":
             order = f"{rank}, doc.time DESC, doc.post_id DESC"
         else:
             order = "doc.time DESC, doc.post_id DESC"
-        with self._connect(live) as connection:
-            total = connection.execute(f"SELECT count(*) FROM {source}{clause}", params).fetchone()[0]
-            rows = connection.execute(
-                f"SELECT doc.*, {score} AS score FROM {source}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, query.limit, query.offset],
-            ).fetchall()
-            hits = [RawHit(_document(row), row["score"]) for row in rows]
-            aggregations = self._aggregations(connection, source, where, params) if query.aggregations else None
+        total = connection.execute(f"SELECT count(*) FROM {source}{clause}", params).fetchone()[0]
+        rows = connection.execute(
+            f"SELECT doc.*, {score} AS score FROM {source}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*params, query.limit, query.offset],
+        ).fetchall()
+        hits = [RawHit(_document(row), row["score"]) for row in rows]
+        aggregations = self._aggregations(connection, source, where, params) if query.aggregations else None
         return RawResult(total=total, hits=hits, aggregations=aggregations)
 
     def _aggregations(
@@ -218,18 +263,34 @@ class Fts5Backend(SearchBackend):
                 ids = [(post_id,) for post_id in deletions] + [(document.post_id,) for document in documents]
                 connection.executemany("DELETE FROM doc WHERE post_id = ?", ids)
                 connection.executemany("DELETE FROM doc_fts WHERE rowid = ?", ids)
-                self._insert(connection, documents, replace=True)
+                self._insert(
+                    connection, documents, replace=True, chars=self._version(index, connection) == SCHEMA_VERSION
+                )
                 connection.execute("COMMIT")
 
     @staticmethod
-    def _insert(connection: sqlite3.Connection, documents: list[PostDocument], *, replace: bool) -> None:
+    def _insert(connection: sqlite3.Connection, documents: list[PostDocument], *, replace: bool, chars: bool) -> None:
         placeholders = ", ".join("?" * len(_DOC_COLUMNS))
         verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
         for document in documents:
             cursor = connection.execute(
                 f"{verb} INTO doc ({', '.join(_DOC_COLUMNS)}) VALUES ({placeholders})", _row(document)
             )
-            if cursor.rowcount == 1:
+            if cursor.rowcount != 1:
+                continue
+            if chars:
+                connection.execute(
+                    "INSERT INTO doc_fts (rowid, title_tokens, content_tokens, title_chars, content_chars) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (
+                        document.post_id,
+                        document.title_tokens,
+                        document.content_tokens,
+                        document.title_chars,
+                        document.content_chars,
+                    ),
+                )
+            else:
                 connection.execute(
                     "INSERT INTO doc_fts (rowid, title_tokens, content_tokens) VALUES (?, ?, ?)",
                     (document.post_id, document.title_tokens, document.content_tokens),
@@ -249,7 +310,7 @@ class Fts5Backend(SearchBackend):
         with self._connect(name) as connection:
             connection.execute("BEGIN IMMEDIATE")
             # A live write may already have put a newer version of a post here: never overwrite it.
-            self._insert(connection, documents, replace=False)
+            self._insert(connection, documents, replace=False, chars=self._version(name, connection) == SCHEMA_VERSION)
             connection.execute("COMMIT")
 
     def finish_rebuild(self, name: str) -> str | None:

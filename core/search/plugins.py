@@ -1,11 +1,12 @@
 """The seam between search (in core) and the domains that own parts of a post's search document.
 
-core never imports nlp or alerts. Like ``TASK_MODULES`` in core/tasks.py, the modules that contribute to
-search are named here and imported on first use, in whichever process needs them (API, worker, command):
+core never imports nlp or alerts. The modules that contribute to search are named by the composition root
+(``cli/modules.py``, installed through ``core.wiring``) and imported on first use, in whichever process needs
+them (API, worker, command):
 
 - ``nlp.search`` registers the tokenizer (jieba with our user dictionary and stopwords), so the index and
   the queries are cut by the very tokenizer the classifier uses, on both backends;
-- ``alerts.search`` registers the fields alerts own (the section handling a post's case, the case's
+- ``alerts.cases.search`` registers the fields alerts own (the section handling a post's case, the case's
   category and severity) and tells the change tracker which alert changes alter a post's document.
 """
 
@@ -20,8 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.errors import ConfigurationError
-
-PLUGIN_MODULES = ("nlp.search", "alerts.search")
+from core.wiring import installed
 
 Tokenizer = Callable[[str], list[str]]
 FieldsProvider = Callable[[Session, list[int]], Mapping[int, Mapping[str, Any]]]
@@ -73,9 +73,12 @@ def load() -> None:
         return
     with _lock:
         if not _loaded:
-            for module in PLUGIN_MODULES:
+            # A process nobody wired (a one-off script) indexes with core's trackers only; the tokenizer is then
+            # missing, which ``document_tokens`` reports clearly.
+            domains = installed(required=False)
+            for module in domains.search_plugins if domains else ():
                 importlib.import_module(module)
-            _loaded = True
+            _loaded = domains is not None
 
 
 def document_tokens(text: str) -> list[str]:

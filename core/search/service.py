@@ -199,6 +199,7 @@ def sync(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> int
         if not acquired:
             return 0
         backend = get_backend()
+        _upgrade_outdated(backend)
         batches = 0
         take_sync_request()
         while max_batches is None or batches < max_batches:
@@ -225,6 +226,23 @@ def sync(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> int
             written += len(post_ids)
             batches += 1
     return written
+
+
+def _upgrade_outdated(backend: SearchBackend) -> None:
+    """Rebuild a live index made by an older schema (say, without character fields) once it is noticed."""
+    try:
+        if not backend.outdated():
+            return
+    except ServiceUnavailable as exc:
+        log.warning("cannot tell whether the search index is current, will retry: %s", exc.message)
+        return
+    log.info("search index %s has an older schema: rebuilding it", backend.live_index())
+    try:
+        report = reindex()
+    except Conflict:
+        log.info("search index rebuild already running elsewhere")
+        return
+    log.info("search index rebuilt: %d posts in %s", report.documents, report.index)
 
 
 @dataclass(slots=True)
@@ -265,8 +283,3 @@ def reindex(*, batch_size: int = BATCH_SIZE) -> ReindexReport:
             backend.abort_rebuild(name)
             raise
     return ReindexReport(index=name, previous=previous, documents=documents)
-
-
-def ensure_index() -> None:
-    """Create the live index if missing (the API and workers call it at start; search works without it)."""
-    get_backend().ensure_ready()

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 import scrapy
+from pydantic import field_validator
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import extract_article, select
 from crawlers.items import PostItem
-from crawlers.sources import ArticleSource
+from crawlers.sources import Selector, SourceBase, StartUrls, check_selector
 from crawlers.spiders.base import SourceSpider
+
+
+class ArticleSource(SourceBase, StartUrls):
+    """News pages: main text extracted without selectors; ``links`` finds articles on index pages."""
+
+    kind: Literal["article"]
+    links: Selector | None = None
+
+    @field_validator("links")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        return check_selector(value) if value is not None else None
 
 
 class ArticleSpider(SourceSpider):
     """Each start URL is an article, or (with ``links``) an index page whose links are articles."""
 
     name = "article"
+    source_schema = ArticleSource
     kinds = ("article",)
 
     @property

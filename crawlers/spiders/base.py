@@ -106,6 +106,8 @@ class SourceSpider(scrapy.Spider):
     """Base of every spider: one source, a pinned or real clock, known posts, errbacks that count."""
 
     name = "source"
+    # The kind's source schema (in the same module); the registry (crawlers.spiders) reads it from here.
+    source_schema: ClassVar[type[SourceBase]] = SourceBase
     kinds: ClassVar[tuple[str, ...]] = ()
     title_required: ClassVar[bool] = True
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import scrapy
 from parsel import Selector
+from pydantic import Field
 from scrapy.http import Response
 
 from crawlers.extract import element_text, first_text, node_text
 from crawlers.items import PostItem
-from crawlers.sources import GovMailboxSource
+from crawlers.sources import SourceBase, StartUrls
 from crawlers.spiders.base import SourceSpider
 
 _PAGER_CALL = re.compile(r"createPageHTML\(\s*(\w+)\s*,\s*(\w+)\s*,\s*[\"']([^\"']+)[\"']\s*,\s*[\"']([^\"']+)[\"']")
@@ -59,10 +60,18 @@ def next_page_url(response: Response) -> str | None:
     return response.urljoin(f"{prefix}_{current + 1}.{extension}")
 
 
+class GovMailboxSource(SourceBase, StartUrls):
+    """A district government's 互动交流 / 区长信箱: CMS list pages (createPageHTML) and letter pages."""
+
+    kind: Literal["gov_mailbox"]
+    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
+
+
 class GovMailboxSpider(SourceSpider):
     """区长信箱: the letter table on each list page, then each letter with its official reply."""
 
     name = "gov_mailbox"
+    source_schema = GovMailboxSource
     kinds = ("gov_mailbox",)
 
     @property

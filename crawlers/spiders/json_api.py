@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from scrapy import Request
 from scrapy.http import Response
 
 from crawlers.extract import as_text, json_path, parse_count
-from crawlers.sources import JsonApiSource
+from crawlers.sources import SourceBase, Spec, Url, check_url, not_browser
 from crawlers.spiders.base import SourceSpider
 
 
@@ -24,10 +25,63 @@ def _fill(template: Any, page: int) -> Any:
     return template
 
 
+class JsonFields(Spec):
+    """Dotted paths to each field inside one item of a JSON list."""
+
+    id: str | None = None
+    title: str | None = None
+    content: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    url: str | None = None
+    reads: str | None = None
+    likes: str | None = None
+    comments: str | None = None
+    reposts: str | None = None
+
+    @model_validator(mode="after")
+    def _text(self) -> JsonFields:
+        if not (self.title or self.content):
+            raise ValueError("fields 至少要有 title 或 content")
+        return self
+
+
+class JsonApiSource(SourceBase):
+    """A JSON interface paged by a ``{page}`` placeholder in its URL (or in a POST body)."""
+
+    kind: Literal["json_api"]
+
+    @field_validator("render")
+    @classmethod
+    def _render(cls, value: str) -> str:
+        return not_browser(value, "JSON 接口")
+
+    method: Literal["GET", "POST"] = "GET"
+    body: dict[str, Any] | None = None
+    url: Url
+    first_page: int = 1
+    page_step: Annotated[int, Field(ge=1)] = 1
+    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
+    items: str
+    has_more: str | None = None
+    fields: JsonFields
+    item_url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        check_url(value.replace("{page}", "1"))
+        body = info.data.get("body")
+        if "{page}" not in value and not (body is not None and "{page}" in str(body)):
+            raise ValueError("url（或 body）中必须有 {page} 占位符")
+        return value.strip()
+
+
 class JsonApiSpider(SourceSpider):
     """Pages through the interface until an empty list, ``has_more`` false, known posts or ``max_pages``."""
 
     name = "json_api"
+    source_schema = JsonApiSource
     kinds = ("json_api",)
 
     @property

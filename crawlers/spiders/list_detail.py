@@ -3,20 +3,68 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated, Literal
 
 import scrapy
+from pydantic import Field, field_validator
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import element_text, first_text, parse_count, select
 from crawlers.items import PostItem
-from crawlers.sources import ListDetailSource
+from crawlers.sources import Selector, SourceBase, Spec, StartUrls, check_selector
 from crawlers.spiders.base import SourceSpider
+
+
+class ListSpec(Spec):
+    """How to read a list page: the items, each item's link, the next page; optional list-level fields."""
+
+    item: Selector
+    link: Selector
+    next_page: Selector | None = None
+    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
+    title: Selector | None = None
+    published_at: Selector | None = None
+    author: Selector | None = None
+
+    @field_validator("item", "link", "next_page", "title", "published_at", "author")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        return check_selector(value) if value is not None else None
+
+
+class DetailSpec(Spec):
+    """How to read a detail page; ``content`` selects an element whose text (without markup) is extracted."""
+
+    title: Selector
+    content: Selector
+    published_at: Selector | None = None
+    author: Selector | None = None
+    engagement: dict[Literal["reads", "likes", "comments", "reposts"], Selector] = Field(default_factory=dict)
+
+    @field_validator("title", "content", "published_at", "author")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        return check_selector(value) if value is not None else None
+
+    @field_validator("engagement")
+    @classmethod
+    def _engagement(cls, value: dict[str, str]) -> dict[str, str]:
+        return {key: check_selector(query) for key, query in value.items()}
+
+
+class ListDetailSource(SourceBase, StartUrls):
+    """List pages → detail pages, driven by selectors."""
+
+    kind: Literal["list_detail"]
+    list: ListSpec
+    detail: DetailSpec
 
 
 class ListDetailSpider(SourceSpider):
     """Follows list pages (with pagination) to detail pages and yields one item per detail page."""
 
     name = "list_detail"
+    source_schema = ListDetailSource
     kinds = ("list_detail",)
 
     @property

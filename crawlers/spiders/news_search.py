@@ -3,24 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+from pydantic import Field, field_validator
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import extract_article, first_text
 from crawlers.items import PostItem
-from crawlers.sources import NewsSearchSource
+from crawlers.sources import SourceBase, Url, check_url
 from crawlers.spiders.base import SourceSpider
 
 _RESULT = "div#content_left div.result-op, div#content_left div.result, div#content_left div.c-container"
+
+
+class NewsSearchSource(SourceBase):
+    """Keyword news search results (百度资讯 layout); each result's article is fetched and extracted."""
+
+    kind: Literal["news_search"]
+    keywords: Annotated[list[str], Field(min_length=1)]
+    search_url: Url = "https://www.baidu.com/s?tn=news&rtt=1&bsst=1&cl=2&word={keyword}"
+    page_size: Annotated[int, Field(ge=1)] = 10
+    max_pages: Annotated[int, Field(ge=1, le=100)] = 2
+    fetch_articles: bool = True
+
+    @field_validator("search_url")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if "{keyword}" not in value:
+            raise ValueError("search_url 中必须有 {keyword} 占位符")
+        check_url(value.replace("{keyword}", "x"))
+        return value
 
 
 class NewsSearchSpider(SourceSpider):
     """Per keyword: result pages (offset ``pn``) → article pages, extracted without selectors."""
 
     name = "news_search"
+    source_schema = NewsSearchSource
     kinds = ("news_search",)
 
     @property

@@ -14,15 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+from pydantic import Field, field_validator
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import element_text, first_text
 from crawlers.items import PostItem
-from crawlers.sources import PeopleLiuyanSource
+from crawlers.sources import SourceBase, Url, check_url
 from crawlers.spiders.base import SourceSpider
 
 # List fields kept beside the post, named as on the board's interface.
@@ -43,10 +44,40 @@ def _cut(text: str | None) -> bool:
     return bool(text) and str(text).rstrip().endswith(("...", "…"))
 
 
+class PeopleLiuyanSource(SourceBase):
+    """人民网领导留言板: one board's message list (cursor paged) and each message with the official reply.
+
+    ``list_api``: ``pro`` posts to ``/pro-dfbbs-front/threads/queryThreadsList`` (the current board),
+    ``legacy`` to ``/threads/queryThreadsList``. ``detail``: ``page`` reads the message's page (rendered by
+    script on the current board: set ``render: browser``), ``api`` asks the signed ``/v1/threads/content``
+    interface with the board's ``app_code``.
+    """
+
+    kind: Literal["people_liuyan"]
+    fid: Annotated[str, Field(pattern=r"^\d+$")]
+    base_url: Url = "https://liuyan.people.com.cn"
+    list_api: Literal["pro", "legacy"] = "pro"
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20
+    detail: Literal["page", "api"] = "page"
+    app_code: Annotated[str, Field(min_length=4, max_length=64)] = "PC42ce3bfa4980a9"
+    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
+
+    @field_validator("fid", mode="before")
+    @classmethod
+    def _fid(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        return check_url(value).rstrip("/")
+
+
 class PeopleLiuyanSpider(SourceSpider):
     """Cursor pages of the list interface until an empty page, known messages or ``max_pages``."""
 
     name = "people_liuyan"
+    source_schema = PeopleLiuyanSource
     kinds = ("people_liuyan",)
 
     @property

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import feedparser
+from pydantic import field_validator
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import extract_article, html_to_text
 from crawlers.items import PostItem
-from crawlers.sources import RssSource
+from crawlers.sources import SourceBase, StartUrls, not_browser
 from crawlers.spiders.base import SourceSpider
 
 _HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
@@ -30,10 +31,23 @@ def _author(node: Any) -> str | None:
     return raw or detail.get("name") or None
 
 
+class RssSource(SourceBase, StartUrls):
+    """RSS 2.0 and Atom feeds; ``fetch_full_text`` follows each entry's link and extracts the article."""
+
+    kind: Literal["rss"]
+    fetch_full_text: bool = False
+
+    @field_validator("render")
+    @classmethod
+    def _render(cls, value: str) -> str:
+        return not_browser(value, "RSS")
+
+
 class RssSpider(SourceSpider):
     """One item per feed entry; raw date strings are read by our parser (zone-less means local time)."""
 
     name = "rss"
+    source_schema = RssSource
     kinds = ("rss",)
 
     @property

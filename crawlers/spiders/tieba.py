@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from parsel import Selector
+from pydantic import Field, field_validator
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import element_text, first_text
 from crawlers.items import PostItem
 from crawlers.settings import USER_AGENT
-from crawlers.sources import TiebaSource
+from crawlers.sources import SourceBase, Url, check_url
 from crawlers.spiders.base import SourceSpider
 
 MOBILE_USER_AGENT = f"Mozilla/5.0 (Linux; Android 14; Mobile) {USER_AGENT}"
@@ -42,10 +43,30 @@ def _data_info(node: Selector) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+class TiebaSource(SourceBase):
+    """百度贴吧 after its 2026 redesign: the mobile pages the server still renders (``/mo/q/m``).
+
+    ``/mo/q/m?kw=<forum>&pn=<offset>`` lists a forum's threads (offsets step by ``page_size``, 30 on the
+    site); ``/mo/q/m?kz=<tid>`` shows a thread's floors. ``/f`` and ``/p/<tid>`` are script shells now.
+    """
+
+    kind: Literal["tieba"]
+    forum: Annotated[str, Field(min_length=1)]
+    base_url: Url = "https://tieba.baidu.com"
+    max_pages: Annotated[int, Field(ge=1, le=100)] = 2
+    page_size: Annotated[int, Field(ge=1)] = 30
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        return check_url(value).rstrip("/")
+
+
 class TiebaSpider(SourceSpider):
     """List pages ``pn=0, 30, …`` → thread pages; pinned threads never trigger the incremental stop."""
 
     name = "tieba"
+    source_schema = TiebaSource
     kinds = ("tieba",)
 
     @property

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from parsel import Selector
+from pydantic import Field, field_validator
 from scrapy.http import Response
 
 from core.config import get_settings
 from crawlers.extract import element_text, first_text, normalise_text, parse_count
 from crawlers.items import PostItem
-from crawlers.sources import WeiboSearchSource
+from crawlers.sources import SourceBase, Url, check_url
 from crawlers.spiders.base import SourceSpider
 
 EXPIRED_MESSAGE = "微博登录状态已失效，请更新 Cookie（设置 MUQING_WEIBO_COOKIE 或来源的 cookie 字段）"
@@ -34,10 +35,29 @@ def _post_text(paragraph: Selector) -> str:
     return normalise_text(_TRAILERS.sub("", text))
 
 
+class WeiboSearchSource(SourceBase):
+    """Weibo keyword search (s.weibo.com); needs a signed-in cookie (``cookie`` or MUQING_WEIBO_COOKIE)."""
+
+    kind: Literal["weibo_search"]
+    keywords: Annotated[list[str], Field(min_length=1)]
+    search_url: Url = "https://s.weibo.com/weibo?q={keyword}&page={page}"
+    max_pages: Annotated[int, Field(ge=1, le=50)] = 5
+    cookie: str | None = None
+
+    @field_validator("search_url")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if "{keyword}" not in value or "{page}" not in value:
+            raise ValueError("search_url 中必须有 {keyword} 和 {page} 占位符")
+        check_url(value.replace("{keyword}", "x").replace("{page}", "1"))
+        return value
+
+
 class WeiboSearchSpider(SourceSpider):
     """Per keyword: result pages ``page=1..max_pages``, one item per card."""
 
     name = "weibo_search"
+    source_schema = WeiboSearchSource
     kinds = ("weibo_search",)
     title_required = False
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from alerts.flows import transition
-from alerts.lifecycle import Status
-from alerts.models import Alert, AlertEvent
+from alerts.cases.flows import transition
+from alerts.cases.lifecycle import Status
+from alerts.cases.models import Alert, AlertEvent
+from alerts.cases.schemas import ResponseInput
 from alerts.notify.models import NotificationChannel
-from alerts.schemas import ResponseInput
 from core.db import session_scope
 from core.models import User
 from core.service import store_post

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from alerts.intake import raise_alert as raise_alert_flow
-from alerts.models import Alert, AlertPost
+from alerts.cases.intake import raise_alert as raise_alert_flow
+from alerts.cases.models import Alert, AlertPost
 from alerts.notify.models import Delivery
 from alerts.notify.service import DELIVER_TOPIC
 from alerts.tasks import RAISE_TOPIC

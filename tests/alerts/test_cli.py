@@ -117,8 +117,8 @@ def test_bad_input_names_what_was_wrong() -> None:
 def test_policies_and_holiday_years_come_from_the_database(db: str) -> None:
     from datetime import date
 
-    from alerts.holidays import save_year
-    from alerts.models import SlaPolicy
+    from alerts.sla.holidays import save_year
+    from alerts.sla.models import SlaPolicy
     from core.db import session_scope
     from tests.factories import get_user, make_user
 

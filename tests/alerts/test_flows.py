@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from alerts.flows import move_post, raise_alert
-from alerts.intake import open_case
-from alerts.lifecycle import Status
-from alerts.models import Alert, AlertEvent, Extension
-from alerts.schemas import ResponseInput
+from alerts.cases.flows import move_post, raise_alert
+from alerts.cases.intake import open_case
+from alerts.cases.lifecycle import Status
+from alerts.cases.models import Alert, AlertEvent, Extension
+from alerts.cases.schemas import ResponseInput
 from core.db import session_scope
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import User

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import select
 
-from alerts.intake import raise_alert
-from alerts.models import Alert, AlertEvent
-from alerts.service import save_setting
+from alerts.cases.intake import raise_alert
+from alerts.cases.models import Alert, AlertEvent
+from alerts.cases.service import save_setting
 from alerts.sweep import sweep
 from core.db import session_scope
 from core.models import Post

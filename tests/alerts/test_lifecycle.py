@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.flows import transition
-from alerts.lifecycle import TRANSITIONS, Status, allowed_actions
-from alerts.models import Alert, AlertEvent, Response
-from alerts.schemas import ResponseInput
+from alerts.cases.flows import transition
+from alerts.cases.lifecycle import TRANSITIONS, Status, allowed_actions
+from alerts.cases.models import Alert, AlertEvent, Response
+from alerts.cases.schemas import ResponseInput
 from core.db import session_scope
 from core.errors import Conflict, MuqingError, PermissionDenied
 from core.models import User

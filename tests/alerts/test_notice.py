@@ -8,7 +8,7 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from alerts.notice import NoticeError, parse_notice
+from alerts.sla.notice import NoticeError, parse_notice
 
 NOTICES = Path(__file__).resolve().parents[1] / "fixtures" / "notices"
 

@@ -57,7 +57,7 @@ TROUBLES = ("粪水直排河道", "臭气熏天", "病死猪乱扔", "夜间噪�
 
 def _burst(count: int) -> None:
     """``count`` unrelated cases, numbered in their titles: each one a new alert, none grouped with another."""
-    from alerts.intake import raise_alert
+    from alerts.cases.intake import raise_alert
 
     for n in range(1, count + 1):
         village, trouble = VILLAGES[n - 1], TROUBLES[n % len(TROUBLES)]
@@ -160,7 +160,7 @@ def test_the_limit_is_configurable_per_channel(
 def test_post_text_cannot_fake_markdown_in_a_robot_message(seeded: str, receiver: HttpReceiver, kind: str) -> None:
     make_user("duty", "duty")
     add_channel("群", kind, {"url": f"{receiver.url}/robot"}, events=EVENTS)
-    from alerts.intake import raise_alert
+    from alerts.cases.intake import raise_alert
 
     post_id = analysed_post(
         "养猪场排污](http://evil.example/login)",

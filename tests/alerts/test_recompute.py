@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from chinese_calendar import constants
 
-from alerts.models import Alert
-from alerts.notice import parse_notice
-from alerts.statutory import library_covers
+from alerts.cases.models import Alert
+from alerts.sla.notice import parse_notice
+from alerts.sla.statutory import library_covers
 from core.db import session_scope
 from tests.factories import get_alert, make_alert, make_user
 
@@ -85,8 +85,8 @@ def test_the_sweep_recomputes_once_a_newer_library_covers_the_year(db: str, requ
 @time_machine.travel(at("2026-12-28 10:00"), tick=False)
 @pytest.mark.usefixtures("seeded")
 def test_entering_and_removing_a_year_recomputes_open_cases(db: str) -> None:
-    from alerts.holidays import delete_year, import_notice
-    from alerts.lifecycle import Status
+    from alerts.cases.lifecycle import Status
+    from alerts.sla.holidays import delete_year, import_notice
 
     make_user("admin", "admin")
     open_id = make_alert(severity="依申请公开", category="conduct")

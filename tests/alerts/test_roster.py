@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from alerts import roster
-from alerts.models import Alert
-from alerts.service import work_calendar
+from alerts.cases.models import Alert
+from alerts.roster import service as roster
+from alerts.sla.service import work_calendar
 from core.db import session_scope
 from core.errors import Conflict, InvalidInput
 from core.models import User

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.sla import Limit, WorkCalendar, compute_deadlines, parse_office_hours
+from alerts.sla.calendar import Limit, WorkCalendar, compute_deadlines, parse_office_hours
 from core.errors import ConfigurationError, InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -92,7 +92,7 @@ def test_calendar_time_never_relies_on_a_provisional_year() -> None:
 
 
 def test_a_year_the_calendar_cannot_compute_names_the_field() -> None:
-    from alerts.sla import YearOutOfRange
+    from alerts.sla.calendar import YearOutOfRange
 
     with pytest.raises(YearOutOfRange, match="2100") as raised:
         compute_deadlines(calendar=calendar(), limits=ORDINARY, start=at("2100-03-01 09:00"))
@@ -116,7 +116,7 @@ def test_a_later_step_is_never_due_before_an_earlier_one() -> None:
 
 
 def test_keep_in_order_leaves_met_steps_alone() -> None:
-    from alerts.sla import keep_in_order
+    from alerts.sla.calendar import keep_in_order
 
     due: dict[str, datetime | None] = {
         "ack": at("2025-10-09 09:00"),
@@ -160,7 +160,7 @@ def test_bad_office_hours_are_refused() -> None:
 
 
 # Hand-worked cases from the State Council holiday notices for 2025 and 2026.
-# (severity limits as in DESIGN.md; start → expected ack, response, close; None where the policy has none)
+# (severity limits as in docs/product.md; start → expected ack, response, close; None where the policy has none)
 SIGNIFICANT = {
     "ack": {"amount": 2, "unit": "working_hours"},
     "response": {"amount": 24, "unit": "hours"},

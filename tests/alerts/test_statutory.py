@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from alerts.statutory import FIRST_YEAR, LAST_YEAR, library_covers, qingming, statutory_days
+from alerts.sla.statutory import FIRST_YEAR, LAST_YEAR, library_covers, qingming, statutory_days
 
 
 def test_2027_statutory_days_off() -> None:
@@ -63,7 +63,7 @@ def test_years_outside_the_range_are_refused(year: int) -> None:
 def test_no_make_up_days_are_guessed() -> None:
     from zoneinfo import ZoneInfo
 
-    from alerts.sla import WorkCalendar, parse_office_hours
+    from alerts.sla.calendar import WorkCalendar, parse_office_hours
 
     calendar = WorkCalendar(zone=ZoneInfo("Asia/Shanghai"), office_hours=parse_office_hours("08:30-17:30"))
     days = [date(2027, 1, 1) + timedelta(n) for n in range(365)]

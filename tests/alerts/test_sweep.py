@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from alerts.models import Alert, AlertEvent
+from alerts.cases.models import Alert, AlertEvent
 from alerts.notify.models import InboxItem
 from alerts.sweep import sweep
 from core.db import session_scope
@@ -29,7 +29,7 @@ def at(text: str) -> datetime:
 
 def opened(alert_id: int, when: str) -> None:
     """Move a case's opening (and so its deadlines) to ``when``."""
-    from alerts.deadlines import apply_deadlines
+    from alerts.sla.deadlines import apply_deadlines
 
     with session_scope() as session:
         alert = session.get(Alert, alert_id)

@@ -30,7 +30,7 @@ def worker(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     reload_settings()
     env = {**os.environ, "MUQING_DATABASE_URL": db}
     log = (tmp_path / "worker.log").open("wb")
-    from core.tasks import embedded_worker_command
+    from cli.jobs import embedded_worker_command
 
     process = subprocess.Popen(
         embedded_worker_command(),

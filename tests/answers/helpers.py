@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from alerts.flows import raise_alert, transition
-from alerts.models import Alert
-from alerts.schemas import ResponseInput
+from alerts.cases.flows import raise_alert, transition
+from alerts.cases.models import Alert
+from alerts.cases.schemas import ResponseInput
 from core.db import session_scope
 from core.models import User
 from core.service import store_post

@@ -51,7 +51,7 @@ def test_staff_gets_a_draft_and_sees_findings_before_the_head_signs_off(client: 
             "csrf": csrf_of(page),
         },
     )
-    assert first.status_code == 400
+    assert first.status_code == 422  # InvalidInput, as the API answers it
     assert "提交前检查发现" in first.text and 'name="confirm_checks"' in first.text
     assert '<mark class="finding secret"' in first.text and "「按装」应为「安装」" in first.text
     sent = client.post(
@@ -67,7 +67,7 @@ def test_staff_gets_a_draft_and_sees_findings_before_the_head_signs_off(client: 
     refused = client.post(
         f"/alerts/{alert_id}/action", data={"action": "sign_off", "note": "", "csrf": csrf_of(head_page)}
     )
-    assert refused.status_code == 400 and "签发须填写理由" in refused.text
+    assert refused.status_code == 422 and "签发须填写理由" in refused.text
     signed = client.post(
         f"/alerts/{alert_id}/action",
         data={"action": "sign_off", "note": "电话为养殖场公开的投诉电话", "csrf": csrf_of(head_page)},
@@ -93,7 +93,7 @@ def test_the_statement_library_page(client: TestClient, people: None) -> None:
             "csrf": csrf_of(page),
         },
     )
-    assert bad.status_code == 400 and "政策文件第 1 行" in bad.text
+    assert bad.status_code == 422 and "政策文件第 1 行" in bad.text
     good = client.post(
         "/statements",
         data={
@@ -128,7 +128,7 @@ def test_admin_keeps_the_word_lists_and_leaders_see_response_quality(client: Tes
     )
     assert added.status_code == 200 and "某项敏感表述" in added.text
     no_fix = client.post("/admin/check-terms", data={"list": "misused", "term": "帐号", "csrf": csrf_of(page)})
-    assert no_fix.status_code == 400 and "正确写法" in no_fix.text
+    assert no_fix.status_code == 422 and "正确写法" in no_fix.text
     client.cookies.clear()
     sign_in(client, "leader")
     dashboard = client.get("/dashboard").text

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from alerts.models import Alert
+from alerts.cases.models import Alert
 from core.db import session_scope
 from core.timeutil import local_zone, utcnow
 from tests.conftest import Login

@@ -51,6 +51,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, trained_model: str, session_
         MUQING_PORT=str(port),
         MUQING_DEMO_PASSWORD=PASSWORD,
         MUQING_DEMO_SITE_PORT=str(free_port()),
+        # A configured push: without a token the hotline push answers 503 by design (tests/api/test_hotline.py).
+        MUQING_HOTLINE_TOKEN="fuzz-hotline-token",
     )
     log = (data_dir / "up.log").open("wb")
     process = subprocess.Popen(

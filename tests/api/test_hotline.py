@@ -117,7 +117,7 @@ def test_the_city_platform_pushes_orders_with_a_token_of_its_own(
     repeat = client.post("/api/hotline/orders", json={"orders": [order]}, headers=token).json()["cases"][0]
     assert repeat == {**case, "outcome": "known"}
 
-    from alerts.models import Alert, Response
+    from alerts.cases.models import Alert, Response
     from core.db import session_scope
 
     with session_scope() as session:

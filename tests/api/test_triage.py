@@ -5,7 +5,7 @@ from __future__ import annotations
 import time_machine
 from fastapi.testclient import TestClient
 
-from alerts.triage import Classified, apply_floor, floor_rule
+from alerts.cases.triage import Classified, apply_floor, floor_rule
 from tests.conftest import Login
 
 SWINE_FEVER = {
@@ -66,7 +66,7 @@ def test_urgent_words_raise_a_proposal_to_the_floor_and_never_lower_it() -> None
 
 
 def test_a_proposal_from_plain_data(seeded: str) -> None:
-    from alerts.triage import propose
+    from alerts.cases.triage import propose
     from core.db import session_scope
 
     reading = Classified(category="conduct", severity="一般", reasons=[{"term": "态度"}], model_version="m1")

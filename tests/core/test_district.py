@@ -13,7 +13,7 @@ from tests.factories import make_user
 def test_a_farm_added_by_the_admin_places_posts_in_its_town_without_retraining(
     client: TestClient, login: Login, trained_model: str
 ) -> None:
-    from alerts.routing import town_names
+    from alerts.routing.service import town_names
     from nlp.analyze import analyze
 
     text = "兴旺坡养殖场这几天死了好几头猪，病死猪就扔在路边，请畜牧部门来看看。"

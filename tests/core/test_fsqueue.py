@@ -1,17 +1,23 @@
-"""The embedded queue hands consumers only whole messages, even while producers are writing."""
+"""The embedded queue hands consumers only whole messages, even while producers are writing, and binding a
+queue from several threads at once (the exchange table in the control folder) never fails."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from kombu import Connection
+from kombu import Connection, Exchange, Queue
 
 
 def test_messages_are_never_seen_half_written(tmp_path: Path) -> None:
     import core.fsqueue  # noqa: F401 - registers the transport
 
-    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "store_processed": False}
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+        "store_processed": False,
+    }
     payload = {"text": "柳河镇养猪场" * 2000}
     sent = 400
     received: list[dict[str, str]] = []
@@ -37,3 +43,36 @@ def test_messages_are_never_seen_half_written(tmp_path: Path) -> None:
         thread.join()
     assert all(item == payload for item in received)
     assert not list(tmp_path.glob("*.part"))
+    assert (tmp_path / "control" / "jobs.exchange").exists()
+
+
+def _bind_at_once(options: dict[str, str], exchange: Exchange, count: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def bind(index: int) -> None:
+        try:
+            with Connection("muqingfs://", transport_options=options) as connection:
+                start.wait()
+                Queue(f"q{index}", exchange, routing_key=f"q{index}")(connection).declare()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bind, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_queues_bound_at_once_are_all_in_the_table(tmp_path: Path) -> None:
+    import core.fsqueue  # noqa: F401 - registers the transport
+
+    options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "control_folder": str(tmp_path)}
+    for round_ in range(20):  # the race is narrow: many rounds make missing it unlikely
+        exchange = Exchange(f"shared{round_}", type="direct")
+        assert _bind_at_once(options, exchange, 8) == []
+        with Connection("muqingfs://", transport_options=options) as connection:
+            table = connection.default_channel.get_table(exchange.name)
+        assert sorted(entry.queue for entry in table) == [f"q{index}" for index in range(8)]

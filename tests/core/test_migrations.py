@@ -43,9 +43,9 @@ def test_upgrade_downgrade_upgrade(empty_database: str) -> None:
 
 
 def test_models_and_migrations_agree(empty_database: str) -> None:
-    from core.migrations import env_models
+    from cli.modules import MODEL_MODULES
 
-    for module in env_models.MODEL_MODULES:
+    for module in MODEL_MODULES:
         importlib.import_module(module)
     upgrade(url=empty_database)
     with get_engine(empty_database).connect() as connection:

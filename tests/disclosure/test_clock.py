@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from alerts.deadlines import recompute_deadlines
-from alerts.models import AlertEvent
+from alerts.cases.models import AlertEvent
+from alerts.sla.deadlines import recompute_deadlines
 from alerts.sweep import sweep
 from core.db import session_scope
 from tests.disclosure.conftest import Desk, local

@@ -12,7 +12,7 @@ import uvicorn
 def main() -> None:
     """Travel to MUQING_TEST_NOW (time keeps running from there), then run uvicorn on 127.0.0.1:PORT."""
     time_machine.travel(os.environ["MUQING_TEST_NOW"], tick=True).start()
-    uvicorn.run("api.main:create_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    uvicorn.run("cli.asgi:create_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 
 
 if __name__ == "__main__":

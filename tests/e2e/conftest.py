@@ -58,7 +58,7 @@ class Server:
 
 def _seed(database_url: str) -> None:
     """Default organisation, one user per role and section, and a few cases in different states."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
     from core.db import session_scope
     from core.service import create_user
     from tests.e2e.seed import seed_cases
@@ -138,7 +138,7 @@ def serve(
         [
             sys.executable,
             "-m",
-            *(("tests.e2e.clocked", str(port)) if now is not None else ("uvicorn", "api.main:create_app")),
+            *(("tests.e2e.clocked", str(port)) if now is not None else ("uvicorn", "cli.asgi:create_app")),
             *(("--factory", "--host", "127.0.0.1", "--port", str(port)) if now is None else ()),
         ],
         cwd=ROOT,

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from alerts.flows import transition
-from alerts.models import Alert
-from alerts.schemas import ResponseInput
+from alerts.cases.flows import transition
+from alerts.cases.models import Alert
+from alerts.cases.schemas import ResponseInput
 from core.db import session_scope
 from core.models import Section, Source, User
 from core.service import ensure_source

@@ -137,7 +137,7 @@ def test_a_case_from_the_pipeline_to_closed(browser: Any, server: Server) -> Non
 def test_a_section_user_cannot_open_another_sections_case(browser: Any, server: Server) -> None:
     from sqlalchemy import select
 
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
 
     with session_scope() as session:
@@ -189,8 +189,8 @@ def _case_in_hand(title: str, severity: str) -> str:
     """A production case already signed for, assigned and taken up (through the real flows)."""
     from sqlalchemy import select
 
-    from alerts.flows import transition
-    from alerts.models import Alert
+    from alerts.cases.flows import transition
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.models import User
     from core.posts import EvidenceIn, keep_evidence

@@ -40,8 +40,8 @@ def _night_seed() -> None:
     """As the demo does: a roster covering now; and a pollution case for the section, not yet signed for."""
     from sqlalchemy import select
 
-    from alerts.roster import cover_now
-    from alerts.service import work_calendar
+    from alerts.roster.service import cover_now
+    from alerts.sla.service import work_calendar
     from core.db import session_scope
     from core.models import User
     from tests.factories import make_alert
@@ -72,7 +72,7 @@ def person(browser: Any, server: Server, username: str, phone: bool) -> Person:
 def _supervised_id() -> int:
     from sqlalchemy import select
 
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
 
     with session_scope() as session:

@@ -34,3 +34,30 @@ def test_phone_and_id_numbers_come_out_masked() -> None:
     found = extract(title="", text="联系电话13912345678，身份证430102198805061234。")
     assert found["phones"] == ["139****5678"]
     assert found["id_numbers"] == ["4301**********1234"]
+
+
+def test_a_village_is_looked_for_within_the_town_written_before_it() -> None:
+    # 新庄村 is a village of 柳河镇 only; written after 双塘镇 it is not 柳河镇's, and no town gets it.
+    found = extract(title="双塘镇新庄村养猪场臭味大", text="")
+    assert found["towns"] == ["双塘镇"]
+    assert found["villages"] == []
+    assert found["unresolved_places"] == ["新庄村"]
+    assert extract(title="新庄村养猪场臭味大", text="")["towns"] == ["柳河镇"]
+
+
+def test_a_village_name_two_towns_share_counts_for_neither_unless_its_town_is_named() -> None:
+    # 石门村 is in 龙泉镇 and in 黄土岭乡.
+    alone = extract(title="", text="石门村路边有死猪。")
+    assert alone["towns"] == [] and alone["villages"] == []
+    assert alone["unresolved_places"] == ["石门村"]
+    named = extract(title="", text="龙泉镇石门村路边有死猪。")
+    assert named["towns"] == ["龙泉镇"] and named["villages"] == ["龙泉镇石门村"]
+    assert named["unresolved_places"] == []
+    elsewhere = extract(title="黄土岭乡", text="前几天在石门村看到死猪。")
+    assert elsewhere["villages"] == ["黄土岭乡石门村"]
+
+
+def test_a_village_of_another_town_than_the_one_named_is_unresolved() -> None:
+    found = extract(title="", text="石桥镇的养殖户说，前进村那边也有死猪。")
+    assert found["towns"] == ["石桥镇"]
+    assert found["unresolved_places"] == ["前进村"]

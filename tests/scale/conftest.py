@@ -111,7 +111,7 @@ def stack_env(name: str, session_dir: Path, migrated: dict[str, str]) -> dict[st
 
 def reset(stack: Stack) -> None:
     """Empty the stack's database and search index."""
-    import alerts.models  # noqa: F401 - registers the alert tables for wiping
+    import alerts.cases.models  # noqa: F401 - registers the alert tables for wiping
     from core.search.service import get_backend
     from tests.conftest import _wipe
 

@@ -1,4 +1,4 @@
-"""A small corpus of posts we wrote for the search suites: ten posts, three sources, seven categories."""
+"""A small corpus of posts we wrote for the search suites: eleven posts, three sources, seven categories."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from alerts.flows import raise_alert
-from alerts.models import Alert, AlertPost
-from alerts.service import seed_defaults
+from alerts.cases.flows import raise_alert
+from alerts.cases.models import Alert, AlertPost
+from alerts.seed import seed_defaults
 from core.db import session_scope
 from core.models import OutboxEvent, Section
 from core.service import ensure_source, store_post
@@ -145,6 +145,18 @@ EXAMPLES = (
         "兽医站工作人员态度差",
         "去兽医站办检疫证明，工作人员态度很差，来回跑了三趟才办好。",
         "conduct",
+        "一般",
+        "negative",
+        True,
+    ),
+    Example(
+        # 鸡 and 粪 occur here only inside jieba words (养鸡户, 鸡舍, 鸡粪): found through the character field.
+        "poultry",
+        "news",
+        utc("2025-10-11T03:00"),
+        "养鸡户鸡舍禽类成批死亡",
+        "镇西养鸡户王某家的鸡舍这两天禽类成批死亡，鸡粪堆在门口没人清理，大家担心是禽流感。",
+        "epidemic",
         "一般",
         "negative",
         True,

@@ -28,8 +28,8 @@ def faulty(
     private: PrivateServices, session_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Running, TestClient, dict[str, str]]]:
     """The scale-out stack on the private servers, with a worker and beat running, and an API client."""
-    from alerts.service import seed_defaults
-    from api.main import create_app
+    from alerts.seed import seed_defaults
+    from cli.asgi import create_app
     from core.db import dispose_engines
     from core.migrate import upgrade
     from tests.factories import PASSWORD, make_user
@@ -145,7 +145,7 @@ def test_redis_down_and_restarted_empty_loses_no_job(
 def test_postgres_restarted_while_workers_are_busy_loses_and_repeats_nothing(
     faulty: tuple[Running, TestClient, dict[str, str]], private: PrivateServices
 ) -> None:
-    from alerts.models import AlertEvent, AlertPost
+    from alerts.cases.models import AlertEvent, AlertPost
     from core.health import check_services
 
     _, client, _ = faulty

@@ -30,7 +30,7 @@ POSTS = (
 
 def fresh(running: Running) -> None:
     """An empty database with the default sections, routing rules and SLA policies; an empty index."""
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
 
     reset(running.stack)
     with session_scope() as session:
@@ -85,7 +85,7 @@ def settled() -> bool:
 
 def alert_links() -> dict[int, int]:
     """Post id → number of alerts it belongs to."""
-    from alerts.models import AlertPost
+    from alerts.cases.models import AlertPost
 
     with session_scope() as session:
         rows = session.execute(select(AlertPost.post_id, func.count()).group_by(AlertPost.post_id)).all()
@@ -137,7 +137,7 @@ def test_beat_sends_work_that_no_commit_sent(running: Running) -> None:
 
 
 def test_a_job_delivered_again_changes_nothing(running: Running) -> None:
-    from alerts.models import AlertEvent
+    from alerts.cases.models import AlertEvent
     from core.outbox import add_event
 
     fresh(running)

@@ -33,7 +33,7 @@ HIT_FIELDS = {
 
 @pytest.fixture(scope="module")
 def api(corpus: tuple[Stack, Loaded]) -> Iterator[tuple[TestClient, dict[str, str], Loaded]]:
-    from api.main import create_app
+    from cli.asgi import create_app
     from tests.factories import PASSWORD, make_user
 
     _, loaded = corpus

@@ -19,7 +19,7 @@ def found(text: str = "", **filters: tuple[str, ...]) -> set[int]:
 
 
 def test_a_case_moved_to_another_section_is_found_under_the_new_section(stack: Stack) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.models import Section
 
     loaded = load(EXAMPLES[:2])
@@ -123,3 +123,57 @@ def test_a_change_waiting_in_the_search_outbox_is_written_by_the_next_sync(stack
     assert sync() == 1
     with session_scope() as session:
         assert pending_count(session) == 0
+
+
+def _old_index(backend: object) -> str:
+    """A live index as the first schema made it: word fields only, no character fields."""
+    import copy
+    import sqlite3
+    from contextlib import closing
+
+    from core.search import elastic, fts5
+
+    if isinstance(backend, elastic.ElasticsearchBackend):
+        mappings = copy.deepcopy(elastic.MAPPINGS)
+        mappings["_meta"] = {"muqing_mapping_version": 1}
+        for name in elastic.CHAR_FIELDS:
+            del mappings["properties"][name]
+        name = f"{backend.prefix}posts-v1-before-chars"
+        backend.client.indices.create(index=name, mappings=mappings, aliases={backend.alias: {}})
+        return name
+    assert isinstance(backend, fts5.Fts5Backend)
+    schema = fts5._SCHEMA.replace("'2'", "'1'").replace(", title_chars, content_chars", "")
+    assert "title_chars" not in schema
+    backend.directory.mkdir(parents=True, exist_ok=True)
+    name = "posts-before-chars.sqlite"
+    with closing(sqlite3.connect(backend.directory / name)) as connection:
+        connection.executescript(schema)
+    backend._set_pointer("LIVE", name)
+    return name
+
+
+def test_an_index_from_before_the_character_fields_keeps_working_until_a_sync_rebuilds_it(stack: Stack) -> None:
+    from datetime import UTC, datetime
+
+    from core.search.base import PostDocument
+    from core.search.documents import tokenise
+
+    backend = get_backend()
+    old = _old_index(backend)
+    assert backend.live_index() == old and backend.outdated()
+    moment = datetime(2025, 10, 1, tzinfo=UTC)
+    document = PostDocument(
+        post_id=900, title="养猪场臭味", content="猪粪满地", url=None, author=None, source=None, time=moment,
+        day="2025-10-01", category=None, severity=None, sentiment=None, section=None, alert_id=None,
+    )  # fmt: skip
+    tokenise([document])
+    backend.write([document], [])  # the old index takes documents without the fields it does not know
+    assert backend.search(SearchQuery(text="养猪场"), ["养猪场"]).total == 1
+    assert backend.search(SearchQuery(text="猪"), ["猪"]).total == 0  # words only, as before
+    backend.write([], [900])
+    # The next sync (after these commits) notices the old schema and rebuilds the index from the database.
+    loaded = load(EXAMPLES)
+    assert backend.live_index() != old and not backend.outdated()
+    pig = {"manure", "odour", "dead-pigs", "pork-price", "slaughter", "subsidy", "upgrade"}
+    assert found("猪") == {loaded.ids[key] for key in pig}
+    assert found("鸡") == {loaded.ids["poultry"]}

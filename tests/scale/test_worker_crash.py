@@ -29,7 +29,7 @@ def crashing(
     trained_model: str,
     tmp_path: Path,
 ) -> Iterator[Running]:
-    from alerts.service import seed_defaults
+    from alerts.seed import seed_defaults
 
     env = queued_stack_env(request.param, session_dir, _migrated_urls, tmp_path)
     if request.param == "scale-out":
@@ -49,7 +49,7 @@ def crashing(
 
 
 def test_a_worker_killed_inside_a_job_loses_nothing_and_repeats_nothing(crashing: Running) -> None:
-    from alerts.models import AlertEvent
+    from alerts.cases.models import AlertEvent
 
     pause = Path(crashing.stack.env["MUQING_TEST_PAUSE_REQUEST"])
     pause.touch()

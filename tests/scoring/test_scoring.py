@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from alerts.models import Alert, AlertEvent
+from alerts.cases.models import Alert, AlertEvent
 from alerts.sweep import sweep
 from core.db import session_scope
 from tests.disclosure.conftest import Desk, local

@@ -25,7 +25,7 @@ def test_admin_creates_a_user_who_can_sign_in(client: TestClient, people: None) 
             "csrf": csrf_of(page.text),
         },
     )
-    assert response.status_code == 400 and "必须选择科室" in response.text
+    assert response.status_code == 422 and "必须选择科室" in response.text
     section = _section_id("epidemic")
     response = post_form(
         client,
@@ -47,7 +47,7 @@ def test_admin_creates_a_user_who_can_sign_in(client: TestClient, people: None) 
 def test_deactivating_a_user_ends_their_sessions(client: TestClient, people: None) -> None:
     from fastapi.testclient import TestClient as Browser
 
-    from api.main import create_app
+    from cli.asgi import create_app
     from core.models import User
 
     make_user("admin", "admin")
@@ -79,7 +79,8 @@ def test_try_a_text_shows_where_it_would_go(client: TestClient, people: None, tr
 
 
 def test_admin_adds_a_keyword_rule_and_edits_a_time_limit(client: TestClient, people: None) -> None:
-    from alerts.models import RoutingRule, SlaPolicy
+    from alerts.routing.models import RoutingRule
+    from alerts.sla.models import SlaPolicy
     from core.db import session_scope
 
     make_user("admin", "admin")

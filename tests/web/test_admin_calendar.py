@@ -49,7 +49,7 @@ def test_a_shift_assigned_shows_on_the_calendar(client: TestClient, people: None
 
     from datetime import datetime
 
-    from alerts.roster import on_duty
+    from alerts.roster.service import on_duty
     from core.db import session_scope
     from core.timeutil import local_zone
 
@@ -86,7 +86,7 @@ def test_a_rotation_fills_the_month_and_a_leader_cannot_edit_it(client: TestClie
 
 @time_machine.travel(datetime(2026, 12, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
 def test_admin_enters_a_year_the_calendar_does_not_cover(client: TestClient, people: None) -> None:
-    from alerts.holidays import library_covers
+    from alerts.sla.holidays import library_covers
 
     year = next(y for y in range(2027, 2100) if not library_covers(y))  # not today's: the installed library's
     make_user("admin", "admin")
@@ -112,7 +112,7 @@ def test_admin_enters_a_year_the_calendar_does_not_cover(client: TestClient, peo
     assert "已保存" in text and "管理员录入" in text
     assert f"{year}-10-01~{year}-10-07 休 国庆节" in text and "调休上班" in text
 
-    from alerts.service import work_calendar
+    from alerts.sla.service import work_calendar
     from core.db import session_scope
 
     with session_scope() as session:
@@ -222,7 +222,7 @@ def test_admin_pastes_the_notice_previews_and_saves(client: TestClient, people: 
     assert saved.status_code == 200 and "已按通知录入放假安排" in saved.text
     assert "2027年放假与调休安排 <small>（管理员录入）" in saved.text and "官方放假安排尚未录入" not in saved.text
 
-    from alerts.service import work_calendar
+    from alerts.sla.service import work_calendar
     from core.db import session_scope
 
     with session_scope() as session:

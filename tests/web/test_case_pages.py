@@ -26,9 +26,9 @@ def _act(client: TestClient, alert_id: int, data: dict[str, str]) -> httpx.Respo
 
 def _walk(alert_id: int, *steps: tuple[str, str]) -> None:
     """Move a case through the real flow as the named users."""
-    from alerts.flows import transition
-    from alerts.models import Alert
-    from alerts.schemas import ResponseInput
+    from alerts.cases.flows import transition
+    from alerts.cases.models import Alert
+    from alerts.cases.schemas import ResponseInput
     from core.db import session_scope
     from core.models import User
 
@@ -54,7 +54,7 @@ def _forms(html: str) -> set[str]:
 
 
 def test_console_shows_who_is_on_duty_and_takes_a_handover(client: TestClient, people: None) -> None:
-    from alerts import roster
+    from alerts.roster import service as roster
     from core.db import session_scope
     from core.timeutil import utcnow
 
@@ -73,7 +73,7 @@ def test_console_shows_who_is_on_duty_and_takes_a_handover(client: TestClient, p
     assert "当前值班：" in page.text and "（备班 " in page.text
 
     empty = client.post("/console/handover", data={"note": " ", "csrf": csrf_of(page.text)})
-    assert empty.status_code == 400 and "交接班记录不能为空" in empty.text
+    assert empty.status_code == 422 and "交接班记录不能为空" in empty.text
 
     note = "#1 鸡粪问题已联系镇兽医站，明早回复"
     leader_id = str(get_user("leader").id)
@@ -110,7 +110,7 @@ def test_console_cards_sign_for_set_severity_and_dismiss_with_a_reason(client: T
     )
     assert get_alert(first).severity == "较大"
     refused = client.post(f"/alerts/{second}/action", data={"action": "dismiss", "back": "/console", "csrf": token})
-    assert refused.status_code == 400 and "必须填写" in refused.text
+    assert refused.status_code == 422 and "必须填写" in refused.text
     client.post(
         f"/alerts/{second}/action",
         data={"action": "dismiss", "note": "与本中心职责无关", "back": "/console", "csrf": token},
@@ -119,7 +119,7 @@ def test_console_cards_sign_for_set_severity_and_dismiss_with_a_reason(client: T
 
 
 def test_alert_page_shows_evidence_deletion_engagement_and_routing(client: TestClient, people: None) -> None:
-    from alerts.flows import raise_alert
+    from alerts.cases.flows import raise_alert
     from core.db import session_scope
     from core.models import Post
     from core.posts import EvidenceIn, keep_evidence
@@ -154,7 +154,7 @@ def test_alert_page_shows_evidence_deletion_engagement_and_routing(client: TestC
 
 
 def test_buttons_follow_the_lifecycle_table_for_each_role(client: TestClient, people: None) -> None:
-    from alerts.lifecycle import allowed_actions
+    from alerts.cases.lifecycle import allowed_actions
 
     alert_id = make_alert()
     sign_in(client, "duty")
@@ -181,14 +181,14 @@ def test_staff_responds_with_a_file_and_the_head_signs_it_off(client: TestClient
 
     exe = ("回复.exe", b"MZ\x90\x00", "application/x-msdos")
     bad = client.post(f"/alerts/{alert_id}/respond", data=fields, files=[("files", exe)])
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert "附件「回复.exe」：不支持的文件类型「.exe」" in bad.text
     assert "请重新选择附件" in bad.text
     assert "经核查，已联合执法查处。" in bad.text, "what was typed stays in the form"
     fake = client.post(
         f"/alerts/{alert_id}/respond", data=fields, files=[("files", ("回复.pdf", b"not a pdf", "application/pdf"))]
     )
-    assert fake.status_code == 400 and "文件内容与扩展名「.pdf」不符" in fake.text
+    assert fake.status_code == 422 and "文件内容与扩展名「.pdf」不符" in fake.text
     assert get_alert(alert_id).status == "in_progress"
 
     ok = client.post(
@@ -301,7 +301,7 @@ def test_duty_enters_a_phone_call_as_a_case(client: TestClient, people: None) ->
         "csrf": csrf_of(form.text),
     }
     future = client.post("/alerts/new", data=fields)
-    assert future.status_code == 400 and "收到时间不能晚于现在" in future.text
+    assert future.status_code == 422 and "收到时间不能晚于现在" in future.text
     assert "石桥镇养猪场夜间排污（来电）" in future.text, "what was typed stays in the form"
     created = client.post("/alerts/new", data={**fields, "received_at": ""}, follow_redirects=True)
     assert created.status_code == 200 and "已创建" in created.text
@@ -339,7 +339,7 @@ def test_duty_turns_a_searched_post_into_an_alert(client: TestClient, people: No
 
 
 def test_workbench_lists_overdue_first_and_the_heads_queues(client: TestClient, people: None) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.timeutil import utcnow
 
@@ -373,7 +373,7 @@ def test_search_links_only_to_cases_the_user_may_open(client: TestClient, people
 
 
 def test_alert_list_filters_overdue_and_title(client: TestClient, people: None) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.timeutil import utcnow
 
@@ -480,7 +480,7 @@ def test_a_file_over_the_size_limit_is_refused_in_chinese(
             data={"response": "已处理。", "channel": "website", "csrf": csrf_of(page.text)},
             files=[("files", ("现场照片.pdf", big, "application/pdf"))],
         )
-        assert refused.status_code == 400 and "附件「现场照片.pdf」：文件超过大小上限 2 MB" in refused.text
+        assert refused.status_code == 422 and "附件「现场照片.pdf」：文件超过大小上限 2 MB" in refused.text
         assert get_alert(alert_id).status == "in_progress"
     finally:
         monkeypatch.delenv("MUQING_ATTACHMENT_MAX_BYTES")

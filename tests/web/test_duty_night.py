@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 
-from alerts.roster import NO_ROSTER_TEXT
+from alerts.roster.service import NO_ROSTER_TEXT
 from tests.factories import get_alert, get_user, make_alert, make_user
 from tests.web.helpers import csrf_of, sign_in
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
 def _walk(alert_id: int, action: str, username: str, note: str = "") -> None:
-    from alerts.flows import transition
-    from alerts.models import Alert
+    from alerts.cases.flows import transition
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.models import User
 
@@ -138,8 +138,8 @@ def test_with_nobody_on_the_roster_every_page_says_the_same_and_sign_for_names_t
 
 
 def test_the_demo_roster_covers_now_and_leaves_planned_shifts_alone(seeded: str) -> None:
-    from alerts.roster import cover_now, list_shifts, on_duty, save_shift
-    from alerts.service import work_calendar
+    from alerts.roster.service import cover_now, list_shifts, on_duty, save_shift
+    from alerts.sla.service import work_calendar
     from core.db import session_scope
     from core.timeutil import utcnow
 

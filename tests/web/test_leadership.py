@@ -18,7 +18,7 @@ pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
 def _make_overdue(alert_id: int) -> None:
-    from alerts.models import Alert
+    from alerts.cases.models import Alert
     from core.db import session_scope
     from core.timeutil import utcnow
 
@@ -110,3 +110,26 @@ def test_only_leaders_and_admins_reach_the_leader_pages(client: TestClient, peop
     client.cookies.clear()
     sign_in(client, "admin")
     assert client.get("/dashboard").status_code == 200
+
+
+def test_the_town_grid_counts_a_post_under_its_own_town_only_and_lists_unresolved_villages(
+    client: TestClient, people: None
+) -> None:
+    import re
+
+    from tests.factories import make_post
+
+    # 新庄村 is 柳河镇's; written after 双塘镇 it must not count for 柳河镇. 石门村 is in two towns.
+    make_post(title="双塘镇新庄村养猪场粪水直排")
+    make_post(title="石门村路边发现死猪")
+    make_post(title="柳河镇前进村养猪场臭味大")
+    sign_in(client, "leader")
+    page = client.get("/dashboard").text
+    grid = page[page.index('class="town-grid"') :]
+    counts = dict(re.findall(r'<span class="town">([^<]+)</span><strong>(\d+)</strong>', grid))
+    assert counts["双塘镇"] == "1"
+    assert counts["柳河镇"] == "1"
+    assert counts["龙泉镇"] == "0" and counts["黄土岭乡"] == "0"
+    unresolved = grid[grid.index("未能确定所属乡镇的地名") :]
+    assert "石门村" in unresolved and "龙泉镇、黄土岭乡均有此村" in unresolved
+    assert "新庄村" in unresolved

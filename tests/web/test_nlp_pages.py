@@ -10,7 +10,7 @@ from tests.web.test_pages import csrf_of, sign_in
 
 
 def _alert_with_reasons(title: str, content: str, reasons: list[dict[str, object]]) -> int:
-    from alerts.flows import raise_alert
+    from alerts.cases.flows import raise_alert
     from core.db import session_scope
     from core.service import store_post
 
@@ -73,7 +73,7 @@ def test_duty_labels_an_uncertain_post_in_one_click(client: TestClient, people: 
         stored = session.scalar(select(Feedback).where(Feedback.post_id == post_id))
         assert stored is not None and stored.kind == "labelled" and stored.category == "epidemic"
     refused = client.post(f"/labelling/{post_id}", data={"category": "weather", "csrf": csrf_of(page)})
-    assert refused.status_code == 400 and "类别无效" in refused.text
+    assert refused.status_code == 422 and "类别无效" in refused.text
     client.cookies.clear()  # another person, in another browser
     sign_in(client, "production-staff")
     assert client.get("/labelling").status_code == 403

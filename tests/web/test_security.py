@@ -77,7 +77,7 @@ def test_signing_out_ends_the_session_on_the_server(client: TestClient, people: 
 def test_an_idle_session_expires(client: TestClient, people: None) -> None:
     from core.db import session_scope
     from core.timeutil import utcnow
-    from web.models import WebSession
+    from core.websessions import WebSession
 
     sign_in(client, "duty")
     with session_scope() as session:

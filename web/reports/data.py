@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from alerts.lifecycle import STATUS_LABELS
-from alerts.models import Alert
-from alerts.stats import Timeliness
+from alerts.cases.lifecycle import STATUS_LABELS
+from alerts.cases.models import Alert
+from alerts.cases.stats import Timeliness
 from core.errors import InvalidInput
 from core.models import Section
 from core.timeutil import utcnow

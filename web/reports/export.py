@@ -6,25 +6,17 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
-from docx.table import Table
+from docx.document import Document as DocumentType
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from alerts.stats import Timeliness
+from alerts.cases.stats import Timeliness
+from core import officedoc
 from core.cells import xlsx_text_cells
 from core.timeutil import to_local
 from web.figures import FIGURE_COLUMNS, figure_value
 from web.reports.data import CaseLine, Report
-
-BODY_FONT = "仿宋"
-HEADING_FONT = "黑体"
-TITLE_FONT = "方正小标宋简体"
 
 
 def _when(value: datetime | None) -> str:
@@ -117,85 +109,79 @@ def case_rows(cases: Sequence[CaseLine]) -> list[tuple[str, ...]]:
 
 # ----------------------------------------------------------------------------------------------- DOCX --
 
-
-def _font(run: object, name: str, size: float, bold: bool = False) -> None:
-    run.font.name = name  # type: ignore[attr-defined]
-    run.font.size = Pt(size)  # type: ignore[attr-defined]
-    run.font.bold = bold  # type: ignore[attr-defined]
-    # Word picks the East Asian font from its own attribute.
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)  # type: ignore[attr-defined]
+# Column widths in mm across the 156 mm type area of GB/T 9704.
+CASE_WIDTHS = [12.0, 38.0, 18.0, 16.0, 10.0, 12.0, 17.0, 17.0, 16.0]
+LABEL_WIDTH = 30.0
 
 
-def _paragraph(doc: object, text: str, *, font: str = BODY_FONT, size: float = 14, bold: bool = False) -> None:
-    paragraph = doc.add_paragraph()  # type: ignore[attr-defined]
-    _font(paragraph.add_run(text), font, size, bold)
+def _widths(columns: int, first: float = LABEL_WIDTH) -> list[float]:
+    return [first, *[(officedoc.TYPE_WIDTH_MM - first) / (columns - 1)] * (columns - 1)]
 
 
-def _table(doc: object, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    table: Table = doc.add_table(rows=1, cols=len(header))  # type: ignore[attr-defined]
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = ""
-        _font(cell.paragraphs[0].add_run(text), HEADING_FONT, 10.5, True)
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = ""
-            _font(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5)
-    return table
+def _table(document: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]], widths: list[float]) -> None:
+    grid = officedoc.table(document, 1 + len(rows), widths)
+    for column, text in enumerate(header):
+        officedoc.write_cell(grid.cell(0, column), text, bold=True)
+    for index, row in enumerate(rows, start=1):
+        for column, text in enumerate(row):
+            officedoc.write_cell(grid.cell(index, column), text, left=column == 1 and len(row) == len(CASE_HEADER))
+    officedoc.repeat_header(grid)
+
+
+def _cases(document: DocumentType, heading: str, cases: Sequence[CaseLine], empty: str) -> None:
+    officedoc.heading(document, heading)
+    if cases:
+        _table(document, CASE_HEADER, case_rows(cases), CASE_WIDTHS)
+    else:
+        officedoc.body(document, empty)
 
 
 def to_docx(report: Report) -> bytes:
-    """The report as a .docx file."""
-    doc = Document()
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(title.add_run(report.title), TITLE_FONT, 22)
-    subtitle = doc.add_paragraph()
-    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(subtitle.add_run(f"（{report.period.label}）"), BODY_FONT, 14)
-    _paragraph(doc, "一、总体情况", font=HEADING_FONT, size=16)
-    _paragraph(doc, report.summary)
-    _paragraph(doc, "二、各科室办理时效", font=HEADING_FONT, size=16)
-    for number, (header, rows) in enumerate(timeliness_tables(report)):
-        if number:
-            _paragraph(doc, "（续）办理用时与质量", size=12)
-        _table(doc, header, rows)
-    _paragraph(doc, "三、舆情类别分布", font=HEADING_FONT, size=16)
+    """The report as a .docx file laid out like an official document (GB/T 9704, ``core.officedoc``)."""
+    document = officedoc.official_document()
+    officedoc.title(document, report.title)
+    officedoc.centred(document, f"（{report.period.label}）")
+    officedoc.heading(document, "一、总体情况")
+    officedoc.body(document, report.summary)
+    officedoc.heading(document, "二、各科室办理时效")
+    for name, (header, rows) in zip(
+        ("（一）按时办理情况", "（二）办理用时与质量"), timeliness_tables(report), strict=True
+    ):
+        officedoc.heading(document, name, level=2)
+        _table(document, header, rows, _widths(len(header)))
+    officedoc.heading(document, "三、舆情类别分布")
     if report.categories:
-        _table(doc, CATEGORY_HEADER, category_rows(report))
+        _table(document, CATEGORY_HEADER, category_rows(report), _widths(len(CATEGORY_HEADER), 40.0))
     else:
-        _paragraph(doc, "本期无预警。")
-    _paragraph(doc, "四、超期未办结案件", font=HEADING_FONT, size=16)
-    if report.overdue:
-        _table(doc, CASE_HEADER, case_rows(report.overdue))
-    else:
-        _paragraph(doc, "本期无超期未办结案件。")
-    _paragraph(doc, "五、超时办结案件", font=HEADING_FONT, size=16)
-    if report.late:
-        _table(doc, CASE_HEADER, case_rows(report.late))
-    else:
-        _paragraph(doc, "本期无超时办结案件。")
-    _paragraph(doc, "六、本期案件清单", font=HEADING_FONT, size=16)
-    if report.cases:
-        _table(doc, CASE_HEADER, case_rows(report.cases))
-    else:
-        _paragraph(doc, "本期无预警。")
-    footer = doc.add_paragraph()
-    footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _font(footer.add_run(f"牧情系统生成于 {_when(report.generated_at)}（北京时间）"), BODY_FONT, 12)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+        officedoc.body(document, "本期无预警。")
+    _cases(document, "四、超期未办结案件", report.overdue, "本期无超期未办结案件。")
+    _cases(document, "五、超时办结案件", report.late, "本期无超时办结案件。")
+    _cases(document, "六、本期案件清单", report.cases, "本期无预警。")
+    document.add_paragraph()
+    officedoc.signature(document, f"牧情系统生成于 {_when(report.generated_at)}（北京时间）")
+    return officedoc.to_bytes(document)
 
 
 # ----------------------------------------------------------------------------------------------- XLSX --
 
 HEADER_FILL = PatternFill("solid", fgColor="E6F2EA")
+FORMATS = {"count": "0", "rate": "0.0%", "hours": "0.0", "time": "yyyy-mm-dd hh:mm", "text": "@"}
+# Widths in characters (a CJK character counts two), within these bounds.
+MIN_WIDTH, MAX_WIDTH = 8, 60
+CASE_KINDS = ("text", "text", "text", "text", "text", "text", "time", "time", "time")
 
 
-def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+def _width(value: object) -> int:
+    if isinstance(value, datetime):
+        return 16
+    text = str(value) if value is not None else ""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def _sheet(
+    workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[object]], kinds: Sequence[str]
+) -> None:
+    """A sheet with a frozen, bold header row, widths that fit the contents, and each column's number format."""
     sheet = workbook.create_sheet(title)
     sheet.append(list(header))
     for cell in sheet[1]:
@@ -206,10 +192,15 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence
         sheet.append(list(row))
     for sheet_row in sheet.iter_rows(min_row=2):
         xlsx_text_cells(sheet_row)  # a case title like =HYPERLINK(…) stays text
-    sheet.freeze_panes = "A2"
+        for cell, kind in zip(sheet_row, kinds, strict=True):
+            if kind != "text":
+                cell.number_format = FORMATS[kind]
+    # The header row and the label column (section, category or case number) stay in view.
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = sheet.dimensions
     for index, name in enumerate(header, start=1):
-        width = max([len(str(name)) * 2, *(min(len(str(row[index - 1])) * 2, 60) for row in rows)])
-        sheet.column_dimensions[get_column_letter(index)].width = max(8, width)
+        width = max([_width(name), *(_width(row[index - 1]) for row in rows)]) + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(MIN_WIDTH, width))
 
 
 def _number(value: float | int | None, kind: str) -> float | int | None:
@@ -225,6 +216,29 @@ def _number_rows(report: Report) -> list[list[object]]:
     ]
 
 
+def _local(value: datetime | None) -> datetime | None:
+    # Excel has no time zones: Beijing time, as every page shows it, without the offset.
+    local = to_local(value)
+    return local.replace(tzinfo=None, microsecond=0) if local else None
+
+
+def _case_cells(cases: Sequence[CaseLine]) -> list[list[object]]:
+    return [
+        [
+            f"#{c.id}",
+            c.title,
+            c.section,
+            c.category,
+            c.severity,
+            c.status,
+            _local(c.opened_at),
+            _local(c.close_due),
+            _local(c.closed_at),
+        ]
+        for c in cases
+    ]
+
+
 def to_xlsx(report: Report) -> bytes:
     """The report as an .xlsx workbook: summary, timeliness, categories, overdue, late, cases."""
     workbook = Workbook()
@@ -237,12 +251,9 @@ def to_xlsx(report: Report) -> bytes:
     summary.append([report.summary])
     summary.append([f"生成时间：{_when(report.generated_at)}（北京时间）"])
     summary.column_dimensions["A"].width = 100
-    _sheet(workbook, "各科室时效", TIMELINESS_HEADER, _number_rows(report))
-    rate_sheet = workbook["各科室时效"]
-    for index, (_, _, kind) in enumerate(FIGURE_COLUMNS, start=2):
-        if kind == "rate":
-            for cell in rate_sheet[get_column_letter(index)][1:]:
-                cell.number_format = "0.0%"
+    summary["A3"].alignment = Alignment(wrap_text=True, vertical="top")
+    figure_kinds = ["text", *(kind for _, _, kind in FIGURE_COLUMNS)]
+    _sheet(workbook, "各科室时效", TIMELINESS_HEADER, _number_rows(report), figure_kinds)
     category_numbers = [
         [
             c.label,
@@ -253,13 +264,10 @@ def to_xlsx(report: Report) -> bytes:
         ]
         for c in report.by_category
     ]
-    _sheet(workbook, "类别分布", CATEGORY_HEADER, category_numbers)
-    for column in ("C", "D"):
-        for cell in workbook["类别分布"][column][1:]:
-            cell.number_format = "0.0%"
-    _sheet(workbook, "超期未办结", CASE_HEADER, case_rows(report.overdue))
-    _sheet(workbook, "超时办结", CASE_HEADER, case_rows(report.late))
-    _sheet(workbook, "案件清单", CASE_HEADER, case_rows(report.cases))
+    _sheet(workbook, "类别分布", CATEGORY_HEADER, category_numbers, ["text", "count", "rate", "rate", "count"])
+    _sheet(workbook, "超期未办结", CASE_HEADER, _case_cells(report.overdue), CASE_KINDS)
+    _sheet(workbook, "超时办结", CASE_HEADER, _case_cells(report.late), CASE_KINDS)
+    _sheet(workbook, "案件清单", CASE_HEADER, _case_cells(report.cases), CASE_KINDS)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -76,7 +76,7 @@ def mount(app: FastAPI) -> None:
 
     async def _login(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginRequired)
-        target = "/login?expired=1" if exc.reason == "登录已过期，请重新登录" else "/login"
+        target = "/login?expired=1" if exc.code == "session_expired" else "/login"
         if request.url.path not in ("/", "/logout") and request.method == "GET":
             target += ("&" if "?" in target else "?") + "next=" + request.url.path
         return RedirectResponse(target, status_code=303)

@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.deps import SessionDep
+from core import websessions
 from core.bounds import RowId
-from core.errors import InvalidInput, NotFound
-from core.models import Section, User
-from core.service import create_user, set_password
+from core.errors import Conflict, InvalidInput, NotFound
+from core.models import User
+from core.service import add_user, create_section, reset_password, update_section, update_user
 from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
-from web import figures, service
-from web.pages import done
+from web import figures
+from web.deps import SessionDep
+from web.pages import done, form_error
+from web.routes.admin_channels import router as channels_router
 from web.routes.admin_district import router as district_router
+from web.routes.admin_holidays import router as holidays_router
 from web.routes.admin_notice import router as notice_router
 from web.routes.admin_roster import router as roster_router
-from web.routes.admin_rules import router as rules_router
+from web.routes.admin_routing import router as routing_router
+from web.routes.admin_sla import router as sla_router
 from web.routes.admin_source_edit import router as source_edit_router
 from web.routes.admin_sources import router as sources_router
 from web.security import CsrfChecked, require_roles
-from web.templating import ROLE_LABELS, render
+from web.templating import render
 
 router = APIRouter(include_in_schema=False)
-router.include_router(rules_router)
+router.include_router(routing_router)
+router.include_router(channels_router)
+router.include_router(sla_router)
 router.include_router(roster_router)
+router.include_router(holidays_router)
 # Before the source pages: /admin/sources/new is a form, not a source id.
 router.include_router(source_edit_router)
 router.include_router(district_router)
@@ -37,7 +44,6 @@ router.include_router(notice_router)
 router.include_router(sources_router)
 
 AdminUser = Annotated[User, require_roles(Role.admin)]
-MIN_PASSWORD = 8
 
 
 @router.get("/admin")
@@ -46,47 +52,26 @@ def admin_home(user: AdminUser) -> RedirectResponse:
     return RedirectResponse("/admin/users", status_code=303)
 
 
-def _section_for(session: SessionDep, role: str, section_id: str) -> Section | None:
-    if role not in ROLE_LABELS:
-        raise InvalidInput("角色无效", details={"field": "role"})
-    section = session.get(Section, int(section_id)) if section_id.isdigit() else None
-    if role in (Role.staff, Role.head) and section is None:
-        raise InvalidInput("科室经办人和科室负责人必须选择科室", details={"field": "section_id"})
-    return section if role in (Role.staff, Role.head) else None
-
-
 @router.get("/admin/users")
 def users_page(request: Request, session: SessionDep, user: AdminUser, edit: RowId | None = None) -> HTMLResponse:
     """Every user with role, section, state and live sessions; the form to edit one."""
-    return _users(request, session, user, edit=edit)
+    return render(request, "admin/users.html", _users_context(session, edit=edit), user=user, active="admin")
 
 
-def _users(
-    request: Request,
-    session: SessionDep,
-    user: User,
-    *,
-    error: str = "",
-    status_code: int = 200,
-    edit: int | None = None,
-) -> HTMLResponse:
+def _users_context(session: SessionDep, *, edit: int | None = None) -> dict[str, Any]:
     users = session.scalars(select(User).options(selectinload(User.section)).order_by(User.role, User.username)).all()
-    sessions = {u.id: service.active_session_count(session, user_id=u.id) for u in users}
-    return render(
-        request,
-        "admin/users.html",
-        {
-            "users": users,
-            "editing": next((u for u in users if u.id == edit), None),
-            "sessions": sessions,
-            "sections": figures.sections(session),
-            "error": error,
-            "tab": "users",
-        },
-        user=user,
-        active="admin",
-        status_code=status_code,
-    )
+    return {
+        "users": users,
+        "editing": next((u for u in users if u.id == edit), None),
+        "sessions": {u.id: websessions.active_session_count(session, user_id=u.id) for u in users},
+        "sections": figures.sections(session),
+        "error": "",
+        "tab": "users",
+    }
+
+
+def _section_id(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
 
 
 @router.post("/admin/users", response_model=None, dependencies=[CsrfChecked])
@@ -102,28 +87,23 @@ def create_user_form(
 ) -> HTMLResponse | RedirectResponse:
     """Add a user."""
     try:
-        if len(password) < MIN_PASSWORD:
-            raise InvalidInput(f"密码至少 {MIN_PASSWORD} 位", details={"field": "password"})
-        if not username.strip():
-            raise InvalidInput("请填写用户名", details={"field": "username"})
-        section = _section_for(session, role, section_id)
-        create_user(
+        add_user(
             session,
-            username=username.strip(),
+            username=username,
             password=password,
             role=role,
-            section_code=section.code if section else None,
-            display_name=display_name.strip(),
+            section_id=_section_id(section_id),
+            display_name=display_name,
         )
         session.commit()
     except InvalidInput as exc:
         session.rollback()
-        return _users(request, session, user, error=exc.message, status_code=400)
+        return form_error(request, "admin/users.html", _users_context(session), exc, user=user)
     return done("/admin/users", "created")
 
 
 @router.post("/admin/users/{user_id}", response_model=None, dependencies=[CsrfChecked])
-def update_user(
+def update_user_form(
     request: Request,
     session: SessionDep,
     user: AdminUser,
@@ -134,27 +114,25 @@ def update_user(
     active: Annotated[str, Form(max_length=5)] = "",
 ) -> HTMLResponse | RedirectResponse:
     """Change a user's name, role, section or state; a deactivated user is signed out everywhere."""
-    target = session.get(User, user_id)
-    if target is None:
-        raise NotFound(f"用户 {user_id} 不存在")
     try:
-        section = _section_for(session, role, section_id)
-        if target.id == user.id and (role != Role.admin or not active):
-            raise InvalidInput("不能停用自己或取消自己的管理员角色", details={"field": "role"})
+        update_user(
+            session,
+            user_id=user_id,
+            actor=user,
+            display_name=display_name,
+            role=role,
+            section_id=_section_id(section_id),
+            active=bool(active),
+        )
+        session.commit()
     except InvalidInput as exc:
-        return _users(request, session, user, error=exc.message, status_code=400)
-    target.display_name = display_name.strip() or target.username
-    target.role = role
-    target.section_id = section.id if section else None
-    target.active = bool(active)
-    if not target.active:
-        service.end_user_sessions(session, user_id=target.id)
-    session.commit()
+        session.rollback()
+        return form_error(request, "admin/users.html", _users_context(session), exc, user=user)
     return done("/admin/users", "saved")
 
 
 @router.post("/admin/users/{user_id}/password", response_model=None, dependencies=[CsrfChecked])
-def reset_password(
+def reset_password_form(
     request: Request,
     session: SessionDep,
     user: AdminUser,
@@ -162,14 +140,12 @@ def reset_password(
     password: Annotated[str, Form(max_length=256)],
 ) -> HTMLResponse | RedirectResponse:
     """Set a new password and end the user's sessions."""
-    target = session.get(User, user_id)
-    if target is None:
-        raise NotFound(f"用户 {user_id} 不存在")
-    if len(password) < MIN_PASSWORD:
-        return _users(request, session, user, error=f"密码至少 {MIN_PASSWORD} 位", status_code=400)
-    set_password(session, user=target, password=password)
-    service.end_user_sessions(session, user_id=target.id)
-    session.commit()
+    try:
+        reset_password(session, user_id=user_id, password=password)
+        session.commit()
+    except InvalidInput as exc:
+        session.rollback()
+        return form_error(request, "admin/users.html", _users_context(session), exc, user=user)
     return done("/admin/users", "password")
 
 
@@ -186,7 +162,7 @@ def sections_page(request: Request, session: SessionDep, user: AdminUser) -> HTM
 
 
 @router.post("/admin/sections", response_model=None, dependencies=[CsrfChecked])
-def create_section(
+def create_section_form(
     request: Request,
     session: SessionDep,
     user: AdminUser,
@@ -195,16 +171,18 @@ def create_section(
     description: Annotated[str, Form(max_length=1000)] = "",
 ) -> HTMLResponse | RedirectResponse:
     """Add a section."""
-    if session.scalar(select(Section).where(Section.code == code)) is not None:
-        context = {"sections": figures.sections(session), "tab": "sections", "error": f"科室代码 {code} 已存在"}
-        return render(request, "admin/sections.html", context, user=user, active="admin", status_code=400)
-    session.add(Section(code=code, name=name.strip(), description=description.strip()))
-    session.commit()
+    try:
+        create_section(session, code=code, name=name, description=description)
+        session.commit()
+    except Conflict as exc:
+        session.rollback()
+        context = {"sections": figures.sections(session), "tab": "sections"}
+        return form_error(request, "admin/sections.html", context, exc, user=user)
     return done("/admin/sections", "created")
 
 
 @router.post("/admin/sections/{section_id}", dependencies=[CsrfChecked])
-def update_section(
+def update_section_form(
     session: SessionDep,
     user: AdminUser,
     section_id: RowId,
@@ -213,12 +191,7 @@ def update_section(
     active: Annotated[str, Form(max_length=5)] = "",
 ) -> RedirectResponse:
     """Rename, describe, or (de)activate a section."""
-    section = session.get(Section, section_id)
-    if section is None:
-        raise NotFound(f"科室 {section_id} 不存在")
-    section.name = name.strip()
-    section.description = description.strip()
-    section.active = bool(active)
+    update_section(session, section_id=section_id, name=name, description=description, active=bool(active))
     session.commit()
     return done("/admin/sections", "saved")
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SessionDep
 from core.bounds import RowId
 from core.district import service
 from core.errors import InvalidInput
 from core.models import User
 from core.types import Role
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, require_roles
 from web.templating import render

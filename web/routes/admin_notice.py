@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from alerts import holidays
-from api.deps import SessionDep
+from alerts.sla import holidays
 from core.errors import Conflict, InvalidInput
 from core.models import User
 from core.types import Role
+from web.deps import SessionDep
 from web.pages import done
-from web.routes.admin_roster import holidays_view
+from web.routes.admin_holidays import holidays_view
 from web.security import CsrfChecked, require_roles
 
 router = APIRouter(include_in_schema=False)

@@ -13,7 +13,6 @@ import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SessionDep
 from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import Source, User
@@ -22,6 +21,7 @@ from core.types import Role
 from crawlers import source_admin
 from crawlers.preview import Preview, preview_source
 from crawlers.sources import KINDS
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, require_roles
 from web.templating import render

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
-from api.deps import SessionDep
 from core.audit_log import changes
 from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
@@ -21,6 +20,7 @@ from crawlers.preview import Preview, preview_source
 from crawlers.source_admin import public_config, secret_names
 from crawlers.sources import KINDS
 from web import figures
+from web.deps import SessionDep
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 

@@ -9,14 +9,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.responses import Response
 
-from alerts import service as alert_service
-from alerts.attachments import attachment_path, store_attachment
-from alerts.flows import transition
-from alerts.schemas import ResponseInput
-from api.deps import SessionDep
-from api.uploads import attachment_body_limit
-from core.bounds import RowId
+from alerts.cases import service as alert_service
+from alerts.cases.attachments import attachment_path, store_attachment
+from alerts.cases.flows import transition
+from alerts.cases.schemas import ResponseInput
+from core.bounds import RowId, attachment_body_limit
 from core.errors import InvalidInput, MuqingError, NotFound
+from web.deps import SessionDep
 from web.pages import done
 from web.routes.alerts import case_actions, refused
 from web.routes.responses import precheck

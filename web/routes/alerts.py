@@ -10,26 +10,27 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
-from alerts import service as alert_service
-from alerts.attachments import ALLOWED
-from alerts.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
-from alerts.flows import FOLLOW_UP_METHODS, move_post, transition
-from alerts.intake import KINDS
-from alerts.lifecycle import STATUS_LABELS, allowed_actions
-from alerts.models import Alert
-from alerts.schemas import ResponseInput
-from alerts.sla import UNIT_LABELS
-from api.deps import SessionDep
+from alerts.cases import service as alert_service
+from alerts.cases.attachments import ALLOWED
+from alerts.cases.flows import FOLLOW_UP_METHODS, move_post, transition
+from alerts.cases.intake import KINDS
+from alerts.cases.lifecycle import FIELD_LABELS, STATUS_LABELS, allowed_actions
+from alerts.cases.models import Alert
+from alerts.cases.schemas import TransitionIn
+from alerts.sla.calendar import UNIT_LABELS
+from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
 from core.bounds import RowId
 from core.config import get_settings
-from core.errors import InvalidInput, MuqingError
+from core.errors import InvalidInput, MuqingError, http_status
 from core.models import Section, User
-from core.types import CATEGORY_LABELS, Role
+from core.types import CATEGORY_LABELS, SEVERITIES, Role
 from web import queries
-from web.pages import done
+from web.deps import SessionDep
+from web.forms import parse
+from web.pages import ERROR_CODE_HEADER, done
 from web.routes.responses import case_context
 from web.security import CsrfChecked, WebUser, require_roles
-from web.templating import SEVERITIES, render
+from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -207,12 +208,14 @@ def refused(
 ) -> HTMLResponse:
     """The alert page again with the reason the action was refused (404s stay 404s: nothing is revealed)."""
     session.rollback()
-    status = {"not_found": 404, "conflict": 409, "forbidden": 403}.get(exc.code, 400)
+    status = http_status(exc)
     if status == 404:
         raise exc
-    return _alert_page(
+    page = _alert_page(
         request, session, user, alert_id, error=exc.message, failed_action=action, status_code=status, draft=draft
     )
+    page.headers[ERROR_CODE_HEADER] = exc.code
+    return page
 
 
 @router.post("/alerts/{alert_id}/action", response_model=None, dependencies=[CsrfChecked])
@@ -240,36 +243,28 @@ def alert_action(
     back: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Apply a lifecycle action, then go back to where the user came from (the alert page by default)."""
-    # Only the fields the form filled in are passed on, so each action gets exactly what it asked for.
-    extra: dict[str, Any] = {
-        key: value
-        for key, value in (
-            ("severity", severity.strip()),
-            ("satisfaction", satisfaction.strip()),
-            ("method", method.strip()),
-            ("target_alert_id", form_int(target_alert_id)),
-            ("assignee_id", form_int(assignee_id)),
-            ("co_section_ids", [int(x) for x in co_section_ids or [] if x.strip().isdigit()] or None),
-        )
-        if value
+    # Parsed into the API's own TransitionIn: the page and the API refuse the same action alike.
+    values: dict[str, Any] = {
+        "action": action,
+        "note": note or None,
+        "section_id": form_int(section_id),
+        "co_section_ids": [int(x) for x in co_section_ids or [] if x.strip().isdigit()] or None,
+        "assignee_id": form_int(assignee_id),
+        "response": {"content": response, "channel": channel, "link": link.strip() or None, "contact": contact}
+        if response.strip()
+        else None,
+        "severity": severity.strip() or None,
+        "satisfaction": satisfaction.strip() or None,
+        "method": method.strip() or None,
+        "target_alert_id": form_int(target_alert_id),
     }
     draft = {"note": note, "response": response, "link": link, "contact": contact}
     try:
         if action == "request_extension":
-            extra["extension"] = _extension_input(extension_deadline, extension_amount, extension_unit)
+            values["extension"] = _extension_input(extension_deadline, extension_amount, extension_unit)
+        data = parse(TransitionIn, values, labels=FIELD_LABELS)
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
-        transition(
-            session,
-            alert=alert,
-            actor=user,
-            action=action,
-            section_id=form_int(section_id),
-            note=note,
-            response=ResponseInput(content=response, channel=channel, link=link.strip() or None, contact=contact)
-            if response.strip()
-            else None,
-            **extra,
-        )
+        transition(session, alert=alert, actor=user, **data.flow_kwargs())
         session.commit()
     except MuqingError as exc:
         return refused(request, session, user, alert_id, exc, action, draft)

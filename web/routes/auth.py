@@ -8,9 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
-from api.deps import SessionDep
+from core import websessions
 from core.errors import AuthenticationFailed
-from web import service
+from web.deps import SessionDep
 from web.pages import safe_next
 from web.security import (
     SESSION_COOKIE,
@@ -45,7 +45,7 @@ def _adopt_open_session(request: Request, session: SessionDep) -> None:
     if not token:
         return
     try:
-        request.state.session_csrf = service.read_session(session, token=token, touch=False).csrf_token
+        request.state.session_csrf = websessions.read_session(session, token=token, touch=False).csrf_token
     except AuthenticationFailed:
         return  # an ended or expired session: the form gets a pre-sign-in token as for anyone
 
@@ -60,7 +60,7 @@ def login(
 ) -> Response:
     """Check the credentials (throttled) and start a cookie session."""
     try:
-        started = service.sign_in(
+        started = websessions.sign_in(
             session,
             username=username,
             password=password,
@@ -73,7 +73,7 @@ def login(
         context = {"error": exc.message, "username": username, "next": next}
         return render(request, "login.html", context, status_code=status)
     user = started.session.user
-    service.purge_old(session)
+    websessions.purge_old(session)
     session.commit()
     response = RedirectResponse(safe_next(next, home_of(user)), status_code=303)
     set_session_cookie(response, started.token)
@@ -83,7 +83,7 @@ def login(
 @router.post("/logout", dependencies=[CsrfChecked])
 def logout(request: Request, session: SessionDep, user: WebUser) -> RedirectResponse:
     """End the session on the server and in the browser."""
-    service.end_session(session, token=request.cookies.get(SESSION_COOKIE, ""))
+    websessions.end_session(session, token=request.cookies.get(SESSION_COOKIE, ""))
     session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -9,15 +9,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.responses import Response
 
-from alerts.intake import KINDS
-from alerts.triage import Classified, open_triaged_case, propose
-from api.deps import SessionDep
-from core.errors import InvalidInput, MuqingError
+from alerts.cases.intake import KINDS
+from alerts.cases.schemas import CaseIn
+from alerts.cases.triage import Classified, open_triaged_case, propose
+from core.errors import InvalidInput, MuqingError, http_status
 from core.models import User
 from core.timeutil import local_zone
 from core.types import Role
 from nlp.analyze import analyze
 from web import queries
+from web.deps import SessionDep
+from web.forms import parse
 from web.pages import done
 from web.routes.alerts import form_int
 from web.security import CsrfChecked, require_roles
@@ -25,6 +27,16 @@ from web.templating import render
 
 # Mounted before the alert pages, so /alerts/new is not taken for an alert id.
 router = APIRouter(include_in_schema=False)
+CASE_LABELS = {
+    "title": "标题",
+    "content": "诉求内容",
+    "kind": "类型",
+    "category": "类别",
+    "severity": "级别",
+    "received_at": "收到时间",
+    "channel": "来源渠道",
+    "section_id": "承办科室",
+}
 
 # Who may enter a case by hand: the same roles as the API's POST /api/alerts.
 INTAKE_ROLES = (Role.duty, Role.leader, Role.admin, Role.head)
@@ -98,33 +110,40 @@ def new_case(
         "suggested": suggested,
     }
     try:
-        if not title.strip() or not content.strip():
-            raise InvalidInput("请填写标题和诉求内容", details={"field": "title" if not title.strip() else "content"})
-        requester = {
-            key: value.strip()
-            for key, value in (("name", requester_name), ("phone", requester_phone), ("address", requester_address))
-            if value.strip()
+        values = {
+            "kind": kind,
+            "title": title.strip(),
+            "content": content.strip(),
+            "category": category or None,
+            "severity": (severity or None) if kind != "info_request" else None,
+            "received_at": _local_time(received_at),
+            "channel": channel.strip(),
+            "requester": {
+                key: value.strip()
+                for key, value in (("name", requester_name), ("phone", requester_phone), ("address", requester_address))
+                if value.strip()
+            },
+            "section_id": form_int(section_id),
         }
-        # A section head enters cases for the own section; coordinators may name one or let the rules route.
-        section = user.section_id if user.role == Role.head else form_int(section_id)
-        classified = _classify(session, title=title.strip(), content=content.strip())
+        case = parse(CaseIn, values, labels=CASE_LABELS)
+        classified = _classify(session, title=case.title, content=case.content)
         alert = open_triaged_case(
             session,
             actor=user,
-            kind=kind,
-            title=title.strip(),
-            content=content.strip(),
+            kind=case.kind,
+            title=case.title,
+            content=case.content,
             classified=classified,
-            chosen={"category": category, "severity": severity, "section_id": section},
+            chosen={"category": case.category, "severity": case.severity, "section_id": case.section_id},
             suggested=_suggested(suggested),
-            received_at=_local_time(received_at),
-            requester=requester,
-            channel=channel.strip(),
+            received_at=case.received_at,
+            requester=case.requester,
+            channel=case.channel,
         )
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _case_form(request, session, user, draft=draft, error=exc.message, status_code=400)
+        return _case_form(request, session, user, draft=draft, error=exc.message, status_code=http_status(exc))
     return done(f"/alerts/{alert.id}", "created")
 
 

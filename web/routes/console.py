@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
@@ -13,16 +11,17 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from alerts import roster
-from alerts.lifecycle import allowed_actions
-from api.deps import SessionDep
+from alerts.cases.lifecycle import allowed_actions
+from alerts.roster import service as roster
+from core import sse, websessions
 from core.bounds import AfterId, RowId
 from core.db import session_factory
-from core.errors import AuthenticationFailed, InvalidInput, MuqingError
+from core.errors import AuthenticationFailed, InvalidInput, MuqingError, http_status
 from core.models import User
 from core.timeutil import local_zone, utcnow
 from core.types import Role
-from web import live, queries, service
+from web import queries
+from web.deps import SessionDep
 from web.pages import done
 from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, require_roles
 from web.templating import render
@@ -100,7 +99,7 @@ def write_handover(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=400)
+        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "handover", "#duty-title")
 
 
@@ -112,7 +111,7 @@ def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, h
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=409)
+        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "received", "#duty-title")
 
 
@@ -125,7 +124,7 @@ def console_board(request: Request, session: SessionDep, user: ConsoleUser) -> H
 def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, object]], list[int], datetime, int]:
     """New cases (for notifications) and changed case ids since the last poll, in a short transaction."""
     with session_factory()() as session:
-        row = service.read_session(session, token=token, touch=False)
+        row = websessions.read_session(session, token=token, touch=False)
         user = row.user
         changed = queries.recent_changes(session, user=user, since=since)
         new = [
@@ -137,9 +136,28 @@ def _poll(token: str, since: datetime, max_id: int) -> tuple[list[dict[str, obje
         return new, [a.id for a in changed], latest, max([max_id, *(a.id for a in changed)])
 
 
+class _Board:
+    """The stream's cursor over the cases one browser sees: each poll sends new cases and changed ids."""
+
+    def __init__(self, token: str, since: datetime, max_id: int) -> None:
+        self.token, self.since, self.max_id = token, since, max_id
+
+    def poll(self) -> sse.Polled:
+        try:
+            new, changed, self.since, self.max_id = _poll(self.token, self.since, self.max_id)
+        except AuthenticationFailed:
+            return sse.Polled([sse.frame(event="expired", data={"message": "登录已过期，请重新登录"})], end=True)
+        frames = [sse.frame(event="alert", data=item) for item in new]
+        if changed:
+            # The id a reconnecting browser sends back (Last-Event-ID): where to resume, time|highest case id.
+            resume = f"{self.since.isoformat()}|{self.max_id}"
+            frames.append(sse.frame(event="change", data={"ids": changed}, event_id=resume))
+        return sse.Polled(frames)
+
+
 def _resume(request: Request, since: str, max_id: int) -> tuple[datetime, int]:
     """Where the stream starts: the last event the browser saw (``Last-Event-ID``: time|id), else the query."""
-    seen = live.last_event_id(request)
+    seen = request.headers.get("last-event-id", "").strip()[:200]
     if "|" in seen:
         at, _, top = seen.partition("|")
         since, max_id = at, int(top) if top.isdigit() else max_id
@@ -164,35 +182,17 @@ async def console_stream(request: Request, since: str = "", max_id: AfterId = 0)
 
     def check() -> None:
         with session_factory()() as session:
-            row = service.read_session(session, token=token, touch=False)
+            row = websessions.read_session(session, token=token, touch=False)
             if row.user.role not in CONSOLE_ROLES:
                 raise LoginRequired
 
     try:
         await run_in_threadpool(check)
     except AuthenticationFailed as exc:
-        raise LoginRequired(exc.message) from exc
-    start, top_id = _resume(request, since, max_id)
-
-    async def events() -> AsyncIterator[str]:
-        last, top, beat = start, top_id, 0.0
-        yield f"retry: {live.RETRY_MILLISECONDS}\n\n"
-        yield live.ping(utcnow().isoformat())
-        while not await request.is_disconnected():
-            try:
-                new, changed, last, top = await run_in_threadpool(_poll, token, last, top)
-            except AuthenticationFailed:
-                yield live.frame("expired", {"message": "登录已过期，请重新登录"})
-                return
-            for item in new:
-                yield live.frame("alert", item)
-            if changed:
-                yield live.frame("change", {"ids": changed}, event_id=f"{last.isoformat()}|{top}")
-            beat += POLL_SECONDS
-            if beat >= live.HEARTBEAT_SECONDS:
-                yield live.ping(utcnow().isoformat())
-                beat = 0.0
-            await asyncio.sleep(POLL_SECONDS)
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+        raise LoginRequired(exc.message, code=exc.code) from exc
+    start, top = _resume(request, since, max_id)
+    board = _Board(token, start, top)
+    events = sse.stream(
+        board.poll, disconnected=request.is_disconnected, every=POLL_SECONDS, heartbeat=sse.HEARTBEAT_SECONDS
+    )
+    return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)

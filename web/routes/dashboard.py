@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from alerts import service as alert_service
-from alerts.flows import transition
-from alerts.lifecycle import TRANSITIONS
-from api.deps import SessionDep
+from alerts.cases import service as alert_service
+from alerts.cases.flows import transition
+from alerts.cases.lifecycle import TRANSITIONS
 from core.bounds import RowId
 from core.models import User
 from core.types import Role
 from web import figures, queries
+from web.deps import SessionDep
 from web.pages import done
 from web.routes.disclosure import reminder as report_reminder
 from web.routes.responses import quality_context
@@ -41,7 +41,8 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
     rows = figures.timeliness(session, period=span)
     trend = figures.weekly_trend(session)
     categories = figures.category_figures(session, period=span)
-    towns = figures.posts_per_town(session, period=span)
+    grid = figures.town_grid(session, period=span)
+    towns = grid.towns
     overdue = queries.overdue_alerts(session, user=user)
     sources = figures.source_health(session, crawled_only=True)
     chart_data = {
@@ -67,6 +68,7 @@ def dashboard(request: Request, session: SessionDep, user: DashboardUser, period
             "trend": trend,
             "categories": categories,
             "towns": towns,
+            "unresolved_places": grid.unresolved,
             "town_max": max([n for _, n, _ in towns] or [0]),
             "overdue": [(a, queries.next_due(a)) for a in overdue],
             "sources": sources,

@@ -15,12 +15,12 @@ from alerts.disclosure.format import APPLICANT_TYPES, OUTCOMES, REASONS, RECEIVE
 from alerts.disclosure.imports import DEFAULT_COLUMNS, FIELD_LABELS, MAX_BYTES
 from alerts.disclosure.report import reminder_text, unregistered_cases
 from alerts.disclosure.schemas import STEP_LABELS, RequestIn, RequestUpdate, StepIn
-from api.deps import SessionDep
 from core.bounds import RowId
 from core.errors import InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, to_local, utcnow
 from core.validation import parse_as
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser
 from web.templating import render

@@ -23,11 +23,11 @@ from alerts.disclosure.export import (
 )
 from alerts.disclosure.format import COLUMNS
 from alerts.disclosure.schemas import PublicationIn, ReportFormsIn, ReportOut, RowOut
-from api.deps import SessionDep
 from core.bounds import Year
 from core.errors import MuqingError
 from core.models import User
 from core.validation import parse_as
+from web.deps import SessionDep
 from web.pages import done
 from web.routes.disclosure import chosen_year
 from web.security import CsrfChecked, WebUser

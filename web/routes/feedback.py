@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import SessionDep
 from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import User
@@ -16,6 +15,7 @@ from core.tasks import enqueue
 from core.types import Role
 from nlp.schemas import FEEDBACK_KIND_LABELS, FeedbackIn
 from nlp.service import list_feedback, record_feedback, unused_feedback_count
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import render

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,15 +11,13 @@ from starlette.responses import Response
 
 from alerts.notify import service
 from alerts.notify.schemas import InboxOut
-from api.deps import SessionDep
+from core import sse, websessions
 from core.bounds import AfterId, RowId
 from core.db import session_factory
 from core.errors import AuthenticationFailed
-from core.timeutil import utcnow
-from web import live
+from web.deps import SessionDep
 from web.pages import done
 from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, WebUser
-from web.service import read_session
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +53,7 @@ def read_all(session: SessionDep, user: WebUser) -> Response:
 def _news(token: str, after_id: int | None) -> tuple[int, int, list[dict[str, object]]]:
     """The newest inbox id, the unread count and what arrived after ``after_id``, in a short transaction."""
     with session_factory()() as session:
-        user = read_session(session, token=token, touch=False).user
+        user = websessions.read_session(session, token=token, touch=False).user
         if after_id is None:
             return service.latest_inbox_id(session, user=user), service.unread_count(session, user=user), []
         items = [InboxOut.of(i).model_dump() for i in service.inbox(session, user=user, after_id=after_id, limit=50)]
@@ -65,35 +61,46 @@ def _news(token: str, after_id: int | None) -> tuple[int, int, list[dict[str, ob
         return top, service.unread_count(session, user=user), items
 
 
+class _Inbox:
+    """The stream's cursor over one person's inbox: each poll sends what arrived, with the unread count."""
+
+    def __init__(self, token: str, after_id: int) -> None:
+        self.token, self.after_id = token, after_id
+
+    def poll(self) -> sse.Polled:
+        try:
+            self.after_id, count, items = _news(self.token, self.after_id)
+        except AuthenticationFailed:
+            return sse.Polled([sse.frame(event="expired", data={"message": "登录已过期，请重新登录"})], end=True)
+        if not items:
+            return sse.Polled()
+        return sse.Polled([sse.frame(event="inbox", data={"unread": count, "items": items}, event_id=self.after_id)])
+
+
 @router.get("/inbox/stream")
 async def inbox_stream(request: Request, after: AfterId | None = None) -> StreamingResponse:
-    """Server-sent events: ``inbox`` (the unread count and new messages), ``ping`` as a heartbeat."""
+    """Server-sent events: ``inbox`` (the unread count and new messages), ``ping`` as a heartbeat.
+
+    Each ``inbox`` event's id is the newest inbox id; a reconnect (``Last-Event-ID`` or ``after``) replays the rest.
+    """
     token = request.cookies.get(SESSION_COOKIE, "")
-    resume = live.last_event_id(request)
-    start = int(resume) if resume.isdigit() else after
+    resume = request.headers.get("last-event-id", "").strip()
+    start = int(resume) if resume.isdigit() and len(resume) < 19 else after
     try:
-        cursor, unread, _ = await run_in_threadpool(_news, token, start)
+        cursor, unread, missed = await run_in_threadpool(_news, token, start)
     except AuthenticationFailed as exc:
         raise LoginRequired(exc.message) from exc
-    cursor = start if start is not None else cursor
-
-    async def events() -> AsyncIterator[str]:
-        top, beat = cursor, 0.0
-        yield f"retry: {live.RETRY_MILLISECONDS}\n\n"
-        yield live.frame("inbox", {"unread": unread, "items": []}, event_id=str(top))
-        while not await request.is_disconnected():
-            try:
-                top, count, items = await run_in_threadpool(_news, token, top)
-            except AuthenticationFailed:
-                yield live.frame("expired", {"message": "登录已过期，请重新登录"})
-                return
-            if items:
-                yield live.frame("inbox", {"unread": count, "items": items}, event_id=str(top))
-            beat += POLL_SECONDS
-            if beat >= live.HEARTBEAT_SECONDS:
-                yield live.ping(utcnow().isoformat())
-                beat = 0.0
-            await asyncio.sleep(POLL_SECONDS)
-
-    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    # Before the first ping: the count (so the badge is right even when nothing new arrives), then what a
+    # reconnecting browser missed.
+    seen = cursor if start is None else start
+    opening = [sse.frame(event="inbox", data={"unread": unread, "items": []}, event_id=seen)]
+    if missed:
+        opening.append(sse.frame(event="inbox", data={"unread": unread, "items": missed}, event_id=cursor))
+    events = sse.stream(
+        _Inbox(token, cursor).poll,
+        disconnected=request.is_disconnected,
+        every=POLL_SECONDS,
+        heartbeat=sse.HEARTBEAT_SECONDS,
+        opening=opening,
+    )
+    return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)

@@ -8,14 +8,15 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from api.deps import SessionDep
-from api.hotline import open_cases
-from api.uploads import IMPORT_BODY_LIMIT
-from core.errors import InvalidInput, MuqingError
+from alerts.cases.hotline import open_cases
+from core.bounds import IMPORT_BODY_LIMIT
+from core.errors import InvalidInput, MuqingError, http_status
 from core.models import Post, User
 from core.types import Role
 from crawlers.imports import DEFAULT_MAPPING, Mapping, available_mappings, import_work_orders, resolve_mapping
 from crawlers.intake import intake_text, intake_url
+from nlp.service import analyze_post
+from web.deps import SessionDep
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -80,7 +81,7 @@ def add_by_url(
     try:
         outcome = intake_url(url=url.strip())
     except MuqingError as exc:
-        return _page(request, user, tab="url", error=exc.message, form={"url": url}, status_code=400)
+        return _page(request, user, tab="url", error=exc.message, form={"url": url}, status_code=http_status(exc))
     if outcome.post_id is None:
         why = outcome.crawl.error or "、".join(f"{k}×{v}" for k, v in outcome.crawl.errors.items()) or "页面没有正文"
         return _page(request, user, tab="url", error=f"无法从该网址取得帖子：{why}", form={"url": url}, status_code=400)
@@ -123,7 +124,7 @@ def add_by_text(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _page(request, user, tab="text", error=exc.message, form=form, status_code=400)
+        return _page(request, user, tab="text", error=exc.message, form=form, status_code=http_status(exc))
     return _page(
         request,
         user,
@@ -172,12 +173,12 @@ async def import_file(
         if not filename.lower().endswith((".csv", ".xlsx", ".xlsm")):
             raise InvalidInput("只能导入 CSV 或 XLSX 文件", details={"field": "file"})
         report = import_work_orders(session, data=data, filename=filename, mapping=_mapping(mapping, overrides))
-        cases = open_cases(session, post_ids=report.post_ids)
+        cases = open_cases(session, post_ids=report.post_ids, analyse=analyze_post)
         session.commit()
     except MuqingError as exc:
         session.rollback()
         form_values = {"mapping": mapping, **{f"col_{k}": v for k, v in overrides.items()}}
-        return _page(request, user, tab="import", error=exc.message, form=form_values, status_code=400)
+        return _page(request, user, tab="import", error=exc.message, form=form_values, status_code=http_status(exc))
     result = {
         "kind": "import",
         "filename": filename,

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import SessionDep
 from core.bounds import RowId
 from core.errors import InvalidInput
 from core.models import User
 from core.types import CATEGORY_LABELS, Category, Role
 from nlp.schemas import LabelIn
 from nlp.service import label_post, label_queue
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, require_roles
 from web.templating import render

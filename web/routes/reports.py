@@ -8,11 +8,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import SessionDep
 from core.errors import InvalidInput, NotFound
 from core.models import Section, User
 from core.types import Role
 from web import figures, queries
+from web.deps import SessionDep
 from web.reports.data import KINDS, Report, build_report
 from web.reports.export import (
     CASE_HEADER,

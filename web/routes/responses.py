@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.models import Alert
+from alerts.cases.models import Alert
 from alerts.responses.checks import Finding
 from alerts.responses.models import ResponseReview
 from alerts.responses.quality import Quality, response_quality

@@ -14,13 +14,13 @@ from starlette.responses import Response
 from alerts.scoring import service
 from alerts.scoring.export import sheets_docx, sheets_xlsx
 from alerts.scoring.schemas import ITEMS, PolicyIn
-from api.deps import SessionDep
 from core.config import get_settings
 from core.errors import MuqingError
 from core.models import User
 from core.timeutil import to_local, utcnow
 from core.types import Role
 from core.validation import parse_as
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import render

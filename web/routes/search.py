@@ -13,11 +13,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from starlette.responses import Response
 
-from alerts.intake import open_alert
-from alerts.lifecycle import SEVERITIES as LIFECYCLE_SEVERITIES
-from alerts.models import Alert, AlertPost
-from alerts.service import visible_alerts
-from api.deps import SessionDep
+from alerts.cases.intake import open_alert
+from alerts.cases.models import Alert, AlertPost
+from alerts.cases.service import visible_alerts
 from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Post, PostSnapshot, Section, Source, User
@@ -26,16 +24,16 @@ from core.search.base import SearchQuery
 from core.search.schemas import search_out
 from core.search.service import search
 from core.timeutil import local_zone
-from core.types import CATEGORY_LABELS, Role
+from core.types import CATEGORY_LABELS, SEVERITIES, Role
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser, require_roles
-from web.templating import SEVERITIES, render
+from web.templating import SEVERITIES_SHOWN, render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 SENTIMENTS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
-FILTERS = ("source", "category", "severity", "sentiment", "section")
 
 
 def _day(value: str, field: str, *, end: bool = False) -> datetime | None:
@@ -109,7 +107,7 @@ def search_page(
             "source_titles": {s.name: s.title or s.name for s in sources},
             "sections": session.scalars(select(Section).order_by(Section.id)).all(),
             "sentiments": SENTIMENTS,
-            "severities": SEVERITIES,
+            "severities": SEVERITIES_SHOWN,
             "categories": CATEGORY_LABELS,
             "can_raise": user.role in RAISE_ROLES,
             "visible_alerts": visible,
@@ -142,8 +140,8 @@ def raise_from_post(
         return done(f"/alerts/{existing}", "already")
     if category not in CATEGORY_LABELS:
         raise InvalidInput("请选择类别", details={"field": "category"})
-    if severity not in LIFECYCLE_SEVERITIES:
-        raise InvalidInput(f"级别应为 {'、'.join(LIFECYCLE_SEVERITIES)}", details={"field": "severity"})
+    if severity not in SEVERITIES:
+        raise InvalidInput(f"级别应为 {'、'.join(SEVERITIES)}", details={"field": "severity"})
     analysis = post.analysis
     alert = open_alert(
         session,

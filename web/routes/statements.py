@@ -11,11 +11,11 @@ from starlette.responses import Response
 
 from alerts.statements import service
 from alerts.statements.schemas import TERM_LISTS, DocumentIn, StatementIn, StatementPatch, TermIn
-from api.deps import SessionDep
 from core.bounds import RowId
-from core.errors import InvalidInput, MuqingError
+from core.errors import InvalidInput, MuqingError, http_status
 from core.models import User
 from core.types import CATEGORY_LABELS, Role
+from web.deps import SessionDep
 from web.pages import done
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import render
@@ -145,7 +145,7 @@ def add_statement(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _page(request, session, user, error=exc.message, status_code=400)
+        return _page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/statements", "created")
 
 
@@ -178,7 +178,7 @@ def edit_statement(
         session.rollback()
         if exc.code == "not_found":
             raise
-        return _page(request, session, user, error=exc.message, status_code=400)
+        return _page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/statements", "saved", f"#statement-{statement_id}")
 
 
@@ -225,7 +225,7 @@ def add_term(
         session.commit()
     except MuqingError as exc:
         session.rollback()
-        return _terms_page(request, session, user, error=exc.message, status_code=400)
+        return _terms_page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/admin/check-terms", "created")
 
 
@@ -252,5 +252,5 @@ def change_term(
         session.rollback()
         if exc.code == "not_found":
             raise
-        return _terms_page(request, session, user, error=exc.message, status_code=400)
+        return _terms_page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/admin/check-terms", "deleted" if remove == "1" else "saved")

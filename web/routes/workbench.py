@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import selectinload
 
-from alerts.models import Alert
-from alerts.service import visible_alerts
-from api.deps import SessionDep
+from alerts.cases.models import Alert
+from alerts.cases.service import visible_alerts
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
 from web import queries
+from web.deps import SessionDep
 from web.routes.alerts import case_actions
 from web.security import require_roles
 from web.templating import render

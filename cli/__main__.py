@@ -1,0 +1,5 @@
+"""``python -m cli``: the ``muqing`` command."""
+
+from cli.commands import app
+
+app()
