@@ -244,7 +244,7 @@ def sla_import_notice(
 @roster_app.command("now")
 def roster_now() -> None:
     """Who is on duty now."""
-    from alerts.roster.service import on_duty
+    from alerts.roster.service import NO_ROSTER_TEXT, on_duty
     from core.migrate import ensure_schema
     from core.timeutil import isoformat_local
 
@@ -254,7 +254,7 @@ def roster_now() -> None:
     with session_scope() as session:
         duty = on_duty(session)
         if duty.shift is None or duty.user is None:
-            typer.echo("当前没有排班")
+            typer.echo(NO_ROSTER_TEXT)
             return
         backup = duty.backup.display_name if duty.backup else "无"
         typer.echo(

@@ -81,6 +81,10 @@ async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# POSTs that only read (a text classified and routed, nothing stored): they must not hold the write lock.
+READ_ONLY_POSTS = frozenset({"/alerts/new/triage", "/api/alerts/triage"})
+
+
 class ReadOnlyRequests:
     """GET and HEAD requests read: on SQLite their transactions begin as WAL readers (``core.db.reading``)."""
 
@@ -89,7 +93,9 @@ class ReadOnlyRequests:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the request, as a reader when its method only reads."""
-        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+        if scope["type"] == "http" and (
+            scope["method"] in ("GET", "HEAD") or (scope["method"] == "POST" and scope["path"] in READ_ONLY_POSTS)
+        ):
             with reading():
                 await self.app(scope, receive, send)
             return

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import alerts.cli
 import core.audit_cli
@@ -186,7 +187,26 @@ def seed_demo(*, base_url: str) -> None:
         for username, role, section_code in wanted:
             if username not in existing:
                 create_user(session, username=username, password=password, role=role, section_code=section_code)
+        seed_demo_roster(session)
         sync_sources(session, specs=[parse_source(source_spec(base_url))])
+
+
+def seed_demo_roster(session: Session) -> None:
+    """A week of the demo duty officer's shifts from the one covering now, so someone is on duty out of the box."""
+    from alerts.roster.service import cover_now
+    from alerts.sla.service import work_calendar
+    from core.models import User
+
+    duty = session.scalar(select(User).where(User.username == "duty"))
+    leader = session.scalar(select(User).where(User.username == "leader"))
+    if duty is None:
+        return
+    cover_now(
+        session,
+        user_ids=[duty.id],
+        calendar=work_calendar(session),
+        holiday_leader_ids=[leader.id] if leader is not None else None,
+    )
 
 
 @app.command()

@@ -11,16 +11,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 MEDIA_TYPE = "text/event-stream"
 HEADERS = {"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
-RETRY_MS = 3000
+RETRY_MS = 2000
 KEEPALIVE = ": keepalive\n\n"
+# A page's watchdog counts the seconds since the last event: a stream asked for a heartbeat sends ``ping``
+# this often whatever happens (a comment line would be invisible to ``EventSource``).
+HEARTBEAT_SECONDS = 1.0
 
 
-def frame(*, event: str, data: object, event_id: int | None = None) -> str:
+def frame(*, event: str, data: object, event_id: int | str | None = None) -> str:
     """One event: its id (for ``Last-Event-ID`` on reconnect), its name and its data as JSON."""
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
@@ -41,10 +44,20 @@ async def stream(
     every: float,
     keepalive: float = 15.0,
     max_seconds: float | None = None,
+    heartbeat: float | None = None,
+    opening: Sequence[str] = (),
 ) -> AsyncIterator[str]:
-    """Poll every ``every`` seconds until the client leaves (or ``max_seconds``), sending what each poll found."""
+    """Poll every ``every`` seconds until the client leaves (or ``max_seconds``), sending what each poll found.
+
+    With ``heartbeat``, a ``ping`` event goes out at least that often, so the page can tell the line is alive.
+    ``opening`` frames go out first, before the first ping (a state the page needs at once, like a count).
+    """
     yield f"retry: {RETRY_MS}\n\n"
-    began = last_sent = time.monotonic()
+    for text in opening:
+        yield text
+    began = last_sent = last_beat = time.monotonic()
+    if heartbeat is not None:
+        yield frame(event="ping", data={})
     while not await disconnected():
         polled = await asyncio.to_thread(poll)
         for text in polled.frames:
@@ -54,6 +67,9 @@ async def stream(
             last_sent = now
         if polled.end or (max_seconds is not None and now - began >= max_seconds):
             return
+        if heartbeat is not None and now - last_beat >= heartbeat:
+            yield frame(event="ping", data={})
+            last_beat = last_sent = now
         if now - last_sent >= keepalive:
             yield KEEPALIVE
             last_sent = now

@@ -93,6 +93,10 @@ def test_demo_raises_a_routed_alert_with_deadlines_and_a_case_walks_to_closed(
 
     alert = wait_for(routed_alert, ALERT_SECONDS, "a routed alert from the demo crawl")
     code, alert_id = alert["section"]["code"], alert["id"]
+    # The demo seeds a roster covering now: the new case went to the demo duty officer, not to nobody.
+    on_duty = httpx.get(f"{base}/api/roster/now", headers=duty).json()
+    assert on_duty["user"]["username"] == "duty" and on_duty["shift"] is not None
+    assert alert["duty_user_id"] == on_duty["user"]["id"]
 
     def act(headers: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         response = httpx.post(f"{base}/api/alerts/{alert_id}/transitions", headers=headers, json=body)

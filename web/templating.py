@@ -20,6 +20,8 @@ from sqlalchemy.orm import object_session
 
 from alerts.cases.lifecycle import STATUS_LABELS, TRANSITIONS
 from alerts.cases.schemas import RESPONSE_CHANNELS
+from alerts.notify.service import unread_count
+from alerts.roster.service import NO_ROSTER_TEXT
 from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS
 from alerts.sla.holidays import missing_years
 from core.models import User
@@ -77,6 +79,8 @@ FLASH = {
     "step": "已登记",
     "published": "已标记发布",
     "policy": "已保存为新版本的考核细则",
+    "read": "已标为已读",
+    "read_all": "已全部标为已读",
 }
 
 
@@ -316,6 +320,7 @@ templates.env.globals.update(
     TRANSITIONS=TRANSITIONS,
     RESPONSE_CHANNELS=RESPONSE_CHANNELS,
     SEVERITIES=SEVERITIES_SHOWN,
+    NO_ROSTER_TEXT=NO_ROSTER_TEXT,
     static_url=static_url,
     countdown=countdown,
     provisional_mark=provisional_mark,
@@ -359,6 +364,8 @@ def render(
     if isinstance(user, User) and user.role == Role.admin and (session := object_session(user)) is not None:
         # The admin is told which holiday years to enter while open cases or the coming weeks need them.
         context.setdefault("calendar_missing", missing_years(session, today=utcnow().astimezone(local_zone()).date()))
+    if isinstance(user, User) and (session := object_session(user)) is not None:
+        context.setdefault("inbox_unread", unread_count(session, user=user))
     context.update(
         user=user,
         nav=_nav(user),

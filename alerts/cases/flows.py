@@ -29,6 +29,7 @@ from alerts.cases.merging import merge_handler
 from alerts.cases.models import Alert, AlertCoSection, Attachment, Extension, FollowUp, Response
 from alerts.cases.schemas import RESPONSE_CHANNELS, ResponseInput
 from alerts.responses.service import DraftSource, check_content, findings_waiting, record_review, sign_off_review
+from alerts.roster.service import duty_for_sign_for
 from alerts.sla.deadlines import (
     DUE_FIELDS,
     MET_FIELDS,
@@ -196,6 +197,11 @@ def _target(action: str) -> Status | None:
 
 def _acknowledge(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
     alert.acknowledged_at = now
+    if alert.duty_user is None:
+        # Raised while nobody was on the roster: the case gets its duty officer when one signs for it.
+        alert.duty_user = duty_for_sign_for(session, actor=actor, at=now)
+        if alert.duty_user is not None:
+            return Step(_target("acknowledge"), given.note, {"duty_user_id": alert.duty_user.id})
     return Step(_target("acknowledge"), given.note)
 
 

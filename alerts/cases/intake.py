@@ -140,6 +140,7 @@ def open_case(
     requester: dict[str, Any] | None = None,
     channel: str = "",
     section_id: int | None = None,
+    triage: dict[str, Any] | None = None,
 ) -> Alert:
     """A case entered by hand: a hotline work order, a letter, an information request (依申请公开).
 
@@ -181,7 +182,8 @@ def open_case(
         opened_at=received_at,
         actor=actor,
         reason="人工录入",
-        details={"requester": requester or {}, "channel": channel},
+        details={"requester": requester or {}, "channel": channel, **({"triage": triage} if triage else {})},
+        data={"triage": triage} if triage else None,
     )
     if section_id is not None:
         section = session.get(Section, section_id)

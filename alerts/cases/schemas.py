@@ -134,8 +134,12 @@ class CaseIn(BaseModel):
     kind: Literal["complaint", "info_request"] = "complaint"
     title: str = Field(min_length=1, max_length=500)
     content: str = Field(min_length=1, max_length=50000)
-    category: str = "conduct"
-    severity: SeverityText | None = "一般"
+    category: str | None = Field(
+        default=None, max_length=40, description="omitted: the classifier's proposal (see POST /api/alerts/triage)"
+    )
+    severity: SeverityText | None = Field(
+        default=None, description="omitted: the classifier's proposal, never 一般 for a text with urgent words"
+    )
     received_at: CalendarDateTime | None = None
     channel: str = Field(default="", max_length=100, description="how it came in: 信函, 网上申请, 当面, 电话 …")
     requester: dict[str, str] = Field(default_factory=dict, description="name, phone, address … of the requester")
@@ -143,6 +147,28 @@ class CaseIn(BaseModel):
     disclosure: RegisterFields | None = Field(
         default=None, description="for kind info_request: the register entry (applicant type, how received …)"
     )
+
+
+class TriageIn(BaseModel):
+    """A text being entered by hand, to be classified before it is saved."""
+
+    kind: Literal["complaint", "info_request"] = "complaint"
+    title: str = Field(default="", max_length=500)
+    content: str = Field(default="", max_length=50000)
+
+
+class TriageOut(BaseModel):
+    """The proposal a hand-entered case opens with unless the officer chooses otherwise, and why."""
+
+    category: str
+    category_label: str
+    severity: str
+    section_id: int | None
+    section: str
+    reasons: list[str]
+    urgent_terms: list[str]
+    routing_reason: str
+    model_version: str
 
 
 class MovePostIn(BaseModel):

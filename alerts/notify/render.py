@@ -12,6 +12,7 @@ from sqlalchemy.orm import object_session
 from alerts.cases.lifecycle import STATUS_LABELS
 from alerts.cases.models import Alert, AlertEvent, AlertPost
 from alerts.notify.rules import KINDS
+from alerts.roster.service import NO_ROSTER_TEXT
 from alerts.sla.calendar import LIMIT_LABELS
 from core.config import get_settings
 from core.db import transaction_cache
@@ -175,6 +176,8 @@ def render(kind: str, *, alert: Alert, event: AlertEvent) -> Rendered:
         ("回应时限", _when(alert.response_due)),
         ("办结时限", _when(alert.close_due)),
     ]
+    if kind == "alert.new":
+        facts.append(("值班员", alert.duty_user.display_name if alert.duty_user else NO_ROSTER_TEXT))
     if alert.escalated:
         facts.append(("督办", "是"))
     if event.note:

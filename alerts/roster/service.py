@@ -237,3 +237,59 @@ def list_handovers(session: Session, *, limit: int = 50) -> list[Handover]:
             .limit(limit)
         )
     )
+
+
+# One wording for "nobody is on the roster", shown by the console, the roster page and the notifications.
+NO_ROSTER_TEXT = "现在没有排班：新预警通知全部值班员，由签收的人担任该预警的值班员。"
+
+
+def duty_text(duty: OnDuty) -> str:
+    """Who is on duty, in one line; the no-roster wording when nobody is."""
+    if duty.user is None:
+        return NO_ROSTER_TEXT
+    extra = f"（备班 {duty.backup.display_name}）" if duty.backup else ""
+    return f"当前值班：{duty.user.display_name}{extra}"
+
+
+def duty_for_sign_for(session: Session, *, actor: User, at: datetime | None = None) -> User | None:
+    """The officer a case raised with nobody on duty gets when it is signed for: the signer, else who is on duty now."""
+    if actor.role in ON_DUTY_ROLES:
+        return actor
+    return on_duty(session, at=at).user
+
+
+def cover_now(
+    session: Session,
+    *,
+    user_ids: list[int],
+    calendar: WorkCalendar,
+    days: int = 7,
+    handover_at: time = time(8, 30),
+    holiday_leader_ids: list[int] | None = None,
+    at: datetime | None = None,
+) -> list[DutyShift]:
+    """A rotation from the shift that covers ``at`` (now) onwards, unless a shift covers it already.
+
+    Stops before the first shift already on the roster, so nothing an admin planned is touched.
+    """
+    at = at or utcnow()
+    if on_duty(session, at=at).shift is not None:
+        return []
+    local = at.astimezone(calendar.zone)
+    start = local.date() if local.time() >= handover_at else local.date() - timedelta(days=1)
+    first = datetime.combine(start, handover_at, tzinfo=calendar.zone)
+    planned = session.scalar(select(DutyShift.starts_at).where(DutyShift.ends_at > first).order_by(DutyShift.starts_at))
+    if planned is not None and planned < first + timedelta(days=1):
+        # The admin's next shift starts within the day: fill only the gap up to it.
+        return [save_shift(session, starts_at=first, ends_at=planned, user_id=user_ids[0], calendar=calendar)]
+    if planned is not None:
+        days = min(days, (planned - first) // timedelta(days=1))
+    return generate_rotation(
+        session,
+        start=start,
+        days=days,
+        user_ids=user_ids,
+        handover_at=handover_at,
+        calendar=calendar,
+        holiday_leader_ids=holiday_leader_ids,
+    )

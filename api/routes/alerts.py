@@ -11,7 +11,6 @@ from alerts import privacy
 from alerts.cases import service
 from alerts.cases.attachments import attachment_path, store_attachment
 from alerts.cases.flows import move_post, transition
-from alerts.cases.intake import open_case
 from alerts.cases.lifecycle import TRANSITIONS, Status, allowed_actions
 from alerts.cases.schemas import (
     AlertDetail,
@@ -23,13 +22,17 @@ from alerts.cases.schemas import (
     PolicySeverityText,
     TransitionIn,
     TransitionSpecOut,
+    TriageIn,
+    TriageOut,
 )
+from alerts.cases.triage import Classified, open_triaged_case, propose
 from alerts.disclosure.service import register_case
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.masking import unmasked
 from core.bounds import Offset, RowId, attachment_body_limit
 from core.errors import NotFound
 from core.types import Category, Role
+from nlp.analyze import analyze
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -83,10 +86,37 @@ def lifecycle(user: CurrentUser) -> list[TransitionSpecOut]:
     ]
 
 
+@router.post("/triage", dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
+def triage(session: SessionDep, body: TriageIn) -> TriageOut:
+    """The category, severity and section a hand-entered text would open with, and the reasons (nothing saved)."""
+    proposal = propose(
+        session,
+        title=body.title,
+        content=body.content,
+        kind=body.kind,
+        classified=Classified.of(analyze(title=body.title, text=body.content)),
+    )
+    return TriageOut.model_validate(proposal.as_dict())
+
+
 @router.post("", status_code=201, dependencies=[require_roles(Role.duty, Role.leader, Role.admin, Role.head)])
 def create_case(session: SessionDep, user: CurrentUser, body: CaseIn) -> AlertDetail:
     """Enter a case by hand: a hotline work order, a letter, or an information request (依申请公开)."""
-    alert = open_case(session, actor=user, **body.model_dump(exclude={"disclosure"}))
+    # Classified outside any transaction: SQLite's write lock must not wait on the model (nothing is pending).
+    session.rollback()
+    classified = Classified.of(analyze(title=body.title, text=body.content))
+    alert = open_triaged_case(
+        session,
+        actor=user,
+        kind=body.kind,
+        title=body.title,
+        content=body.content,
+        classified=classified,
+        chosen={"category": body.category, "severity": body.severity, "section_id": body.section_id},
+        received_at=body.received_at,
+        requester=body.requester,
+        channel=body.channel,
+    )
     if body.disclosure is not None:
         register_case(session, actor=user, alert=alert, fields=body.disclosure)
     session.commit()

@@ -6,19 +6,23 @@ each main page, desktop and phone size, go to test-output/screenshots/ (ignored 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import time_machine
 
 from tests.services import need
 
@@ -49,6 +53,7 @@ class Server:
 
     base: str
     database_url: str
+    pid: int = 0
 
 
 def _seed(database_url: str) -> None:
@@ -94,7 +99,17 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A uvicorn process serving the app on a free port, on a seeded SQLite database shared with the test."""
+    with serve(tmp_path_factory) as running:
+        yield running
+
+
+@contextmanager
+def serve(
+    tmp_path_factory: pytest.TempPathFactory, *, now: str | None = None, seed: Callable[[], None] | None = None
+) -> Iterator[Server]:
+    """Start the app on a fresh seeded database; with ``now``, the server's clock starts there and ticks on."""
     from core.migrate import upgrade
+    from nlp.registry import models_dir
     from tests.conftest import reload_settings
 
     data_dir = tmp_path_factory.mktemp("e2e")
@@ -102,7 +117,12 @@ def server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathF
     os.environ["MUQING_DATABASE_URL"] = database_url
     reload_settings()
     upgrade(url=database_url)
-    _seed(database_url)
+    with time_machine.travel(now, tick=True) if now is not None else contextlib.nullcontext():
+        _seed(database_url)
+        if seed is not None:
+            seed()
+    # The server classifies (hand-entered cases): it gets the session's trained model rather than training its own.
+    shutil.copytree(models_dir(), data_dir / "models", dirs_exist_ok=True)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("MUQING_") or "TEST" in key}
     env.update(
@@ -111,18 +131,15 @@ def server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathF
         MUQING_ENV="test",
         MUQING_TASKS_EAGER="1",
     )
+    if now is not None:
+        env["MUQING_TEST_NOW"] = now
     log = (data_dir / "server.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "cli.asgi:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            *(("tests.e2e.clocked", str(port)) if now is not None else ("uvicorn", "cli.asgi:create_app")),
+            *(("--factory", "--host", "127.0.0.1", "--port", str(port)) if now is None else ()),
         ],
         cwd=ROOT,
         env=env,
@@ -142,7 +159,7 @@ def server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathF
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError("server did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
             time.sleep(0.3)
-        yield Server(base, database_url)
+        yield Server(base, database_url, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

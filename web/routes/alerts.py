@@ -281,8 +281,10 @@ def alert_action(
         session.commit()
     except MuqingError as exc:
         return refused(request, session, user, alert_id, exc, action, draft)
-    target = back if back in ("/console", "/workbench") else f"/alerts/{alert_id}"
-    return done(target, action)
+    if back in ("/console", "/workbench"):
+        # Back to the same card, so the keyboard user carries on where they were.
+        return done(back, action, f"#case-{alert_id}")
+    return done(f"/alerts/{alert_id}", action)
 
 
 def _extension_input(deadline: str, amount: str, unit: str) -> dict[str, Any]:

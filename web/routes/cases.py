@@ -6,15 +6,17 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.responses import Response
 
-from alerts.cases.intake import KINDS, open_case
+from alerts.cases.intake import KINDS
 from alerts.cases.schemas import CaseIn
+from alerts.cases.triage import Classified, open_triaged_case, propose
 from core.errors import InvalidInput, MuqingError, http_status
 from core.models import User
 from core.timeutil import local_zone
 from core.types import Role
+from nlp.analyze import analyze
 from web import queries
 from web.deps import SessionDep
 from web.forms import parse
@@ -85,13 +87,14 @@ def new_case(
     content: Annotated[str, Form(max_length=50000)] = "",
     kind: Annotated[str, Form(max_length=20)] = "complaint",
     category: Annotated[str, Form(max_length=40)] = "",
-    severity: Annotated[str, Form(max_length=20)] = "一般",
+    severity: Annotated[str, Form(max_length=20)] = "",
     received_at: Annotated[str, Form(max_length=20)] = "",
     channel: Annotated[str, Form(max_length=100)] = "",
     requester_name: Annotated[str, Form(max_length=100)] = "",
     requester_phone: Annotated[str, Form(max_length=40)] = "",
     requester_address: Annotated[str, Form(max_length=300)] = "",
     section_id: Annotated[str, Form(max_length=20)] = "",
+    suggested: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Open the case through the alerts intake (routed, given deadlines, logged), then show it."""
     draft = {
@@ -106,14 +109,15 @@ def new_case(
         "requester_phone": requester_phone,
         "requester_address": requester_address,
         "section_id": section_id,
+        "suggested": suggested,
     }
     try:
         values = {
             "kind": kind,
             "title": title.strip(),
             "content": content.strip(),
-            "category": category,
-            "severity": severity if kind != "info_request" else None,
+            "category": category or None,
+            "severity": (severity or None) if kind != "info_request" else None,
             "received_at": _local_time(received_at),
             "channel": channel.strip(),
             "requester": {
@@ -124,12 +128,58 @@ def new_case(
             "section_id": form_int(section_id),
         }
         case = parse(CaseIn, values, labels=CASE_LABELS)
-        alert = open_case(session, actor=user, **case.model_dump(exclude={"disclosure"}))
+        classified = _classify(session, title=case.title, content=case.content)
+        alert = open_triaged_case(
+            session,
+            actor=user,
+            kind=case.kind,
+            title=case.title,
+            content=case.content,
+            classified=classified,
+            chosen={"category": case.category, "severity": case.severity, "section_id": case.section_id},
+            suggested=_suggested(suggested),
+            received_at=case.received_at,
+            requester=case.requester,
+            channel=case.channel,
+        )
         session.commit()
     except MuqingError as exc:
         session.rollback()
         return _case_form(request, session, user, draft=draft, error=exc.message, status_code=http_status(exc))
     return done(f"/alerts/{alert.id}", "created")
+
+
+@router.post("/alerts/new/triage", dependencies=[CsrfChecked])
+def triage(
+    session: SessionDep,
+    user: IntakeUser,
+    title: Annotated[str, Form(max_length=500)] = "",
+    content: Annotated[str, Form(max_length=50000)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "complaint",
+) -> JSONResponse:
+    """The proposal for the text typed so far (category, severity, section, reasons); the page pre-fills it."""
+    if kind not in KINDS:
+        raise InvalidInput(f"类型「{kind}」无效", details={"field": "kind"})
+    proposal = propose(
+        session,
+        title=title.strip(),
+        content=content.strip(),
+        kind=kind,
+        classified=Classified.of(analyze(title=title.strip(), text=content.strip())),
+    )
+    return JSONResponse(proposal.as_dict())
+
+
+def _classify(session: SessionDep, *, title: str, content: str) -> Classified:
+    """The classifier's reading, taken outside any transaction: SQLite's write lock must not wait on the model."""
+    session.rollback()
+    return Classified.of(analyze(title=title, text=content))
+
+
+def _suggested(value: str) -> dict[str, str]:
+    """What the page pre-filled (``category=…&severity=…&section_id=…``): such a value is no choice of the officer."""
+    pairs = (part.split("=", 1) for part in value.split("&") if "=" in part)
+    return {key: item for key, item in pairs if key in ("category", "severity", "section_id")}
 
 
 def _local_time(value: str) -> datetime | None:

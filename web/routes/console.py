@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 CONSOLE_ROLES = (Role.duty, Role.admin, Role.leader)
 ConsoleUser = Annotated[User, require_roles(*CONSOLE_ROLES)]
-POLL_SECONDS = 2.0
+POLL_SECONDS = 1.0
 COLUMNS = (
     ("new", "待签收", ("new",)),
     ("acknowledged", "已签收待转办", ("acknowledged",)),
@@ -151,13 +151,35 @@ class _Board:
         # Titles can hold a phone number: the board shows them masked like every page.
         frames = [sse.frame(event="alert", data=mask_value(item)) for item in new]
         if changed:
-            frames.append(sse.frame(event="change", data={"ids": changed}))
+            # The id a reconnecting browser sends back (Last-Event-ID): where to resume, time|highest case id.
+            resume = f"{self.since.isoformat()}|{self.max_id}"
+            frames.append(sse.frame(event="change", data={"ids": changed}, event_id=resume))
         return sse.Polled(frames)
+
+
+def _resume(request: Request, since: str, max_id: int) -> tuple[datetime, int]:
+    """Where the stream starts: the last event the browser saw (``Last-Event-ID``: time|id), else the query."""
+    seen = request.headers.get("last-event-id", "").strip()[:200]
+    if "|" in seen:
+        at, _, top = seen.partition("|")
+        since, max_id = at, int(top) if top.isdigit() else max_id
+    try:
+        start = datetime.fromisoformat(since) if since else utcnow()
+    except ValueError as exc:
+        example = "2026-03-10T09:30:00+08:00"
+        raise InvalidInput(f"since 应为 ISO 8601 时间，如 {example}", details={"field": "since"}) from exc
+    if start.tzinfo is None:
+        # A time without offset is the office's local time; compared with stored (aware) times below.
+        start = start.replace(tzinfo=local_zone())
+    return start, max_id
 
 
 @router.get("/console/stream")
 async def console_stream(request: Request, since: str = "", max_id: AfterId = 0) -> StreamingResponse:
-    """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed."""
+    """Server-sent events: ``alert`` for each new case, ``change`` when visible cases changed, ``ping`` every second.
+
+    Each ``change`` carries an id (time|highest case id) so a reconnecting browser gets what it missed.
+    """
     token = request.cookies.get(SESSION_COOKIE, "")
 
     def check() -> None:
@@ -170,14 +192,9 @@ async def console_stream(request: Request, since: str = "", max_id: AfterId = 0)
         await run_in_threadpool(check)
     except AuthenticationFailed as exc:
         raise LoginRequired(exc.message, code=exc.code) from exc
-    try:
-        start = datetime.fromisoformat(since) if since else utcnow()
-    except ValueError as exc:
-        example = "2026-03-10T09:30:00+08:00"
-        raise InvalidInput(f"since 应为 ISO 8601 时间，如 {example}", details={"field": "since"}) from exc
-    if start.tzinfo is None:
-        # A time without offset is the office's local time; compared with stored (aware) times below.
-        start = start.replace(tzinfo=local_zone())
-    board = _Board(token, start, max_id)
-    events = sse.stream(board.poll, disconnected=request.is_disconnected, every=POLL_SECONDS)
+    start, top = _resume(request, since, max_id)
+    board = _Board(token, start, top)
+    events = sse.stream(
+        board.poll, disconnected=request.is_disconnected, every=POLL_SECONDS, heartbeat=sse.HEARTBEAT_SECONDS
+    )
     return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)

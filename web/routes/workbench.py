@@ -54,6 +54,10 @@ def workbench(request: Request, session: SessionDep, user: SectionUser) -> HTMLR
         # Extension requests the head decides (those the leader decides are not the head's to act on).
         asked = [item for item in (*queues[1][2], *queues[2][2]) if "approve_extension" in item[2]]
         queues.insert(1, ("extension", "延期待审批", asked))
+    # 督办 reaches the section before the duty officer assigns the case to it: show it here at once.
+    supervised = [item for item in queue("new", "acknowledged") if item[0].escalated]
+    if supervised:
+        queues.insert(0, ("escalated", "督办（待转办）", supervised))
     overdue = sum(1 for _, _, items in queues for *_, late in items if late)
     return render(
         request,
