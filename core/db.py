@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import threading
 import time
@@ -104,12 +105,26 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+def _import_listeners() -> None:
+    # Domain modules register session listeners when imported. SQLAlchemy cannot take a new listener while it
+    # runs the listeners of that event (a plugin first imported inside a flush broke every crawl), so the
+    # tables and search plugins of the wired domains are imported before this process's first session.
+    from core.search import plugins
+    from core.wiring import installed
+
+    domains = installed(required=False)
+    for module in domains.models if domains else ():
+        importlib.import_module(module)
+    plugins.load()
+
+
 def session_factory(url: str | None = None) -> sessionmaker[Session]:
     """A session factory bound to the engine for ``url``."""
     url = url or get_settings().sqlalchemy_url
     with _lock:
         factory = _factories.get(url)
     if factory is None:
+        _import_listeners()
         factory = sessionmaker(bind=get_engine(url), expire_on_commit=False)
         with _lock:
             _factories[url] = factory

@@ -19,7 +19,11 @@ def mask_workbook(book: Any) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.data_type != "f":
-                    cell.value = mask_text(cell.value)
+                    masked = mask_text(cell.value)
+                    if masked != cell.value:
+                        cell.value = masked
+                        # openpyxl reads an assigned "=…" as a formula: a text cell stays text (formula injection).
+                        cell.data_type = "s"
 
 
 def workbook_bytes(book: Any) -> bytes:
