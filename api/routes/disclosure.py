@@ -25,7 +25,7 @@ from alerts.disclosure.schemas import (
     StepIn,
 )
 from api.deps import CurrentUser, SessionDep
-from core.bounds import Offset, RowId, Year
+from core.bounds import IMPORT_BODY_LIMIT, Offset, RowId, Year
 from core.errors import InvalidInput
 
 router = APIRouter(prefix="/disclosure", tags=["disclosure"])
@@ -78,7 +78,7 @@ def create_request(session: SessionDep, user: CurrentUser, body: RequestIn) -> R
     return views.request_view(session, entry_id=entry.id)
 
 
-@router.post("/requests/import")
+@router.post("/requests/import", max_body_size=IMPORT_BODY_LIMIT)
 async def import_requests(
     session: SessionDep,
     user: CurrentUser,

@@ -45,7 +45,12 @@ class Office:
         self.client, self.login = client, login
 
     def open_case(self, **fields: Any) -> dict[str, Any]:
-        body = {"title": "养殖场粪污直排", "content": "村东养殖场粪污直排入河，气味很大。", "category": "pollution"}
+        body = {
+            "title": "养殖场粪污直排",
+            "content": "村东养殖场粪污直排入河，气味很大。",
+            "category": "pollution",
+            "severity": "一般",
+        }
         created = self.client.post("/api/alerts", headers=self.login("duty"), json={**body, **fields})
         assert created.status_code == 201, created.text
         return dict(created.json())

@@ -15,7 +15,7 @@ from alerts.disclosure.format import APPLICANT_TYPES, OUTCOMES, REASONS, RECEIVE
 from alerts.disclosure.imports import DEFAULT_COLUMNS, FIELD_LABELS, MAX_BYTES
 from alerts.disclosure.report import reminder_text, unregistered_cases
 from alerts.disclosure.schemas import STEP_LABELS, RequestIn, RequestUpdate, StepIn
-from core.bounds import RowId
+from core.bounds import IMPORT_BODY_LIMIT, RowId
 from core.errors import InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import local_zone, to_local, utcnow
@@ -215,7 +215,7 @@ def import_form(request: Request, user: WebUser) -> HTMLResponse:
     return _import_page(request, user)
 
 
-@router.post("/disclosure/import", response_model=None, dependencies=[CsrfChecked])
+@router.post("/disclosure/import", response_model=None, dependencies=[CsrfChecked], max_body_size=IMPORT_BODY_LIMIT)
 async def import_file(request: Request, session: SessionDep, user: WebUser) -> Response:
     """Import the rows: good ones are entered, bad ones listed by row number and field."""
     form = await request.form()
