@@ -77,6 +77,25 @@ def matching_channels(
     ]
 
 
+def deliver_in_person(session: Session, *, notification: Notification, user: User, channels: list[str]) -> None:
+    """A notification to one person over their own channels: the in-app inbox at once, e-mail as a retried job."""
+    if "inapp" in channels:
+        session.add(InboxItem(notification_id=notification.id, user_id=user.id))
+        session.add(
+            Delivery(
+                notification_id=notification.id,
+                channel="inapp",
+                user_id=user.id,
+                target=user.username,
+                status="sent",
+                attempts=1,
+                sent_at=notification.created_at,
+            )
+        )
+    if "email" in channels and user.email:
+        _queue(session, Delivery(notification_id=notification.id, channel="email", user_id=user.id, target=user.email))
+
+
 def _queue(session: Session, delivery: Delivery) -> None:
     session.add(delivery)
     session.flush()
@@ -110,24 +129,7 @@ def notify_event(session: Session, event: AlertEvent) -> Notification | None:
     session.flush()
     for user in users:
         wanted = personal_channels(session, user=user, kind=who.kind, severity=alert.severity)
-        if "inapp" in wanted:
-            session.add(InboxItem(notification_id=notification.id, user_id=user.id))
-            session.add(
-                Delivery(
-                    notification_id=notification.id,
-                    channel="inapp",
-                    user_id=user.id,
-                    target=user.username,
-                    status="sent",
-                    attempts=1,
-                    sent_at=notification.created_at,
-                )
-            )
-        if "email" in wanted and user.email:
-            _queue(
-                session,
-                Delivery(notification_id=notification.id, channel="email", user_id=user.id, target=user.email),
-            )
+        deliver_in_person(session, notification=notification, user=user, channels=wanted)
     for channel in channels:
         _queue(
             session,
@@ -161,23 +163,7 @@ def notify_people(
     session.flush()
     for user in people:
         wanted = personal_channels(session, user=user, kind=kind, severity="")
-        if "inapp" in wanted:
-            session.add(InboxItem(notification_id=notification.id, user_id=user.id))
-            session.add(
-                Delivery(
-                    notification_id=notification.id,
-                    channel="inapp",
-                    user_id=user.id,
-                    target=user.username,
-                    status="sent",
-                    attempts=1,
-                    sent_at=notification.created_at,
-                )
-            )
-        if "email" in wanted and user.email:
-            _queue(
-                session, Delivery(notification_id=notification.id, channel="email", user_id=user.id, target=user.email)
-            )
+        deliver_in_person(session, notification=notification, user=user, channels=wanted)
     session.flush()
     return notification
 

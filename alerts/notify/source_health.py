@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from alerts.notify.models import Delivery, InboxItem, Notification
+from alerts.notify.models import Delivery, Notification
 from alerts.notify.rules import role_users
-from alerts.notify.service import _queue, matching_channels, personal_channels
+from alerts.notify.service import _queue, deliver_in_person, matching_channels, personal_channels
 from core.config import get_settings
 from core.models import Source
 from core.tasks import celery_app
@@ -47,23 +47,7 @@ def notify_source_health(
     session.flush()
     for user in role_users(session, Role.admin):
         wanted = personal_channels(session, user=user, kind=KIND, severity="一般")
-        if "inapp" in wanted:
-            session.add(InboxItem(notification_id=notification.id, user_id=user.id))
-            session.add(
-                Delivery(
-                    notification_id=notification.id,
-                    channel="inapp",
-                    user_id=user.id,
-                    target=user.username,
-                    status="sent",
-                    attempts=1,
-                    sent_at=notification.created_at,
-                )
-            )
-        if "email" in wanted and user.email:
-            _queue(
-                session, Delivery(notification_id=notification.id, channel="email", user_id=user.id, target=user.email)
-            )
+        deliver_in_person(session, notification=notification, user=user, channels=wanted)
     for channel in matching_channels(session, kind=KIND, severity="一般", section_ids=[]):
         if channel.section_id is None and KIND in (channel.events or []):
             _queue(
