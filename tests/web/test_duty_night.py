@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -141,17 +141,15 @@ def test_the_demo_roster_covers_now_and_leaves_planned_shifts_alone(seeded: str)
     from alerts.roster.service import cover_now, list_shifts, on_duty, save_shift
     from alerts.sla.service import work_calendar
     from core.db import session_scope
-    from core.timeutil import utcnow
 
+    now = datetime(2025, 11, 11, 19, 0, tzinfo=UTC)  # 03:00 on 12 November, Beijing time
     duty = make_user("duty", "duty")
-    with time_machine.travel("2025-11-12T03:00:00+08:00", tick=False), session_scope() as session:
-        # 03:00 Beijing time: the shift that covers now began at yesterday's handover.
-        planned = save_shift(
-            session, starts_at=utcnow() + timedelta(days=3), ends_at=utcnow() + timedelta(days=4), user_id=duty
-        )
+    with time_machine.travel(now, tick=False), session_scope() as session:
+        # The shift that covers now began at yesterday's handover.
+        planned = save_shift(session, starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=4), user_id=duty)
         made = cover_now(session, user_ids=[duty], calendar=work_calendar(session))
         assert on_duty(session).user is not None and on_duty(session).user.id == duty  # type: ignore[union-attr]
-        assert made[0].starts_at <= utcnow() < made[0].ends_at
+        assert made[0].starts_at <= now < made[0].ends_at
         assert all(s.ends_at <= planned.starts_at for s in made)
         assert cover_now(session, user_ids=[duty], calendar=work_calendar(session)) == []
         assert planned in list_shifts(session, start=planned.starts_at, end=planned.ends_at)
