@@ -70,3 +70,15 @@ def test_the_api_docs_load_nothing_from_another_host(client: TestClient) -> None
         for url in urls:
             assert client.get(url).status_code == 200, url
     assert '"validatorUrl": null' in client.get("/api/docs").text
+
+
+def test_swagger_ui_starts_from_our_script_and_its_page_refuses_inline_scripts(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    policy = dict(part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";"))
+    assert policy["script-src"] == "'self'"
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, flags=re.S)
+    executable = [(attrs, body) for attrs, body in scripts if 'type="application/json"' not in attrs]
+    assert [body.strip() for _, body in executable] == ["", ""]
+    assert any("/static/api-docs.js?v=" in attrs for attrs, _ in executable)
+    settings = re.search(r'<script type="application/json" id="swagger-ui-settings">(.*?)</script>', page.text)
+    assert settings is not None and '"url": "/api/openapi.json"' in settings.group(1)
