@@ -65,6 +65,11 @@ def format_card(meta: dict[str, Any]) -> str:
     if settings:
         lines.append(
             f"model family: {settings.get('family')}; relevance threshold {settings.get('relevant_threshold')}"
+            + (
+                f" ({settings['short_threshold']} below {settings['short_length']} characters)"
+                if "short_threshold" in settings
+                else ""
+            )
         )
     for figures in card["sets"]:
         lines += ["", f"{figures['name']}: {figures['examples']} posts"]

@@ -64,6 +64,12 @@ class Settings:
     # calibration comes from cross-validation on our own corpus, where the classes separate more easily
     # than in real letters, so real posts need a surer probability.
     relevant_threshold: float = 0.99
+    # A post shorter than ``short_length`` characters (title and text) is relevant from ``short_threshold``:
+    # the surer threshold above is there for long letters that tell of animals inside another office's
+    # matter, while a short plain complaint (猪肉怎么又涨了…) has too few words to reach it. Both chosen on
+    # the development half (``python -m nlp.compare --thresholds``).
+    short_length: int = 100
+    short_threshold: float = 0.95
     needs_threshold: float = 0.5
     correction_weight: float = 8.0
     correction_similarity: float = 0.8
@@ -200,7 +206,8 @@ class TextModel:
         extracted = self.features.extract(title, text)
         raw, indices, values = self.scores(extracted)
         p_relevant, category_probabilities = self._probabilities(raw)
-        relevant = p_relevant >= self.settings.relevant_threshold
+        threshold = self.threshold(len(title) + len(text))
+        relevant = p_relevant >= threshold
         category = max(category_probabilities, key=category_probabilities.__getitem__)
         p_needs = self.needs_calibration(float(raw[self.rows["needs"]][0]))
         needs_response = relevant and p_needs >= self.settings.needs_threshold
@@ -223,7 +230,9 @@ class TextModel:
 
         reasons = self._reasons(extracted, indices, values, relevant, category)
         reasons += _rule_reasons(extracted, rule_reasons)
-        uncertainty = 0.0 if correction is not None else self.uncertainty(p_relevant, category_probabilities)
+        uncertainty = (
+            0.0 if correction is not None else self.uncertainty(p_relevant, category_probabilities, threshold=threshold)
+        )
         return Prediction(
             relevant=relevant,
             category=category if relevant else "other",
@@ -239,9 +248,18 @@ class TextModel:
             uncertainty=round(uncertainty, 4),
         )
 
-    def uncertainty(self, p_relevant: float, category_probabilities: dict[str, float]) -> float:
+    def threshold(self, length: int) -> float:
+        """The relevance threshold of a post of ``length`` characters (title and text)."""
+        # Models saved before the short-post threshold existed have one threshold for every post.
+        if length < getattr(self.settings, "short_length", 0):
+            return float(self.settings.short_threshold)
+        return self.settings.relevant_threshold
+
+    def uncertainty(
+        self, p_relevant: float, category_probabilities: dict[str, float], *, threshold: float | None = None
+    ) -> float:
         """1 when P(relevant) sits on the threshold (or a relevant post's two likeliest categories tie), 0 when sure."""
-        threshold = self.settings.relevant_threshold
+        threshold = self.settings.relevant_threshold if threshold is None else threshold
         room = threshold if p_relevant < threshold else 1.0 - threshold
         relevance = 1.0 - min(1.0, abs(p_relevant - threshold) / room) if room > 0 else 0.0
         if p_relevant < threshold or len(category_probabilities) < 2:

@@ -139,6 +139,8 @@ def train_from_corpus(
         "settings": asdict(model.settings),
         "thresholds": {
             "relevant": model.settings.relevant_threshold,
+            "relevant_short": model.settings.short_threshold,
+            "short_length": model.settings.short_length,
             "needs_response": model.settings.needs_threshold,
         },
         "card": card,

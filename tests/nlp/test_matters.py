@@ -74,3 +74,12 @@ def test_every_model_family_trains_on_the_features_of_letters_dominated_by_other
     for family in FAMILIES:
         prediction = TextModel(Settings(family=family)).fit(examples).predict(title, text)
         assert prediction.category in {"other", *(e.category for e in examples)}, family
+
+
+def test_plain_words_for_dung_symptoms_and_a_closed_station_tie_a_subject_to_our_problems() -> None:
+    dung = _values("", "后面那户人家养了十几头猪，猪屎味一到晚上就飘过来，窗户都不敢开。")
+    assert dung["matter:pair:animal:pollution"] > 0 and dung["matter:owned:waste"] > 0
+    sick = _values("", "家里的鸡这几天都蔫了，也不下蛋，不知道得了什么病。")
+    assert sick["matter:pair:animal:health"] > 0
+    closed = _values("", "镇兽医站一个星期有五天关着门，打电话也是空号。")
+    assert closed["matter:pair:agency:staff"] > 0

@@ -91,3 +91,13 @@ def test_the_model_is_unsure_near_its_threshold(trained_model: str) -> None:
     assert model.uncertainty(threshold, even) == 1.0
     assert model.uncertainty(1.0, {"pollution": 1.0, "market": 0.0}) == 0.0
     assert model.uncertainty(0.0, even) == 0.0
+    short = model.settings.short_threshold
+    assert model.uncertainty(short, even, threshold=short) == 1.0
+
+
+def test_a_short_post_needs_a_less_sure_probability_than_a_long_letter() -> None:
+    from nlp.classifier import Settings, TextModel
+
+    model = TextModel(Settings(relevant_threshold=0.99, short_length=100, short_threshold=0.95))
+    assert model.threshold(40) == 0.95 and model.threshold(99) == 0.95
+    assert model.threshold(100) == 0.99 and model.threshold(1500) == 0.99
