@@ -7,6 +7,9 @@ character in from the edge. Tables use 宋体 in a smaller size so the format's 
 
 The fonts and spacing live in the document's styles (``Normal``, ``Title``, ``Heading 1``, ``Heading 2``),
 so Word's navigation pane and table of contents see the headings and an editor can restyle in one place.
+
+Every text of a document goes through :func:`add_text`, which drops the characters XML cannot hold
+(``core.xmltext``): python-docx refuses them, and stored text must never turn an export into a server error.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 
 from core.masked_files import document_bytes
+from core.xmltext import xml_text
 
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TYPE_WIDTH_MM = 156.0
@@ -42,6 +46,13 @@ def set_font(run: Any, name: str, size: float, *, bold: bool = False) -> None:
     run.font.size = Pt(size)
     run.font.bold = bold
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+def add_text(paragraph: Any, text: str, font: str, size: float, *, bold: bool = False) -> Any:
+    """A run of ``text`` in ``font``: every text of a document goes in here, so XML-illegal characters go."""
+    run = paragraph.add_run(xml_text(text))
+    set_font(run, font, size, bold=bold)
+    return run
 
 
 def _style_font(style: Any, name: str, size: float, *, bold: bool = False) -> None:
@@ -88,7 +99,7 @@ def _styles(document: DocumentType) -> None:
 
 def _page_number(paragraph: Any) -> None:
     """``— PAGE —`` as a field Word fills in."""
-    set_font(paragraph.add_run("— "), TABLE_FONT, SIZE_4)
+    add_text(paragraph, "— ", TABLE_FONT, SIZE_4)
     run = paragraph.add_run()
     set_font(run, TABLE_FONT, SIZE_4)
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
@@ -100,7 +111,7 @@ def _page_number(paragraph: Any) -> None:
             element.set(qn("xml:space"), "preserve")
             element.text = text
         run._r.append(element)
-    set_font(paragraph.add_run(" —"), TABLE_FONT, SIZE_4)
+    add_text(paragraph, " —", TABLE_FONT, SIZE_4)
 
 
 def official_document() -> DocumentType:
@@ -137,30 +148,30 @@ def _pitch(paragraph: Any) -> None:
 def title(document: DocumentType, text: str) -> None:
     """The document's title (style ``Title``), centred, 2号 小标宋, with an empty line after it."""
     paragraph = document.add_paragraph(style="Title")
-    set_font(paragraph.add_run(text), TITLE_FONT, SIZE_2)
+    add_text(paragraph, text, TITLE_FONT, SIZE_2)
     document.add_paragraph()
 
 
 def heading(document: DocumentType, text: str, *, level: int = 1) -> None:
     """``一、`` headings (``Heading 1``) in 黑体, ``（一）`` headings (``Heading 2``) in 楷体, 3号, indented."""
     paragraph = document.add_paragraph(style="Heading 1" if level == 1 else "Heading 2")
-    set_font(paragraph.add_run(text), HEADING_FONT if level == 1 else SUBHEADING_FONT, SIZE_3)
+    add_text(paragraph, text, HEADING_FONT if level == 1 else SUBHEADING_FONT, SIZE_3)
 
 
 def body(document: DocumentType, text: str) -> None:
     """Body text in 3号 仿宋, one paragraph per line of ``text``, first lines indented two characters."""
-    for line in (text or "").splitlines() or [""]:
+    for line in xml_text(text or "").splitlines() or [""]:
         paragraph = document.add_paragraph()
         _pitch(paragraph)
         paragraph.paragraph_format.first_line_indent = Pt(SIZE_3 * 2)
-        set_font(paragraph.add_run(line.strip()), BODY_FONT, SIZE_3)
+        add_text(paragraph, line.strip(), BODY_FONT, SIZE_3)
 
 
 def centred(document: DocumentType, text: str) -> None:
     """A centred line of body text (a subtitle such as the period a report covers)."""
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_font(paragraph.add_run(text), BODY_FONT, SIZE_3)
+    add_text(paragraph, text, BODY_FONT, SIZE_3)
 
 
 def signature(document: DocumentType, text: str) -> None:
@@ -168,7 +179,7 @@ def signature(document: DocumentType, text: str) -> None:
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     paragraph.paragraph_format.right_indent = Pt(SIZE_3 * 4)
-    set_font(paragraph.add_run(text), BODY_FONT, SIZE_3)
+    add_text(paragraph, text, BODY_FONT, SIZE_3)
 
 
 def repeat_header(grid: Table) -> None:
@@ -199,7 +210,7 @@ def write_cell(cell: _Cell, text: str, *, size: float = SIZE_SMALL_5, bold: bool
     # Cells hold a smaller font: the body's fixed pitch would make every row a body line high.
     paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    set_font(paragraph.add_run(text), TABLE_FONT, size, bold=bold)
+    add_text(paragraph, text, TABLE_FONT, size, bold=bold)
 
 
 def to_bytes(document: DocumentType) -> bytes:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 
 from core.timeutil import isoformat_local
+from core.xmltext import refuse_control_characters
 
 LocalDatetime = Annotated[datetime, PlainSerializer(isoformat_local, return_type=str)]
+# Free text that goes into documents: control characters (invisible, and illegal in DOCX/XLSX) refused with 422.
+PlainText = Annotated[str, AfterValidator(refuse_control_characters)]
 
 
 class ORMModel(BaseModel):

@@ -6,6 +6,9 @@
 - A sub-domain's service is the only writer of its tables: no ``session.add``/``delete``/``merge``, no
   ``insert``/``update``/``delete`` statement and no table row built under ``api/`` or ``web/``.
 - No function longer than 80 lines outside the migrations (complexity over 25 is ruff's C901, in ``make lint``).
+- Word and Excel files get their text only through ``core.officedoc`` and ``core.cells`` (which drop what XML
+  cannot hold and keep formula-like text as text): no ``add_run``/``add_heading``/``add_paragraph(text)``,
+  no ``append`` to a worksheet and no ``cell(row, column, value)`` anywhere else.
 """
 
 from __future__ import annotations
@@ -157,6 +160,67 @@ def _long_functions() -> Iterator[str]:
 
 def test_no_function_is_longer_than_80_lines() -> None:
     assert list(_long_functions()) == []
+
+
+OFFICE_WRITERS = ("core/officedoc.py", "core/cells.py", "core/masked_files.py")
+DOCX_TEXT = {"add_run", "add_heading", "insert_paragraph_before"}
+SHEET_MAKERS = {"active", "create_sheet", "get_sheet_by_name"}
+
+
+def _sheets(tree: ast.AST) -> set[str]:
+    """Names bound to a worksheet: ``x = book.active``, ``x = book.create_sheet(…)``, ``x: Worksheet``."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value.func if isinstance(node.value, ast.Call) else node.value
+            if isinstance(value, ast.Attribute) and value.attr in SHEET_MAKERS:
+                names.add(node.targets[0].id)
+        elif isinstance(node, ast.arg) and node.annotation is not None and "Worksheet" in ast.unparse(node.annotation):
+            names.add(node.arg)
+    return names
+
+
+def _office_writes(tree: ast.AST) -> Iterator[str]:
+    """Text written into a Word or Excel file without the helpers of ``core.officedoc`` and ``core.cells``."""
+    sheets = _sheets(tree)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        name, receiver = node.func.attr, node.func.value
+        on_sheet = isinstance(receiver, ast.Name) and receiver.id in sheets
+        if (
+            name in DOCX_TEXT
+            or (name == "add_paragraph" and (node.args or any(k.arg == "text" for k in node.keywords)))
+            or (on_sheet and name == "append")
+            or (on_sheet and name == "cell" and (len(node.args) > 2 or any(k.arg == "value" for k in node.keywords)))
+        ):
+            yield f"{node.lineno}: {ast.unparse(node.func)}(…)"
+
+
+def test_office_files_get_their_text_through_the_core_helpers() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{where}"
+        for path in _files(*PACKAGES)
+        if path.relative_to(ROOT).as_posix() not in OFFICE_WRITERS
+        for where in _office_writes(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert found == [], "write DOCX text through core.officedoc and XLSX cells through core.cells"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("sheet = book.active\nsheet.append([title])\n", True),
+        ("def f(sheet: Worksheet) -> None:\n    sheet.cell(1, 1, title)\n", True),
+        ("s = book.create_sheet('x')\ns.cell(row=1, column=1, value=title)\n", True),
+        ("paragraph.add_run(title)\n", True),
+        ("document.add_paragraph(title)\n", True),
+        ("sheet = book.active\nxlsx_append(sheet, [title])\nsheet.cell(1, 1).font = bold\n", False),
+        ("rows.append(title)\ndocument.add_paragraph()\n", False),
+    ],
+)
+def test_the_office_rule_sees_what_it_must(source: str, expected: bool) -> None:
+    assert bool(list(_office_writes(ast.parse(source)))) is expected
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from alerts.disclosure.format import COLUMN_LABELS, COLUMNS, ORGANISATION_TYPES, RECONCILIATION_NOTE
 from alerts.disclosure.schemas import ReportOut, RequestOut, RowOut
 from core import officedoc
+from core.cells import xlsx_append, xlsx_cell
 from core.masked_files import workbook_bytes
 from core.privacy import mask_name
 from core.timeutil import to_local
@@ -175,7 +176,7 @@ def _merge(sheet: Worksheet, cells: list[tuple[int, int, int, int, str]], *, top
             sheet.merge_cells(
                 start_row=first_row + top, start_column=first_col + 1, end_row=last_row + top, end_column=last_col + 1
             )
-        cell = sheet.cell(first_row + top, first_col + 1, text)
+        cell = xlsx_cell(sheet, first_row + top, first_col + 1, text)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="left" if first_col == 2 else "center")
 
 
@@ -183,13 +184,14 @@ def _section3_sheet(book: Workbook, report: ReportOut) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.title = "三、收到和处理申请情况"
-    sheet.cell(1, 1, f"{report_title(report)}：三、收到和处理政府信息公开申请情况").font = Font(bold=True, size=12)
+    heading = xlsx_cell(sheet, 1, 1, f"{report_title(report)}：三、收到和处理政府信息公开申请情况")
+    heading.font = Font(bold=True, size=12)
     top = 2
     _merge(sheet, header_layout(), top=top)
     _merge(sheet, [(a + HEADER_ROWS, b, c + HEADER_ROWS, d, t) for a, b, c, d, t in body_layout(report.rows)], top=top)
     for index, row in enumerate(report.rows):
         for offset, column in enumerate(COLUMNS):
-            sheet.cell(top + HEADER_ROWS + index, 4 + offset, getattr(row.values, column))
+            xlsx_cell(sheet, top + HEADER_ROWS + index, 4 + offset, getattr(row.values, column))
     for line in sheet.iter_rows(
         min_row=top, max_row=top + HEADER_ROWS + len(report.rows) - 1, max_col=3 + len(COLUMNS)
     ):
@@ -201,11 +203,11 @@ def _section3_sheet(book: Workbook, report: ReportOut) -> None:
 
 def _rows_sheet(book: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     sheet = book.create_sheet(title)
-    sheet.append(list(header))
+    xlsx_append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        xlsx_append(sheet, row)
 
 
 def _when(value: datetime | None) -> str:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.bounds import MAX_COUNT, RowId
-from core.schemas import LocalDatetime
+from core.schemas import LocalDatetime, PlainText
 
 Step = Literal["correction_requested", "correction_received", "extension", "answer"]
 STEP_LABELS: dict[str, str] = {
@@ -31,9 +31,9 @@ class RegisterFields(BaseModel):
 
     applicant_type: str = Field(max_length=40)
     received_via: str = Field(max_length=40)
-    applicant_name: str = Field(default="", max_length=200)
-    applicant_contact: str = Field(default="", max_length=300)
-    information: str = Field(default="", max_length=20000, description="申请公开的政府信息（内容描述）")
+    applicant_name: PlainText = Field(default="", max_length=200)
+    applicant_contact: PlainText = Field(default="", max_length=300)
+    information: PlainText = Field(default="", max_length=20000, description="申请公开的政府信息（内容描述）")
 
 
 class RequestIn(RegisterFields):
@@ -46,7 +46,7 @@ class RequestIn(RegisterFields):
     """
 
     alert_id: RowId | None = None
-    title: str = Field(default="", max_length=500)
+    title: PlainText = Field(default="", max_length=500)
     received_at: datetime | None = None
     section_id: RowId | None = None
     correction_requested_at: datetime | None = None
@@ -55,7 +55,7 @@ class RequestIn(RegisterFields):
     answered_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=40)
     reason: str | None = Field(default=None, max_length=100)
-    answer_note: str = Field(default="", max_length=5000)
+    answer_note: PlainText = Field(default="", max_length=5000)
 
 
 class RequestUpdate(BaseModel):
@@ -63,11 +63,11 @@ class RequestUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, max_length=500)
-    information: str | None = Field(default=None, max_length=20000)
+    title: PlainText | None = Field(default=None, max_length=500)
+    information: PlainText | None = Field(default=None, max_length=20000)
     applicant_type: str | None = Field(default=None, max_length=40)
-    applicant_name: str | None = Field(default=None, max_length=200)
-    applicant_contact: str | None = Field(default=None, max_length=300)
+    applicant_name: PlainText | None = Field(default=None, max_length=200)
+    applicant_contact: PlainText | None = Field(default=None, max_length=300)
     received_via: str | None = Field(default=None, max_length=40)
 
 
@@ -80,7 +80,7 @@ class StepIn(BaseModel):
     at: datetime | None = Field(default=None, description="when it happened (default: now)")
     outcome: str | None = Field(default=None, max_length=40)
     reason: str | None = Field(default=None, max_length=100)
-    note: str = Field(default="", max_length=5000)
+    note: PlainText = Field(default="", max_length=5000)
 
 
 class CaseRef(BaseModel):
@@ -218,8 +218,8 @@ class ReviewIn(BaseModel):
     suit_after_review: OutcomeCounts = Field(default_factory=OutcomeCounts)
 
 
-class ReportFormsIn(BaseModel):
-    """The sections of the annual report the office writes (kept per year)."""
+class ReportForms(BaseModel):
+    """The sections of the annual report the office writes (kept per year), as stored and shown."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -229,6 +229,15 @@ class ReportFormsIn(BaseModel):
     review: ReviewIn = Field(default_factory=ReviewIn)
     problems: str = Field(default="", max_length=50000, description="五、存在的主要问题及改进情况")
     other: str = Field(default="", max_length=50000, description="六、其他需要报告的事项")
+
+
+class ReportFormsIn(ReportForms):
+    """The sections as the office types them: control characters refused (rows stored earlier still show)."""
+
+    organisation: PlainText = Field(default="畜牧发展促进中心", min_length=1, max_length=200, description="报告机关")
+    overview: PlainText = Field(default="", max_length=50000, description="一、总体情况")
+    problems: PlainText = Field(default="", max_length=50000, description="五、存在的主要问题及改进情况")
+    other: PlainText = Field(default="", max_length=50000, description="六、其他需要报告的事项")
 
 
 class ReportOut(BaseModel):
@@ -246,7 +255,7 @@ class ReportOut(BaseModel):
     unregistered: list[CaseGap]
     frozen: bool = Field(description="published: the rows are those frozen at publication")
     changed_since_publication: bool
-    forms: ReportFormsIn
+    forms: ReportForms
     reminder: str | None
 
 

@@ -25,7 +25,7 @@ from alerts.disclosure.schemas import (
     CaseRef,
     CheckOut,
     Figures,
-    ReportFormsIn,
+    ReportForms,
     ReportOut,
     RequestList,
     RequestOut,
@@ -190,6 +190,6 @@ def get_report(session: Session, *, user: User, year: int, now: datetime | None 
         ],
         frozen=published,
         changed_since_publication=changed,
-        forms=ReportFormsIn.model_validate((report.forms if report else None) or {}),
+        forms=ReportForms.model_validate((report.forms if report else None) or {}),
         reminder=due[1] if due is not None and due[0] == year else None,
     )

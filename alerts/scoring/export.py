@@ -7,6 +7,7 @@ from openpyxl.styles import Font
 
 from alerts.scoring.schemas import ITEMS, SheetsOut
 from core import officedoc
+from core.cells import xlsx_append
 from core.masked_files import workbook_bytes
 from core.timeutil import to_local
 
@@ -74,16 +75,16 @@ def sheets_xlsx(out: SheetsOut, *, base_url: str = "") -> bytes:
     summary = book.active
     assert summary is not None
     summary.title = "得分汇总"
-    summary.append([f"{out.label}各科室考核赋分表"])
-    summary.append([_note(out)])
-    summary.append(list(SUMMARY_HEADER))
+    xlsx_append(summary, [f"{out.label}各科室考核赋分表"])
+    xlsx_append(summary, [_note(out)])
+    xlsx_append(summary, SUMMARY_HEADER)
     for row in summary_rows(out):
-        summary.append(list(row))
+        xlsx_append(summary, row)
     summary["A1"].font = Font(bold=True, size=13)
     details = book.create_sheet("赋分明细")
-    details.append(list(DETAIL_HEADER))
+    xlsx_append(details, DETAIL_HEADER)
     for row in detail_rows(out, base_url=base_url):
-        details.append(list(row))
+        xlsx_append(details, row)
         link = details.cell(details.max_row, len(DETAIL_HEADER))
         link.hyperlink = row[-1]
     for sheet in (summary, details):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alerts.cases.hotline import RETURN_COLUMNS, answer_rows, open_cases
 from api.deps import SessionDep, require_roles
+from core.cells import xlsx_append
 from core.config import get_settings
 from core.errors import AuthenticationFailed, NotFound
 from core.masked_files import export_cell, workbook_bytes
@@ -143,9 +144,9 @@ def export_answers(
         sheet = workbook.active
         assert sheet is not None
         sheet.title = "工单回复"
-        sheet.append(list(RETURN_COLUMNS))
+        xlsx_append(sheet, RETURN_COLUMNS)
         for row in rows:
-            sheet.append([row[column] for column in RETURN_COLUMNS])
+            xlsx_append(sheet, (row[column] for column in RETURN_COLUMNS))
         return Response(
             workbook_bytes(workbook),
             media_type=XLSX,

@@ -89,7 +89,12 @@ class _Incoming:
     def of(cls, post: PostIn) -> _Incoming:
         url = canonical_url(post.url, keep_fragment=post.keep_fragment) if post.url else None
         key = (post.source_id, post.external_id) if post.source_id is not None and post.external_id else None
-        return cls(post, post.title.strip(), post.content.strip(), url, key)
+        return cls(post, _text(post.title), _text(post.content), url, key)
+
+
+def _text(value: str | None) -> str:
+    # PostgreSQL text cannot hold NUL: one in a crawled page would fail the whole batch (SQLite stores the same).
+    return (value or "").replace("\x00", "").strip()
 
 
 @dataclass(slots=True)
@@ -183,7 +188,7 @@ class _Plan:
                     "external_id": post.external_id,
                     "title": item.title,
                     "content": item.content,
-                    "author": (post.author or "").strip()[:200] or None,
+                    "author": _text(post.author)[:200] or None,
                     "published_at": post.published_at,
                     "fetched_at": evidence.fetched_at if evidence and evidence.fetched_at else self.now,
                     "last_seen_at": self.now,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.conftest import Login, reload_settings
-from tests.factories import make_user
+from tests.factories import make_alert, make_user
 
 HEADER = ["工单编号", "诉求标题", "诉求内容", "来电时间", "处理时限", "所属乡镇街道"]
 # Orders about street lights, water and noise: not a livestock word among them.
@@ -133,3 +133,28 @@ def test_the_city_platform_pushes_orders_with_a_token_of_its_own(
     assert rows[0]["热线处理时限"] == "2026-03-25 17:30"
     xlsx = client.get("/api/hotline/orders/export", params={"format": "xlsx"}, headers=user)
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_the_xlsx_return_keeps_answers_with_control_characters_and_formulas_as_text(
+    client: TestClient, login: Login, seeded: str
+) -> None:
+    from openpyxl import load_workbook
+
+    from alerts.cases.models import Alert, Response
+    from core.db import session_scope
+
+    bad = ("" if seeded.startswith("postgresql") else "\x00") + "\x02\x1f"
+    make_user("duty", "duty")
+    alert_id = make_alert(title="养猪场粪水流进水沟")
+    with session_scope() as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        alert.external_ref = "LY2026031800077"
+        alert.responses.append(Response(content=f"=已责令{bad}清理水沟", channel="phone", status="published"))
+    xlsx = client.get("/api/hotline/orders/export", params={"format": "xlsx"}, headers=login("duty"))
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content))["工单回复"]
+    header = [cell.value for cell in sheet[1]]
+    answer = sheet[2][header.index("答复内容")]
+    assert answer.value == "=已责令清理水沟" and answer.data_type == "s"  # text, never a formula
+    assert sheet[2][header.index("工单编号")].value == "LY2026031800077"

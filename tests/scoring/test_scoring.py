@@ -228,3 +228,23 @@ def check_exports(client: TestClient, cases: dict[str, int]) -> None:
     assert [c.text for c in summary_table.rows[0].cells] == ["科室", "基础分", "扣分", "加分", "得分"]
     rows = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in summary_table.rows[1:]}
     assert rows["畜牧生产科"] == ["100", "11", "1", "90"] and rows["畜产品质量安全科"] == ["100", "5", "0", "95"]
+
+
+def test_a_case_title_with_control_characters_exports_in_both_sheets(
+    client: TestClient, desk: Callable[[str, str], Desk]
+) -> None:
+    bad = "\x00\x01\x0b\x1f"  # as a crawl may bring them (NUL is dropped when stored)
+    duty = desk("duty", "2025-10-09 09:00")
+    alert_id = make_alert(title=f"石桥镇{bad}养猪场污水直排", category="pollution")
+    act(duty, alert_id, "2025-10-13 10:00", "acknowledge")  # after its deadline: a late sign-for
+    desk("leader", "2025-11-03 12:00")
+    sign_in(client, "leader")
+    xlsx = client.get("/scoring/export.xlsx", params={"period": "2025-10"})
+    assert xlsx.status_code == 200
+    details = load_workbook(io.BytesIO(xlsx.content))["赋分明细"]
+    titles = [line[4] for line in details.iter_rows(min_row=2, values_only=True)]
+    assert titles == ["石桥镇\n养猪场污水直排"], titles  # the vertical tab kept as the line break it stood for
+    docx = client.get("/scoring/export.docx", params={"period": "2025-10"})
+    assert docx.status_code == 200
+    cells = [c.text for table in Document(io.BytesIO(docx.content)).tables for r in table.rows for c in r.cells]
+    assert "石桥镇\n养猪场污水直排" in cells

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from alerts.cases.stats import Timeliness
 from core import officedoc
-from core.cells import xlsx_text_cells
+from core.cells import xlsx_append
 from core.masked_files import workbook_bytes
 from core.timeutil import to_local
 from web.figures import FIGURE_COLUMNS, figure_value
@@ -183,15 +183,14 @@ def _sheet(
 ) -> None:
     """A sheet with a frozen, bold header row, widths that fit the contents, and each column's number format."""
     sheet = workbook.create_sheet(title)
-    sheet.append(list(header))
+    xlsx_append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
-        sheet.append(list(row))
+        xlsx_append(sheet, row)  # a case title like =HYPERLINK(…) stays text
     for sheet_row in sheet.iter_rows(min_row=2):
-        xlsx_text_cells(sheet_row)  # a case title like =HYPERLINK(…) stays text
         for cell, kind in zip(sheet_row, kinds, strict=True):
             if kind != "text":
                 cell.number_format = FORMATS[kind]
@@ -245,11 +244,11 @@ def to_xlsx(report: Report) -> bytes:
     summary = workbook.active
     assert summary is not None
     summary.title = "概况"
-    summary.append([report.title])
+    xlsx_append(summary, [report.title])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([report.period.label])
-    summary.append([report.summary])
-    summary.append([f"生成时间：{_when(report.generated_at)}（北京时间）"])
+    xlsx_append(summary, [report.period.label])
+    xlsx_append(summary, [report.summary])
+    xlsx_append(summary, [f"生成时间：{_when(report.generated_at)}（北京时间）"])
     summary.column_dimensions["A"].width = 100
     summary["A3"].alignment = Alignment(wrap_text=True, vertical="top")
     figure_kinds = ["text", *(kind for _, _, kind in FIGURE_COLUMNS)]
