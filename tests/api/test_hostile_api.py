@@ -85,3 +85,24 @@ def test_search_names_no_case_of_another_section(client: TestClient, login: Logi
         hits = client.get("/api/search", headers=login(username), params={"q": "养猪场"}).json()["hits"]
         assert len(hits) == len(expected)
         assert {hit["alert_id"] for hit in hits if hit["alert_id"]} == expected, username
+
+
+def test_a_nul_character_is_refused_naming_the_field_on_both_databases(
+    client: TestClient, login: Login, people: None
+) -> None:
+    from tests.factories import make_alert
+
+    duty = login("duty")
+    alert_id = make_alert(title="西湾村养猪场污水横流")
+    refused = client.post(
+        f"/api/alerts/{alert_id}/transitions", headers=duty, json={"action": "acknowledge", "note": "已签收\u0000"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "invalid_input" and "U+0000" in refused.json()["detail"]
+    assert refused.json()["details"]["field"] in {"note", "data"}
+    # Nothing of the refused step was kept, and the same step without the character goes through.
+    assert client.get(f"/api/alerts/{alert_id}", headers=duty).json()["status"] == "new"
+    done = client.post(
+        f"/api/alerts/{alert_id}/transitions", headers=duty, json={"action": "acknowledge", "note": "已签收"}
+    )
+    assert done.status_code == 200 and done.json()["status"] == "acknowledged"
