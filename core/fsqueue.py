@@ -9,6 +9,11 @@ Binding a queue has the same kind of race in kombu: the exchange table is create
 truncates) and locked only after, so a second process binding at that moment reads an empty file and fails
 ("JSONDecodeError"), or truncates the first one's table. Here the table is opened without truncating and read
 only under the lock, and an empty table (just created) reads as no binding yet.
+
+And kombu records a binding in the process's memory before it writes the table, and skips the table when
+memory already knows the binding: another thread of the process could publish in between and find no queue
+(the message went to the dead-letter queue), and a process whose queue folder was emptied never wrote the
+table again. Here the table is written first, on every bind (a no-op when the entry is there).
 """
 
 from __future__ import annotations
@@ -56,6 +61,15 @@ class Channel(filesystem.Channel):
         except OSError as exc:
             raise ChannelError(f"Cannot open {file}") from exc
         return [filesystem.exchange_queue_t(*entry) for entry in loads(text)] if text.strip() else []
+
+    def queue_bind(
+        self, queue: str, exchange: str | None = None, routing_key: str = "", arguments: Any = None, **kwargs: Any
+    ) -> None:
+        """Bind ``queue``: the exchange table on disk first, then this process's memory."""
+        name = exchange or "amq.direct"
+        meta = self.typeof(name).prepare_bind(queue, name, routing_key, arguments)
+        self._queue_bind(name, *meta)
+        super().queue_bind(queue, exchange, routing_key, arguments, **kwargs)
 
     def _queue_bind(self, exchange: str, routing_key: str, pattern: str, queue: str) -> None:
         file = self._exchange_file(exchange)

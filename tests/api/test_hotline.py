@@ -143,7 +143,7 @@ def test_the_xlsx_return_keeps_answers_with_control_characters_and_formulas_as_t
     from alerts.cases.models import Alert, Response
     from core.db import session_scope
 
-    bad = ("" if seeded.startswith("postgresql") else "\x00") + "\x02\x1f"
+    bad = "\x02\x1f"  # NUL is refused when stored (core.db), on both databases
     make_user("duty", "duty")
     alert_id = make_alert(title="养猪场粪水流进水沟")
     with session_scope() as session:

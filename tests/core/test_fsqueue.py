@@ -76,3 +76,24 @@ def test_queues_bound_at_once_are_all_in_the_table(tmp_path: Path) -> None:
         with Connection("muqingfs://", transport_options=options) as connection:
             table = connection.default_channel.get_table(exchange.name)
         assert sorted(entry.queue for entry in table) == [f"q{index}" for index in range(8)]
+
+
+def test_a_queue_bound_again_after_its_folder_was_emptied_still_receives(tmp_path: Path) -> None:
+    import core.fsqueue  # noqa: F401 - registers the transport
+
+    for run in ("first", "after the folder was emptied"):
+        folder = tmp_path / run
+        options = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+        folder.mkdir()
+        # This process bound the queue before (first run); kombu's memory of that must not stand in for the table.
+        with Connection("muqingfs://", transport_options=options) as connection:
+            queue = connection.SimpleQueue("kept")
+            queue.put({"run": run})
+            assert queue.get(timeout=5).payload == {"run": run}
+            queue.close()
+        assert (folder / "control" / "kept.exchange").exists()
