@@ -20,10 +20,8 @@ from tests.disclosure.conftest import Desk
 from tests.disclosure.test_pages import form_post
 from tests.web.helpers import sign_in
 
-
-def controls(db: str) -> str:
-    """The control characters a stored text may hold (NUL is refused when stored, on both databases)."""
-    return "\x01\x08\x1b\x1f\ufffe"
+# The control characters a stored text may hold (NUL is refused when stored, on both databases).
+CONTROLS = "\x01\x08\x1b\x1f\ufffe"
 
 
 def docx_text(content: bytes) -> str:
@@ -68,7 +66,7 @@ def test_stored_control_characters_export_to_docx_and_xlsx_with_the_text_kept(
     }
     office.call("POST", "/api/disclosure/requests", 201, json=entry)
     office.call("PUT", "/api/disclosure/reports/2025/forms", json={"overview": "占位"})
-    bad = controls(seeded)
+    bad = CONTROLS
     # Rows as an older version (or a crawl, an import) left them: straight into the database.
     with session_scope() as session:
         report = session.get(AnnualReport, 2025)
