@@ -146,6 +146,29 @@ def real_sets() -> dict[str, list[LabelledPost]] | None:
     return {"dev": development, "heldout": heldout}
 
 
+def teddy_tuning_posts(root: Path) -> list[LabelledPost]:
+    """The TipDM messages that may be read and tuned on: every one except those of the held-out half.
+
+    A TipDM message is left out when its number is the id of any held-out message from the TipDM files
+    (numbers are compared across the four files, which over-excludes rather than leaks), or when its
+    title and opening, or its whole text, equal a held-out message's (a copy under another number)."""
+    _, heldout = real_split(reviewed_posts(root))
+    numbers = {post.id.rsplit(":", 1)[1] for post in heldout if post.id.startswith("teddy2020c/")}
+    keys = {(post.title, post.text[:50]) for post in heldout}
+    texts = {_squeeze(post.text) for post in heldout if post.text}
+    return [
+        post
+        for post in teddy_posts(root)
+        if post.id.rsplit(":", 1)[1] not in numbers
+        and (post.title, post.text[:50]) not in keys
+        and _squeeze(post.text) not in texts
+    ]
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
 def overlaps(root: Path, *, size: int = 10, common: int = 3) -> list[tuple[str, list[str]]]:
     """Corpus examples and check-set posts sharing a run of ``size`` characters with fewer than ``common`` real
     messages."""
