@@ -8,7 +8,8 @@ function here returns None or nothing when it is absent, so the scripts that use
   development half (errors are read and thresholds chosen on it) and a held-out half that is only ever
   scored; copies of one message stay on one side.
 - ``teddy_posts``: every distinct message of the TipDM data, labelled by the hand mapping in
-  ``corpus/real_eval_labels.yaml`` (the older strict set).
+  ``corpus/real_eval_labels.yaml`` (the older strict set); ``teddy_tuning_posts``: the part of them that may
+  be read for kinds of error and tuned on (no held-out message, nor a copy of one).
 
     python -m nlp.realdata --output FILE [--split dev|heldout|teddy] [--reviewed]
         labelled JSON lines for ``muqing eval --data FILE``

@@ -19,9 +19,7 @@ def _write(path: Path, rows: list[tuple[str, str, str]]) -> None:
 
 
 def _number(*, heldout: bool) -> str:
-    return next(
-        str(n) for n in range(1, 100) if (_bucket(f"teddy2020c/messages_unlabeled.csv:{n}") < 50) == heldout
-    )
+    return next(str(n) for n in range(1, 100) if (_bucket(f"teddy2020c/messages_unlabeled.csv:{n}") < 50) == heldout)
 
 
 def test_held_out_messages_and_their_copies_are_left_out_of_the_tuning_part(tmp_path: Path) -> None:
