@@ -8,7 +8,8 @@ function here returns None or nothing when it is absent, so the scripts that use
   development half (errors are read and thresholds chosen on it) and a held-out half that is only ever
   scored; copies of one message stay on one side.
 - ``teddy_posts``: every distinct message of the TipDM data, labelled by the hand mapping in
-  ``corpus/real_eval_labels.yaml`` (the older strict set).
+  ``corpus/real_eval_labels.yaml`` (the older strict set); ``teddy_tuning_posts``: the part of them that may
+  be read for kinds of error and tuned on (no held-out message, nor a copy of one).
 
     python -m nlp.realdata --output FILE [--split dev|heldout|teddy] [--reviewed]
         labelled JSON lines for ``muqing eval --data FILE``
@@ -144,6 +145,29 @@ def real_sets() -> dict[str, list[LabelledPost]] | None:
         return None
     development, heldout = real_split(reviewed_posts(root))
     return {"dev": development, "heldout": heldout}
+
+
+def teddy_tuning_posts(root: Path) -> list[LabelledPost]:
+    """The TipDM messages that may be read and tuned on: every one except those of the held-out half.
+
+    A TipDM message is left out when its number is the id of any held-out message from the TipDM files
+    (numbers are compared across the four files, which over-excludes rather than leaks), or when its
+    title and opening, or its whole text, equal a held-out message's (a copy under another number)."""
+    _, heldout = real_split(reviewed_posts(root))
+    numbers = {post.id.rsplit(":", 1)[1] for post in heldout if post.id.startswith("teddy2020c/")}
+    keys = {(post.title, post.text[:50]) for post in heldout}
+    texts = {_squeeze(post.text) for post in heldout if post.text}
+    return [
+        post
+        for post in teddy_posts(root)
+        if post.id.rsplit(":", 1)[1] not in numbers
+        and (post.title, post.text[:50]) not in keys
+        and _squeeze(post.text) not in texts
+    ]
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
 
 
 def overlaps(root: Path, *, size: int = 10, common: int = 3) -> list[tuple[str, list[str]]]:
