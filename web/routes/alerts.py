@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
-from alerts import privacy
 from alerts.cases import service as alert_service
 from alerts.cases.attachments import ALLOWED
 from alerts.cases.flows import FOLLOW_UP_METHODS, move_post, transition
@@ -18,6 +17,7 @@ from alerts.cases.intake import KINDS
 from alerts.cases.lifecycle import FIELD_LABELS, STATUS_LABELS, allowed_actions
 from alerts.cases.models import Alert
 from alerts.cases.schemas import TransitionIn
+from alerts.privacy import service as privacy
 from alerts.sla.calendar import UNIT_LABELS
 from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
 from core.bounds import RowId
