@@ -1,6 +1,6 @@
 """API responses leave masked: every string of every JSON body goes through the one masking policy.
 
-Routes that may show the full text (the reveal endpoints, see ``alerts.privacy``) return a plain
+Routes that may show the full text (the reveal endpoints, see ``alerts.privacy.service``) return a plain
 ``JSONResponse`` of their own; everything else uses :class:`MaskedJSONResponse`, the app's default.
 """
 

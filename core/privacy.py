@@ -3,7 +3,7 @@
 The stored post keeps the original text (the system of record); every page, API response, export,
 notification, search document and analysis output goes through :func:`mask_text` (or :func:`mask_value`
 for nested data). Masking is idempotent: already masked text (``138****2716``, ``张*``) stays as it is.
-Who may see the full text, and how that is logged, is decided in ``alerts.privacy``; docs/security.md
+Who may see the full text, and how that is logged, is decided in ``alerts.privacy.service``; docs/security.md
 describes the whole policy.
 
 Formats:

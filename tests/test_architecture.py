@@ -6,6 +6,10 @@
 - A sub-domain's service is the only writer of its tables: no ``session.add``/``delete``/``merge``, no
   ``insert``/``update``/``delete`` statement and no table row built under ``api/`` or ``web/``.
 - No function longer than 80 lines outside the migrations (complexity over 25 is ruff's C901, in ``make lint``).
+- ``alerts/`` keeps at its top only what spans its rooms; each room is a folder with its ``service.py``, and
+  docs/architecture.md names every room.
+- A page form commits through ``web.pages.committing`` (which rolls back and shows the form's page on a refusal):
+  no ``rollback`` in an ``except`` of a page route.
 - Word and Excel files get their text only through ``core.officedoc`` and ``core.cells`` (which drop what XML
   cannot hold and keep formula-like text as text): no ``add_run``/``add_heading``/``add_paragraph(text)``,
   no ``append`` to a worksheet and no ``cell(row, column, value)`` anywhere else.
@@ -147,6 +151,53 @@ def test_routes_only_parse_call_commit_and_render() -> None:
     tables = _table_classes()
     found = [f"{path.relative_to(ROOT)}:{where}" for path in _files("api", "web") for where in _writes_in(path, tables)]
     assert found == [], "writes belong in a sub-domain's service.py"
+
+
+# What spans the rooms of alerts/ (docs/architecture.md, "The rooms"); any other module belongs in a room.
+ALERTS_TOP = {"__init__", "cli", "config_models", "defaults", "seed", "stats_cli", "sweep", "tasks"}
+
+
+def _alerts_rooms() -> list[Path]:
+    return sorted(path for path in (ROOT / "alerts").iterdir() if path.is_dir() and (path / "__init__.py").exists())
+
+
+def test_alerts_keeps_only_cross_room_modules_at_its_top() -> None:
+    top = {path.stem for path in (ROOT / "alerts").glob("*.py")}
+    assert top - ALERTS_TOP == set(), "a room's module goes in its folder (alerts/<room>/service.py …)"
+
+
+def test_every_alerts_room_has_its_service_and_is_documented() -> None:
+    rooms = _alerts_rooms()
+    architecture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "privacy" in {room.name for room in rooms}
+    assert [room.name for room in rooms if not (room / "service.py").exists()] == []
+    assert [room.name for room in rooms if f"`alerts/{room.name}/`" not in architecture] == []
+    folders = [path.name for path in (ROOT / "alerts").iterdir() if path.is_dir() and path.name != "__pycache__"]
+    assert sorted(folders) == [room.name for room in rooms], "every folder under alerts/ is a package"
+
+
+# Page modules that still roll back by hand; they move to web.pages.committing once their edit-form masking lands.
+ROLLBACK_BY_HAND = {"web/routes/cases.py", "web/routes/disclosure.py"}
+COMMITTING = "web/pages.py"  # where committing itself rolls back
+
+
+def _rollbacks_in_except(tree: ast.AST) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler):
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "rollback":
+                    yield f"{call.lineno}: {ast.unparse(call.func)}() in an except"
+
+
+def test_page_forms_commit_through_committing() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{where}"
+        for path in _files("web")
+        if path.relative_to(ROOT).as_posix() not in {*ROLLBACK_BY_HAND, COMMITTING}
+        for where in _rollbacks_in_except(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert found == [], "wrap a form's writes in web.pages.committing"
+    assert list(_rollbacks_in_except(ast.parse("try:\n    x()\nexcept E:\n    session.rollback()\n")))
 
 
 def _long_functions() -> Iterator[str]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from core.errors import MuqingError, http_status
 from web.templating import render
@@ -14,6 +18,8 @@ from web.templating import render
 HTTP_MESSAGES = {404: "页面不存在", 405: "不支持这种请求方式", 403: "无权访问"}
 # The code of the domain error a page answers with, as the API gives it in its JSON "code".
 ERROR_CODE_HEADER = "X-Error-Code"
+
+Refusal = TypeVar("Refusal", bound=MuqingError)
 
 
 def render_error(request: Request, exc: MuqingError | StarletteHTTPException) -> HTMLResponse:
@@ -43,6 +49,30 @@ def form_error(
     response = render(request, template, shown, user=user, active=active, status_code=http_status(error))
     response.headers[ERROR_CODE_HEADER] = error.code
     return response
+
+
+class ShownInstead(Exception):
+    """The page a refused form answers with; the app's handler (``web.routes``) sends ``response`` as it is."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+@contextmanager
+def committing(session: Session, *errors: type[Refusal], shown: Callable[[Refusal], Response]) -> Iterator[None]:
+    """Commit what the block did; on one of ``errors`` roll back and answer with ``shown(error)`` instead.
+
+    ``shown`` may raise (a 404 stays the app's 404 page); any other exception passes through untouched.
+    """
+    if not errors:
+        raise TypeError("committing() needs the errors a form may be refused with")
+    try:
+        yield
+        session.commit()
+    except errors as exc:
+        session.rollback()
+        raise ShownInstead(shown(exc)) from exc
 
 
 def done(path: str, key: str, anchor: str = "") -> RedirectResponse:

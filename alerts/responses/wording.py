@@ -6,14 +6,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
-import core
 from alerts.responses.checks import CaseFacts, CheckLists, Finding, occurrences
+from core.district.data import District
+from core.district.data import district as district_places
 
-PLACES_FILE = Path(core.__file__).parent / "resources" / "places.yaml"
 PAIRS = {"（": "）", "(": ")", "《": "》", "【": "】", "〔": "〕", "[": "]", "［": "］", "“": "”", "‘": "’", "「": "」"}
 CLOSERS = {close: open_ for open_, close in PAIRS.items()}
 _CN_DIGIT = "〇零一二两三四五六七八九十"
@@ -22,16 +19,19 @@ _CHINESE_DATE = re.compile(rf"(?:[〇零一二三四五六七八九]{{4}}年)|(?
 _FULL_WIDTH = re.compile(r"[０-９]+")
 
 
-@lru_cache(maxsize=1)
 def district() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     """The district's towns (name → name) and villages (name → the towns that have one of that name)."""
-    data = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8")) if PLACES_FILE.exists() else {}
-    towns = ((data or {}).get("district") or {}).get("towns") or []
+    # The places the admin keeps (core.district), as entity recognition and routing see them.
+    return _index(district_places())
+
+
+@lru_cache(maxsize=4)
+def _index(data: District) -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     owners: dict[str, set[str]] = {}
-    for town in towns:
-        for village in town.get("villages") or []:
-            owners.setdefault(village, set()).add(town["name"])
-    return {t["name"]: t["name"] for t in towns}, {v: frozenset(o) for v, o in owners.items()}
+    for town in data.towns:
+        for village in town.villages:
+            owners.setdefault(village, set()).add(town.name)
+    return {t.name: t.name for t in data.towns}, {v: frozenset(o) for v, o in owners.items()}
 
 
 def places_in(text: str) -> tuple[set[str], set[str]]:

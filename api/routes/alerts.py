@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
-from alerts import privacy
 from alerts.cases import service
 from alerts.cases.attachments import attachment_path, store_attachment
 from alerts.cases.flows import move_post, transition
@@ -27,6 +26,7 @@ from alerts.cases.schemas import (
 )
 from alerts.cases.triage import Classified, open_triaged_case, propose
 from alerts.disclosure.service import register_case
+from alerts.privacy import service as privacy
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.masking import unmasked
 from core.bounds import Offset, RowId, attachment_body_limit

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from alerts import privacy
 from alerts.cases.hotline import open_cases
+from alerts.privacy import service as privacy
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.masking import unmasked
 from core.bounds import IMPORT_BODY_LIMIT, Offset, RowId

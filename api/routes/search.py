@@ -1,7 +1,7 @@
 """Search over posts: full text, filters, sort, highlights, and aggregations for the dashboard.
 
 The JSON shape is documented in docs/search.md. Every signed-in user may search the posts they may see
-(``alerts.privacy``): section staff and heads only those of their own and co-handled cases. Text is masked.
+(``alerts.privacy.service``): section staff and heads only those of their own and co-handled cases. Text is masked.
 When the search engine does not answer the response is 503 with a message naming it.
 """
 
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 
 from alerts.cases.models import Alert
 from alerts.cases.service import visible_alerts
-from alerts.privacy import searchable_cases
+from alerts.privacy.service import searchable_cases
 from api.deps import CurrentUser, SessionDep
 from core.errors import InvalidInput
 from core.search.base import MAX_WINDOW, SearchQuery
@@ -85,7 +85,7 @@ def search(
         offset=(page - 1) * size,
         limit=size,
         aggregations=aggs,
-        # A section user finds only the posts of its own and co-handled cases (alerts.privacy).
+        # A section user finds only the posts of its own and co-handled cases (alerts.privacy.service).
         alert_ids=searchable_cases(session, user=user),
     )
     found = search_out(session, result=run_search(query=query), query=query, page=page, size=size)

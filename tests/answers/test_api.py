@@ -70,6 +70,28 @@ def test_check_finds_a_phone_and_a_misused_word_where_they_are(client: TestClien
     assert client.post("/api/responses/check", json={"alert_id": alert_id, "content": "x"}).status_code == 401
 
 
+def test_a_village_the_admin_adds_is_a_wrong_place_in_another_town_s_answer(
+    client: TestClient, login: Login, office: None
+) -> None:
+    admin, staff = login("admin"), login("production-staff")
+    alert_id = case("柳河镇前进村养猪场臭味扰民", towns=("柳河镇",), villages=("前进村",))
+    content = "经核查，云杉坪村养殖场已清运粪污。"
+
+    def wrong_places() -> list[str]:
+        response = client.post("/api/responses/check", json={"alert_id": alert_id, "content": content}, headers=staff)
+        assert response.status_code == 200, response.text
+        return [f["text"] for f in response.json()["findings"] if f["kind"] == "wrong_place"]
+
+    assert wrong_places() == []
+    towns = {t["name"]: t["id"] for t in client.get("/api/places", headers=admin).json()["items"]}
+    added = client.post(
+        "/api/places", json={"kind": "village", "name": "云杉坪村", "parent_id": towns["石桥镇"]}, headers=admin
+    )
+    assert added.status_code == 201, added.text
+    # The wording check reads the places the admin keeps, as entity recognition and routing do.
+    assert wrong_places() == ["云杉坪村"]
+
+
 def test_a_flagged_response_waits_for_a_head_who_must_say_why(client: TestClient, login: Login, office: None) -> None:
     alert_id = case("柳河镇前进村养猪场粪水直排", towns=("柳河镇",), villages=("前进村",))
     to_in_progress(alert_id)

@@ -80,7 +80,7 @@ def test_search_names_no_case_of_another_section(client: TestClient, login: Logi
 
     theirs = make_alert(title="东坡村养猪场病死猪被扔进河里", category="epidemic")
     ours = make_alert(title="北坡村养猪场污水直排", category="pollution")
-    # A section user finds only its own cases' posts (alerts.privacy), so it never sees another's case id.
+    # A section user finds only its own cases' posts (alerts.privacy.service), so it never sees another's case id.
     for username, expected in (("quality-staff", set()), ("production-staff", {ours}), ("duty", {ours, theirs})):
         hits = client.get("/api/search", headers=login(username), params={"q": "养猪场"}).json()["hits"]
         assert len(hits) == len(expected)

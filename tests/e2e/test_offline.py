@@ -14,33 +14,62 @@ pytestmark = pytest.mark.browser
 
 
 def _offline(person: Person, server: Server) -> list[str]:
-    """Cut the browser off from every host but ours; returns the list every outside request lands in."""
+    """Cut the browser off from every host but ours; returns the list every outside request lands in.
+
+    A request the content security policy refuses never reaches the route, but the browser still reports
+    it as a request: both are counted, so a page that merely asks another host fails too.
+    """
     ours = urlsplit(server.base).netloc
     outside: list[str] = []
 
+    def elsewhere(url: str) -> bool:
+        return urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).netloc != ours
+
     def route(route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).scheme in ("data", "blob") or urlsplit(url).netloc == ours:
-            route.continue_()
-        else:
-            outside.append(url)
+        if elsewhere(route.request.url):
             route.abort()
+        else:
+            route.continue_()
+
+    def asked(request: Any) -> None:
+        if elsewhere(request.url) and request.url not in outside:
+            outside.append(request.url)
 
     person.context.route("**/*", route)
+    person.context.on("request", asked)
     return outside
 
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def _spec_operations(server: Server) -> tuple[set[tuple[str, str]], set[str]]:
+def _spec(server: Server) -> dict[str, Any]:
+    spec: dict[str, Any] = httpx.get(server.base + "/api/openapi.json", timeout=30).json()
+    return spec
+
+
+def _spec_operations(spec: dict[str, Any]) -> tuple[set[tuple[str, str]], set[str]]:
     """Every (METHOD, path) of the OpenAPI document, and its tags."""
-    spec = httpx.get(server.base + "/api/openapi.json", timeout=30).json()
     operations = {
         (method.upper(), path) for path, item in spec["paths"].items() for method in item if method in METHODS
     }
     tags = {tag for item in spec["paths"].values() for m, op in item.items() if m in METHODS for tag in op["tags"]}
     return operations, tags
+
+
+def _check_schemas(page: Any, spec: dict[str, Any]) -> None:
+    """Every schema of the document is drawn in the Schemas section, once, under its title and its name."""
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    selector = "section.models article[data-json-schema-level='0']"
+    _wait_for_count(page, selector, len(schemas))
+    shown = page.eval_on_selector_all(
+        selector,
+        "items => items.map(i => [i.dataset.schemaName || '',"
+        " i.querySelector('.json-schema-2020-12__title').textContent.trim()])",
+    )
+    expected = sorted(schema.get("title") or name for name, schema in schemas.items())
+    assert sorted(title for _, title in shown) == expected, f"{len(shown)} of {len(schemas)} schemas drawn"
+    assert sorted(name for name, _ in shown) == sorted(schemas)
 
 
 def _wait_for_count(page: Any, selector: str, expected: int) -> int:
@@ -53,8 +82,10 @@ def _wait_for_count(page: Any, selector: str, expected: int) -> int:
 
 
 def test_swagger_ui_and_redoc_work_offline(browser: Any, server: Server) -> None:
-    operations, tags = _spec_operations(server)
+    spec = _spec(server)
+    operations, tags = _spec_operations(spec)
     assert len(operations) > 100 and len(tags) > 15  # well past the size where Swagger UI windows its list
+    assert len(spec["components"]["schemas"]) > 100  # and its Schemas section
     person = Person(browser, server, "duty")
     outside = _offline(person, server)
     page = person.page
@@ -77,6 +108,7 @@ def test_swagger_ui_and_redoc_work_offline(browser: Any, server: Server) -> None
     open_tags = page.eval_on_selector_all(".opblock-tag", "t => t.map(h => [h.dataset.tag, h.dataset.isOpen])")
     assert {tag for tag, _ in open_tags} == tags and all(is_open == "true" for _, is_open in open_tags)
     assert page.locator(".swagger-ui .errors-wrapper").count() == 0
+    _check_schemas(page, spec)
     assert problems == []  # nothing refused by the content security policy, no script error
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "api-docs.png"))
@@ -84,8 +116,10 @@ def test_swagger_ui_and_redoc_work_offline(browser: Any, server: Server) -> None
     page.get_by_text("/api/posts/intake/url").first.wait_for(timeout=30000)
     in_redoc = _wait_for_count(page, "[data-section-id*='/operation/']", len(operations))
     assert in_redoc == len(operations)
+    page.wait_for_load_state("networkidle")
     page.screenshot(path=str(SHOTS / "api-redoc.png"))
     assert outside == []
+    assert problems == []  # nothing refused by the content security policy either
     person.close()
 
 

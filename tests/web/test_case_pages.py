@@ -363,7 +363,7 @@ def test_workbench_lists_overdue_first_and_the_heads_queues(client: TestClient, 
 
 def test_search_links_only_to_cases_the_user_may_open(client: TestClient, people: None) -> None:
     alert_id = make_alert(title="双塘镇养鸡场鸡粪乱堆")
-    # Another section does not find the post at all (alerts.privacy), so never its case.
+    # Another section does not find the post at all (alerts.privacy.service), so never its case.
     sign_in(client, "quality-staff")
     page = client.get("/search", params={"q": "养鸡场"})
     assert "共找到 1 条帖子" not in page.text and "双塘镇" not in page.text

@@ -18,9 +18,17 @@ def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api")
 
 
+async def _shown_instead(request: Request, exc: Exception) -> Response:
+    """The page a refused form answers with (``web.pages.committing``), sent as it was rendered."""
+    from web.pages import ShownInstead
+
+    assert isinstance(exc, ShownInstead)
+    return exc.response
+
+
 def mount(app: FastAPI) -> None:
     """Add the pages, our static files, compression and the page error handlers to ``app``."""
-    from web.pages import render_error
+    from web.pages import ShownInstead, render_error
     from web.routes import (
         admin,
         admin_models,
@@ -93,6 +101,7 @@ def mount(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return render_error(request, exc)
 
+    app.add_exception_handler(ShownInstead, _shown_instead)
     app.add_exception_handler(LoginRequired, _login)
     app.add_exception_handler(MuqingError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,7 +19,7 @@ from core.types import Role
 from nlp.registry import activate_version, active_version, comparisons, list_versions
 from web import figures
 from web.deps import SessionDep
-from web.pages import done, form_error
+from web.pages import committing, done, form_error
 from web.routes.admin_channels import router as channels_router
 from web.routes.admin_district import router as district_router
 from web.routes.admin_holidays import router as holidays_router
@@ -70,6 +71,11 @@ def _users_context(session: SessionDep, *, edit: int | None = None) -> dict[str,
     }
 
 
+def _users_form(request: Request, session: SessionDep, user: User) -> Callable[[InvalidInput], HTMLResponse]:
+    """The users page again with the refused form's error."""
+    return lambda exc: form_error(request, "admin/users.html", _users_context(session), exc, user=user)
+
+
 def _section_id(value: str) -> int | None:
     return int(value) if value.strip().isdigit() else None
 
@@ -86,7 +92,7 @@ def create_user_form(
     section_id: Annotated[str, Form(max_length=20)] = "",
 ) -> HTMLResponse | RedirectResponse:
     """Add a user."""
-    try:
+    with committing(session, InvalidInput, shown=_users_form(request, session, user)):
         add_user(
             session,
             username=username,
@@ -95,10 +101,6 @@ def create_user_form(
             section_id=_section_id(section_id),
             display_name=display_name,
         )
-        session.commit()
-    except InvalidInput as exc:
-        session.rollback()
-        return form_error(request, "admin/users.html", _users_context(session), exc, user=user)
     return done("/admin/users", "created")
 
 
@@ -114,7 +116,7 @@ def update_user_form(
     active: Annotated[str, Form(max_length=5)] = "",
 ) -> HTMLResponse | RedirectResponse:
     """Change a user's name, role, section or state; a deactivated user is signed out everywhere."""
-    try:
+    with committing(session, InvalidInput, shown=_users_form(request, session, user)):
         update_user(
             session,
             user_id=user_id,
@@ -124,10 +126,6 @@ def update_user_form(
             section_id=_section_id(section_id),
             active=bool(active),
         )
-        session.commit()
-    except InvalidInput as exc:
-        session.rollback()
-        return form_error(request, "admin/users.html", _users_context(session), exc, user=user)
     return done("/admin/users", "saved")
 
 
@@ -140,12 +138,8 @@ def reset_password_form(
     password: Annotated[str, Form(max_length=256)],
 ) -> HTMLResponse | RedirectResponse:
     """Set a new password and end the user's sessions."""
-    try:
+    with committing(session, InvalidInput, shown=_users_form(request, session, user)):
         reset_password(session, user_id=user_id, password=password)
-        session.commit()
-    except InvalidInput as exc:
-        session.rollback()
-        return form_error(request, "admin/users.html", _users_context(session), exc, user=user)
     return done("/admin/users", "password")
 
 
@@ -171,13 +165,13 @@ def create_section_form(
     description: Annotated[str, Form(max_length=1000)] = "",
 ) -> HTMLResponse | RedirectResponse:
     """Add a section."""
-    try:
-        create_section(session, code=code, name=name, description=description)
-        session.commit()
-    except Conflict as exc:
-        session.rollback()
+
+    def shown(exc: Conflict) -> HTMLResponse:
         context = {"sections": figures.sections(session), "tab": "sections"}
         return form_error(request, "admin/sections.html", context, exc, user=user)
+
+    with committing(session, Conflict, shown=shown):
+        create_section(session, code=code, name=name, description=description)
     return done("/admin/sections", "created")
 
 

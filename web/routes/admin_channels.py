@@ -17,13 +17,13 @@ from alerts.notify.channels import CHANNEL_LABELS
 from alerts.notify.rules import KINDS
 from alerts.notify.schemas import ChannelIn
 from core.bounds import RowId
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, MuqingError
 from core.models import User
 from core.types import Role
 from web import figures
 from web.deps import SessionDep
 from web.forms import optional_int, parse, words
-from web.pages import done, form_error
+from web.pages import committing, done, form_error
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -94,14 +94,14 @@ async def save_channel(request: Request, session: SessionDep, user: AdminUser) -
     """Create a channel (no id) or update one (id given; a secret left as ****** is kept)."""
     form = await request.form()
     channel_id = int(str(form["id"])) if str(form.get("id", "")).isdigit() else None
-    try:
-        notify.save_channel(session, data=channel_input(form), channel_id=channel_id)
-        session.commit()
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
+
+    def shown(exc: MuqingError) -> HTMLResponse:
         draft = {"name": str(form.get("name", "")), "config": {}}
         context = _context(session, edit=channel_id, draft=draft)
         return form_error(request, "admin/channels.html", context, exc, user=user)
+
+    with committing(session, InvalidInput, Conflict, shown=shown):
+        notify.save_channel(session, data=channel_input(form), channel_id=channel_id)
     return done("/admin/channels", "saved")
 
 

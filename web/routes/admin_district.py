@@ -13,7 +13,7 @@ from core.errors import InvalidInput
 from core.models import User
 from core.types import Role
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -59,7 +59,7 @@ def add_place(
     aliases: Annotated[str, Form()] = "",
 ) -> Response:
     """Add one place."""
-    try:
+    with committing(session, InvalidInput, shown=lambda exc: _places_page(request, session, user, error=exc.message)):
         service.add_place(
             session,
             actor=user,
@@ -68,10 +68,6 @@ def add_place(
             parent_id=int(parent_id) if parent_id.isdigit() else None,
             aliases=[a for a in aliases.replace("，", ",").replace("、", ",").split(",") if a.strip()],
         )
-    except InvalidInput as exc:
-        session.rollback()
-        return _places_page(request, session, user, error=exc.message)
-    session.commit()
     return done("/admin/places", "created")
 
 
@@ -85,14 +81,10 @@ def import_places(
     parent_id: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Add places from a list, one a line; bad lines are listed."""
-    try:
+    with committing(session, InvalidInput, shown=lambda exc: _places_page(request, session, user, error=exc.message)):
         report = service.import_places(
             session, actor=user, kind=kind, text=text, parent_id=int(parent_id) if parent_id.isdigit() else None
         )
-    except InvalidInput as exc:
-        session.rollback()
-        return _places_page(request, session, user, error=exc.message)
-    session.commit()
     return _places_page(request, session, user, report=report)
 
 
@@ -137,12 +129,8 @@ def add_terms(
 ) -> HTMLResponse:
     """Add terms (one a line, or separated by commas) to a group."""
     words = [w for line in terms.splitlines() for w in line.replace("，", ",").replace("、", ",").split(",")]
-    try:
+    with committing(session, InvalidInput, shown=lambda exc: _lexicon_page(request, session, user, error=exc.message)):
         report = service.add_terms(session, actor=user, group=group, terms=words)
-    except InvalidInput as exc:
-        session.rollback()
-        return _lexicon_page(request, session, user, error=exc.message)
-    session.commit()
     return _lexicon_page(request, session, user, report=report)
 
 

@@ -16,12 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from alerts.sla import holidays
 from alerts.sla.statutory import FIRST_YEAR, LAST_YEAR
 from core.bounds import Year
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, MuqingError
 from core.models import User
 from core.types import Role
 from web import figures
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.routes.admin_roster import WEEKDAYS
 from web.security import CsrfChecked, require_roles
 from web.templating import render
@@ -160,13 +160,12 @@ def save_year(
 
     A year that exists with other days is shown with the differences and saved only once replacing is ticked.
     """
-    try:
-        holidays.save_year(
-            session, year=year, days=parse_days(days), notice=notice.strip(), user=user, replace=bool(replace)
-        )
-        session.commit()
-    except Conflict as exc:
-        session.rollback()
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        if isinstance(exc, InvalidInput):
+            return holidays_view(
+                request, session, user, year=year, error=exc.message, status_code=400, text=days, notice=notice
+            )
         changes = [holidays.DayChange.from_dict(d) for d in exc.details.get("differences", [])]
         return holidays_view(
             request,
@@ -179,10 +178,10 @@ def save_year(
             notice=notice,
             differences=changes,
         )
-    except InvalidInput as exc:
-        session.rollback()
-        return holidays_view(
-            request, session, user, year=year, error=exc.message, status_code=400, text=days, notice=notice
+
+    with committing(session, Conflict, InvalidInput, shown=shown):
+        holidays.save_year(
+            session, year=year, days=parse_days(days), notice=notice.strip(), user=user, replace=bool(replace)
         )
     return done(f"/admin/holidays?year={year}", "saved")
 

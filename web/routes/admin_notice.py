@@ -12,7 +12,7 @@ from core.errors import Conflict, InvalidInput
 from core.models import User
 from core.types import Role
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.routes.admin_holidays import holidays_view
 from web.security import CsrfChecked, require_roles
 
@@ -42,12 +42,12 @@ def paste_notice(
     year = preview.notice.year
     if action != "save":
         return holidays_view(request, session, user, year=year, pasted=text, preview=preview)
-    try:
-        holidays.import_notice(session, text=text, user=user, replace=bool(replace))
-        session.commit()
-    except Conflict as exc:
-        session.rollback()
+
+    def shown(exc: Conflict) -> HTMLResponse:
         return holidays_view(
             request, session, user, year=year, error=exc.message, status_code=409, pasted=text, preview=preview
         )
+
+    with committing(session, Conflict, shown=shown):
+        holidays.import_notice(session, text=text, user=user, replace=bool(replace))
     return done(f"/admin/holidays?year={year}", "notice")

@@ -22,7 +22,7 @@ from core.timeutil import local_zone, to_local
 from core.types import Role
 from web import figures
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -185,7 +185,11 @@ def save_shift(
 ) -> HTMLResponse | RedirectResponse:
     """Assign who is on duty for a shift (by default 24 hours from the 08:30 handover)."""
     month = day[:7]
-    try:
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        return _roster_page(request, session, user, month=month, error=exc.message, status_code=400)
+
+    with committing(session, MuqingError, shown=shown):
         starts_at = _moment(day, start_time, "day")
         if not hours.strip().isdigit() or not 1 <= int(hours) <= 168:
             raise InvalidInput("班次时长应为1到168小时", details={"field": "hours"})
@@ -205,10 +209,6 @@ def save_shift(
             note=note.strip(),
             calendar=calendar,
         )
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _roster_page(request, session, user, month=month, error=exc.message, status_code=400)
     return done(f"/admin/roster?month={month}", "saved")
 
 
@@ -225,7 +225,11 @@ async def rotation(request: Request, session: SessionDep, user: AdminUser) -> HT
     """Fill days in turn from a start date; rest days become holiday shifts with a leader in charge."""
     form = await request.form()
     start_text = str(form.get("start", ""))
-    try:
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        return _roster_page(request, session, user, month=start_text[:7], error=exc.message, status_code=400)
+
+    with committing(session, MuqingError, shown=shown):
         try:
             start = date.fromisoformat(start_text)
             handover = time.fromisoformat(str(form.get("handover_at", "")) or "08:30")
@@ -242,8 +246,4 @@ async def rotation(request: Request, session: SessionDep, user: AdminUser) -> HT
             handover_at=handover,
             calendar=work_calendar(session),
         )
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _roster_page(request, session, user, month=start_text[:7], error=exc.message, status_code=400)
     return done(f"/admin/roster?month={start_text[:7]}", "saved")

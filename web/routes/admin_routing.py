@@ -22,7 +22,7 @@ from nlp.analyze import analyze
 from web import figures
 from web.deps import SessionDep
 from web.forms import optional_int, parse, words
-from web.pages import done, form_error
+from web.pages import committing, done, form_error
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -142,14 +142,14 @@ async def save_rule(request: Request, session: SessionDep, user: AdminUser) -> H
     """Create a rule (no id) or update one (id given)."""
     form = await request.form()
     rule_id = int(str(form["id"])) if str(form.get("id", "")).isdigit() else None
-    try:
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        return form_error(request, "admin/routing.html", _context(session, edit=rule_id), exc, user=user)
+
+    with committing(session, InvalidInput, Conflict, shown=shown):
         existing: RoutingRule | None = routing.get_rule(session, rule_id=rule_id) if rule_id is not None else None
         data = rule_input(form, kept=dict(existing.match or {}) if existing is not None else {})
         routing.save_rule(session, data=data, rule_id=rule_id)
-        session.commit()
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
-        return form_error(request, "admin/routing.html", _context(session, edit=rule_id), exc, user=user)
     return done("/admin/routing", "saved")
 
 

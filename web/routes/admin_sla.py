@@ -18,13 +18,13 @@ from alerts.sla.calendar import Limit
 from alerts.sla.models import SlaPolicy
 from alerts.sla.schemas import PolicyIn
 from core.bounds import RowId
-from core.errors import ConfigurationError, Conflict, InvalidInput
+from core.errors import ConfigurationError, Conflict, InvalidInput, MuqingError
 from core.models import User
 from core.timeutil import utcnow
 from core.types import Role
 from web.deps import SessionDep
 from web.forms import parse
-from web.pages import done, form_error
+from web.pages import committing, done, form_error
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -99,11 +99,11 @@ async def save_policy(
 ) -> HTMLResponse | RedirectResponse:
     """Change a policy's limits; new cases use them, existing deadlines stay as computed."""
     form = await request.form()
-    try:
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        return form_error(request, "admin/sla.html", _context(session), exc, user=user)
+
+    with committing(session, InvalidInput, Conflict, shown=shown):
         data = policy_input(form, policy=sla.get_policy(session, policy_id=policy_id))
         sla.save_policy(session, data=data, policy_id=policy_id)
-        session.commit()
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
-        return form_error(request, "admin/sla.html", _context(session), exc, user=user)
     return done("/admin/sla", "saved")

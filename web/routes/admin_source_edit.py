@@ -22,7 +22,7 @@ from crawlers import source_admin
 from crawlers.preview import Preview, preview_source
 from crawlers.sources import KINDS
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -169,12 +169,12 @@ def new_source_page(request: Request, user: AdminUser, kind: str = "list_detail"
 async def create_source(request: Request, session: SessionDep, user: AdminUser) -> Response:
     """Add a source from the form; a refused field is named on the form, which keeps what was typed."""
     form = await _form(request)
-    try:
-        source = source_admin.create_source(session, data=definition_from_form(form), actor=user)
-    except InvalidInput as exc:
-        session.rollback()
+
+    def shown(exc: InvalidInput) -> HTMLResponse:
         return _form_page(request, user, source=None, values=form, error=exc, status_code=422)
-    session.commit()
+
+    with committing(session, InvalidInput, shown=shown):
+        source = source_admin.create_source(session, data=definition_from_form(form), actor=user)
     return done(f"/admin/sources/{source.id}", "created")
 
 
@@ -189,13 +189,13 @@ def edit_source_page(request: Request, session: SessionDep, user: AdminUser, sou
 async def update_source(request: Request, session: SessionDep, user: AdminUser, source_id: RowId) -> Response:
     """Save the changed definition."""
     form = await _form(request)
-    try:
-        source_admin.replace_source(session, source_id=source_id, data=definition_from_form(form), actor=user)
-    except InvalidInput as exc:
-        session.rollback()
+
+    def shown(exc: InvalidInput) -> HTMLResponse:
         source = source_admin.get(session, source_id=source_id)
         return _form_page(request, user, source=source, values=form, error=exc, status_code=422)
-    session.commit()
+
+    with committing(session, InvalidInput, shown=shown):
+        source_admin.replace_source(session, source_id=source_id, data=definition_from_form(form), actor=user)
     return done(f"/admin/sources/{source_id}", "saved")
 
 

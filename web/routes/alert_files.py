@@ -6,7 +6,7 @@ import asyncio
 from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from starlette.responses import Response
 
 from alerts.cases import service as alert_service
@@ -16,7 +16,7 @@ from alerts.cases.schemas import ResponseInput
 from core.bounds import RowId, attachment_body_limit
 from core.errors import InvalidInput, MuqingError, NotFound
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.routes.alerts import case_actions, refused
 from web.routes.responses import precheck
 from web.security import CsrfChecked, WebUser
@@ -69,7 +69,14 @@ def respond_with_files(
         return refused(
             request, session, user, alert_id, InvalidInput(f"一次最多上传 {MAX_FILES} 个附件"), "respond", draft
         )
-    try:
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        if chosen and exc.code != "not_found":
+            # Browsers never refill a file field: say so, so nobody submits without the files by mistake.
+            exc.message += "（未保存，请重新选择附件后提交）"
+        return refused(request, session, user, alert_id, exc, "respond", draft)
+
+    with committing(session, MuqingError, shown=shown):
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
         if "respond" not in case_actions(session, alert, user) or not response.strip():
             # The flow's own refusal (role, state, missing text), before any file is written.
@@ -110,12 +117,6 @@ def respond_with_files(
             if response.strip()
             else None,
         )
-        session.commit()
-    except MuqingError as exc:
-        if chosen and exc.code != "not_found":
-            # Browsers never refill a file field: say so, so nobody submits without the files by mistake.
-            exc.message += "（未保存，请重新选择附件后提交）"
-        return refused(request, session, user, alert_id, exc, "respond", draft)
     return done(f"/alerts/{alert_id}", "respond")
 
 

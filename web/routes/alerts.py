@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,6 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.responses import Response
 
-from alerts import privacy
 from alerts.cases import service as alert_service
 from alerts.cases.attachments import ALLOWED
 from alerts.cases.flows import FOLLOW_UP_METHODS, move_post, transition
@@ -18,6 +18,7 @@ from alerts.cases.intake import KINDS
 from alerts.cases.lifecycle import FIELD_LABELS, STATUS_LABELS, allowed_actions
 from alerts.cases.models import Alert
 from alerts.cases.schemas import TransitionIn
+from alerts.privacy import service as privacy
 from alerts.sla.calendar import UNIT_LABELS
 from alerts.sla.deadlines import DUE_FIELDS, MET_FIELDS, alert_policy, extension_limit
 from core.bounds import RowId
@@ -28,7 +29,7 @@ from core.types import CATEGORY_LABELS, SEVERITIES, Role
 from web import queries
 from web.deps import SessionDep
 from web.forms import parse
-from web.pages import ERROR_CODE_HEADER, done
+from web.pages import ERROR_CODE_HEADER, committing, done
 from web.routes.responses import case_context
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import render
@@ -231,6 +232,18 @@ def refused(
     return page
 
 
+def refusal(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    alert_id: int,
+    action: str,
+    draft: dict[str, str] | None = None,
+) -> Callable[[MuqingError], HTMLResponse]:
+    """The page :func:`refused` gives, as the ``shown`` of ``committing`` for a form on the alert page."""
+    return lambda exc: refused(request, session, user, alert_id, exc, action, draft)
+
+
 @router.post("/alerts/{alert_id}/action", response_model=None, dependencies=[CsrfChecked])
 def alert_action(
     request: Request,
@@ -272,15 +285,13 @@ def alert_action(
         "target_alert_id": form_int(target_alert_id),
     }
     draft = {"note": note, "response": response, "link": link, "contact": contact}
-    try:
+    shown = refusal(request, session, user, alert_id, action, draft)
+    with committing(session, MuqingError, shown=shown):
         if action == "request_extension":
             values["extension"] = _extension_input(extension_deadline, extension_amount, extension_unit)
         data = parse(TransitionIn, values, labels=FIELD_LABELS)
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
         transition(session, alert=alert, actor=user, **data.flow_kwargs())
-        session.commit()
-    except MuqingError as exc:
-        return refused(request, session, user, alert_id, exc, action, draft)
     if back in ("/console", "/workbench"):
         # Back to the same card, so the keyboard user carries on where they were.
         return done(back, action, f"#case-{alert_id}")
@@ -316,12 +327,9 @@ def move_alert_post(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Move a post to another alert, or out into a new alert of its own (duty officers)."""
-    try:
+    with committing(session, MuqingError, shown=refusal(request, session, user, alert_id, "move")):
         alert = alert_service.get_alert(session, user=user, alert_id=alert_id)
         target = move_post(
             session, alert=alert, post_id=post_id, actor=user, to_alert_id=form_int(to_alert_id), note=note
         )
-        session.commit()
-    except MuqingError as exc:
-        return refused(request, session, user, alert_id, exc, "move")
     return done(f"/alerts/{target.id}", "moved")

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from core import websessions
 from core.errors import AuthenticationFailed
 from web.deps import SessionDep
-from web.pages import safe_next
+from web.pages import committing, safe_next
 from web.security import (
     SESSION_COOKIE,
     CsrfChecked,
@@ -59,7 +59,13 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     """Check the credentials (throttled) and start a cookie session."""
-    try:
+
+    def shown(exc: AuthenticationFailed) -> HTMLResponse:
+        status = 429 if exc.code == "throttled" else 401
+        context = {"error": exc.message, "username": username, "next": next}
+        return render(request, "login.html", context, status_code=status)
+
+    with committing(session, AuthenticationFailed, shown=shown):
         started = websessions.sign_in(
             session,
             username=username,
@@ -67,14 +73,8 @@ def login(
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
         )
-    except AuthenticationFailed as exc:
-        session.rollback()
-        status = 429 if exc.code == "throttled" else 401
-        context = {"error": exc.message, "username": username, "next": next}
-        return render(request, "login.html", context, status_code=status)
-    user = started.session.user
-    websessions.purge_old(session)
-    session.commit()
+        user = started.session.user
+        websessions.purge_old(session)
     response = RedirectResponse(safe_next(next, home_of(user)), status_code=303)
     set_session_cookie(response, started.token)
     return response

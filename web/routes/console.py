@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -23,7 +24,7 @@ from core.timeutil import local_zone, utcnow
 from core.types import Role
 from web import queries
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.security import SESSION_COOKIE, CsrfChecked, LoginRequired, require_roles
 from web.templating import render
 
@@ -84,6 +85,11 @@ def console(request: Request, session: SessionDep, user: ConsoleUser) -> HTMLRes
     return _console(request, session, user)
 
 
+def _refused(request: Request, session: SessionDep, user: User) -> Callable[[MuqingError], HTMLResponse]:
+    """The console again with why the handover was refused, under the domain error's status."""
+    return lambda exc: _console(request, session, user, error=exc.message, status_code=http_status(exc))
+
+
 @router.post("/console/handover", response_model=None, dependencies=[CsrfChecked])
 def write_handover(
     request: Request,
@@ -93,26 +99,18 @@ def write_handover(
     to_user_id: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Hand over the shift: the note and the open cases at this moment (交接班记录)."""
-    try:
+    with committing(session, MuqingError, shown=_refused(request, session, user)):
         roster.hand_over(
             session, from_user=user, note=note, to_user_id=int(to_user_id) if to_user_id.strip().isdigit() else None
         )
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "handover", "#duty-title")
 
 
 @router.post("/console/handover/{handover_id}/receive", response_model=None, dependencies=[CsrfChecked])
 def receive_handover(request: Request, session: SessionDep, user: ConsoleUser, handover_id: RowId) -> Response:
     """The incoming officer confirms the handover (接班确认)."""
-    try:
+    with committing(session, MuqingError, shown=_refused(request, session, user)):
         roster.receive_handover(session, handover_id=handover_id, user=user)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _console(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/console", "received", "#duty-title")
 
 

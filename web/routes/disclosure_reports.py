@@ -3,6 +3,7 @@ and the DOCX and XLSX exports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -28,7 +29,7 @@ from core.errors import MuqingError
 from core.models import User
 from core.validation import parse_as
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.routes.disclosure import chosen_year
 from web.security import CsrfChecked, WebUser
 from web.templating import render
@@ -121,16 +122,19 @@ def _forms(form: FormData) -> dict[str, Any]:
     }
 
 
+def _refused(
+    request: Request, session: SessionDep, user: User, year: int, *, status_code: int
+) -> Callable[[MuqingError], HTMLResponse]:
+    """The report page again with why the form was refused."""
+    return lambda exc: _page(request, session, user, year, error=exc.message, status_code=status_code)
+
+
 @router.post("/disclosure/reports/{year}/forms", response_model=None, dependencies=[CsrfChecked])
 async def save_forms(request: Request, session: SessionDep, user: WebUser, year: Year) -> Response:
     """Keep the office's sections of the report."""
-    try:
+    with committing(session, MuqingError, shown=_refused(request, session, user, year, status_code=400)):
         forms = parse_as(ReportFormsIn, _forms(await request.form()))
         service.save_forms(session, actor=user, year=chosen_year(str(year)), forms=forms)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _page(request, session, user, year, error=exc.message, status_code=400)
     return done(f"/disclosure/reports/{year}", "saved", "#forms")
 
 
@@ -139,13 +143,9 @@ async def publish(request: Request, session: SessionDep, user: WebUser, year: Ye
     """Mark the report published (refused while it does not reconcile)."""
     form = await request.form()
     values = {name: str(form.get(name) or "").strip() for name in ("url", "published_at")}
-    try:
+    with committing(session, MuqingError, shown=_refused(request, session, user, year, status_code=409)):
         data = parse_as(PublicationIn, {name: value for name, value in values.items() if value})
         service.publish_report(session, actor=user, year=chosen_year(str(year)), data=data)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _page(request, session, user, year, error=exc.message, status_code=409)
     return done(f"/disclosure/reports/{year}", "published")
 
 

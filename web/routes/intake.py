@@ -17,6 +17,7 @@ from crawlers.imports import DEFAULT_MAPPING, Mapping, available_mappings, impor
 from crawlers.intake import intake_text, intake_url
 from nlp.service import analyze_post
 from web.deps import SessionDep
+from web.pages import committing
 from web.security import CsrfChecked, require_roles
 from web.templating import render
 
@@ -108,7 +109,11 @@ def add_by_text(
 ) -> HTMLResponse:
     """Store a pasted post; the pasted text itself is kept as its evidence."""
     form = {"title": title, "content": content, "url": url, "author": author, "published_at": published_at}
-    try:
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        return _page(request, user, tab="text", error=exc.message, form=form, status_code=http_status(exc))
+
+    with committing(session, MuqingError, shown=shown):
         if not content.strip():
             raise InvalidInput("请粘贴帖子内容", details={"field": "content"})
         stored = intake_text(
@@ -121,10 +126,6 @@ def add_by_text(
             submitted_by=user.username,
         )
         post_id, post_title = stored.post.id, stored.post.title
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _page(request, user, tab="text", error=exc.message, form=form, status_code=http_status(exc))
     return _page(
         request,
         user,
@@ -165,7 +166,12 @@ async def import_file(
     overrides = {field: str(form.get(f"col_{field}", ""))[:500] for field in MAPPED_FIELDS}
     filename = file.filename or "upload.csv"
     data = await file.read(MAX_UPLOAD_BYTES + 1)
-    try:
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        form_values = {"mapping": mapping, **{f"col_{k}": v for k, v in overrides.items()}}
+        return _page(request, user, tab="import", error=exc.message, form=form_values, status_code=http_status(exc))
+
+    with committing(session, MuqingError, shown=shown):
         if not data:
             raise InvalidInput("请选择要导入的文件", details={"field": "file"})
         if len(data) > MAX_UPLOAD_BYTES:
@@ -174,11 +180,6 @@ async def import_file(
             raise InvalidInput("只能导入 CSV 或 XLSX 文件", details={"field": "file"})
         report = import_work_orders(session, data=data, filename=filename, mapping=_mapping(mapping, overrides))
         cases = open_cases(session, post_ids=report.post_ids, analyse=analyze_post)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        form_values = {"mapping": mapping, **{f"col_{k}": v for k, v in overrides.items()}}
-        return _page(request, user, tab="import", error=exc.message, form=form_values, status_code=http_status(exc))
     result = {
         "kind": "import",
         "filename": filename,

@@ -21,7 +21,7 @@ from core.timeutil import to_local, utcnow
 from core.types import Role
 from core.validation import parse_as
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import render
 
@@ -69,12 +69,12 @@ def scoring_page(request: Request, session: SessionDep, user: WebUser, period: s
 async def publish(request: Request, session: SessionDep, user: WebUser) -> Response:
     """Freeze a finished period's scores."""
     period = str((await request.form()).get("period") or "")
-    try:
-        service.publish_period(session, actor=user, period=period)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
+
+    def shown(exc: MuqingError) -> HTMLResponse:
         return _page(request, session, user, period, error=exc.message, status_code=409)
+
+    with committing(session, MuqingError, shown=shown):
+        service.publish_period(session, actor=user, period=period)
     return done(f"/scoring?{urlencode({'period': period})}", "published")
 
 
@@ -150,10 +150,10 @@ async def save_policy(request: Request, session: SessionDep, user: AdminUser) ->
         values = _policy_values(form)
     except ValueError:
         return _policy_page(request, session, user, error="分值须为数字")
-    try:
-        service.save_policy(session, actor=user, data=parse_as(PolicyIn, values))
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
+
+    def shown(exc: MuqingError) -> HTMLResponse:
         return _policy_page(request, session, user, error=exc.message, draft=values)
+
+    with committing(session, MuqingError, shown=shown):
+        service.save_policy(session, actor=user, data=parse_as(PolicyIn, values))
     return done("/admin/scoring", "policy")

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from alerts.cases.intake import open_alert
 from alerts.cases.models import Alert, AlertPost
 from alerts.cases.service import visible_alerts
-from alerts.privacy import case_of_post, get_visible_snapshot, may_reveal, reveal_post, searchable_cases
+from alerts.privacy.service import case_of_post, get_visible_snapshot, may_reveal, reveal_post, searchable_cases
 from core.bounds import RowId
 from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, Source, User

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,7 @@ from core.errors import InvalidInput, MuqingError, http_status
 from core.models import User
 from core.types import CATEGORY_LABELS, Role
 from web.deps import SessionDep
-from web.pages import done
+from web.pages import committing, done
 from web.security import CsrfChecked, WebUser, require_roles
 from web.templating import render
 
@@ -117,6 +118,24 @@ def statements_page(request: Request, session: SessionDep, user: WebUser, catego
     return _page(request, session, user, category=category)
 
 
+def _refused(
+    page: Callable[..., HTMLResponse],
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    not_found_page: bool = False,
+) -> Callable[[MuqingError], HTMLResponse]:
+    """``page`` again with why the form was refused; with ``not_found_page`` a missing row stays the 404 page."""
+
+    def shown(exc: MuqingError) -> HTMLResponse:
+        if not_found_page and exc.code == "not_found":
+            raise exc
+        return page(request, session, user, error=exc.message, status_code=http_status(exc))
+
+    return shown
+
+
 @router.post("/statements", response_model=None, dependencies=[CsrfChecked])
 def add_statement(
     request: Request,
@@ -132,7 +151,7 @@ def add_statement(
     documents: Annotated[str, Form(max_length=20000)] = "",
 ) -> Response:
     """Add a statement (section heads and admin)."""
-    try:
+    with committing(session, MuqingError, shown=_refused(_page, request, session, user)):
         if not valid_from:
             raise InvalidInput("有效期起：请填写", details={"field": "valid_from"})
         try:
@@ -142,10 +161,6 @@ def add_statement(
         except ValidationError as exc:
             raise _validation_message(exc) from exc
         service.create_statement(session, actor=user, data=data)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/statements", "created")
 
 
@@ -165,7 +180,7 @@ def edit_statement(
     documents: Annotated[str, Form(max_length=20000)] = "",
 ) -> Response:
     """Change a statement (section heads and admin); an empty 有效期止 means no end."""
-    try:
+    with committing(session, MuqingError, shown=_refused(_page, request, session, user, not_found_page=True)):
         try:
             changes = StatementPatch(
                 **_form(category, topic, wording, keywords, approved_by, valid_from, valid_until, documents)
@@ -173,12 +188,6 @@ def edit_statement(
         except ValidationError as exc:
             raise _validation_message(exc) from exc
         service.update_statement(session, actor=user, statement_id=statement_id, changes=changes)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        if exc.code == "not_found":
-            raise
-        return _page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/statements", "saved", f"#statement-{statement_id}")
 
 
@@ -216,16 +225,12 @@ def add_term(
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     """Add an entry to a word list."""
-    try:
+    with committing(session, MuqingError, shown=_refused(_terms_page, request, session, user)):
         try:
             data = TermIn.model_validate({"list": list_name, "term": term, "suggestion": suggestion, "note": note})
         except ValidationError as exc:
             raise _validation_message(exc) from exc
         service.add_term(session, actor=user, data=data)
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        return _terms_page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/admin/check-terms", "created")
 
 
@@ -240,17 +245,11 @@ def change_term(
     remove: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Switch an entry on or off, correct its suggestion, or remove one the admin added."""
-    try:
+    with committing(session, MuqingError, shown=_refused(_terms_page, request, session, user, not_found_page=True)):
         if remove == "1":
             service.delete_term(session, actor=user, term_id=term_id)
         else:
             service.update_term(
                 session, actor=user, term_id=term_id, changes={"enabled": enabled == "1", "suggestion": suggestion}
             )
-        session.commit()
-    except MuqingError as exc:
-        session.rollback()
-        if exc.code == "not_found":
-            raise
-        return _terms_page(request, session, user, error=exc.message, status_code=http_status(exc))
     return done("/admin/check-terms", "deleted" if remove == "1" else "saved")
