@@ -15,8 +15,13 @@ Formats:
   start with a common surname): ``张*`` (surname kept, the rest one ``*`` per character);
 - house numbers of a home address: the digits before 栋, 幢, 单元, 室, 号楼, 号院, after a road or village
   (``幸福路12号``, ``前进村5组``): ``幸福路**号``, ``前进村*组``.
-Short service numbers (12345, 12316, 110) are not personal and are left alone; web addresses
-(``https://…``, and a value that is a bare path) are left alone so that links keep working.
+Short service numbers (12345, 12316, 110) are not personal and are left alone.
+
+Web addresses (``https://…``, and a value that is a bare path such as ``/u/13812345678/``) are masked too: a
+number in a query or a path leaks as much as one in the text. Inside an address only phone and ID numbers
+are masked (names and house numbers need Chinese text around them), and only a number that stands alone
+between separators (``/``, ``=``, ``&``, ``.``, ``_``, ``-``, a percent escape), so a token or hash that
+happens to hold eleven digits stays intact; everything else in the address is kept byte for byte.
 """
 
 from __future__ import annotations
@@ -116,16 +121,49 @@ def _mask_plain(text: str) -> str:
     return text
 
 
+# One unit of a web address: a percent escape or a single character.
+_URL_UNIT = re.compile(r"%[0-9A-Fa-f]{2}|.", re.DOTALL)
+# Escapes that may sit inside a written number (``+86``, ``138 1234 5678``, ``138-1234-5678``).
+_URL_ESCAPES = {"%2B": "+", "%20": " ", "%2D": "-"}
+
+
+def _address_view(units: list[str]) -> str:
+    # One character per unit, so that a match in the view maps back to whole units; an escape that cannot be
+    # part of a number stands for a separator.
+    return "".join(unit if len(unit) == 1 else _URL_ESCAPES.get(unit.upper(), "%") for unit in units)
+
+
+def _mask_address(address: str) -> str:
+    """A web address with its phone and ID numbers masked; every other character kept as it was."""
+    units: list[str] = _URL_UNIT.findall(address)
+    for pattern, replace in _RULES:
+        view = _address_view(units)
+        masked: list[str] = []
+        position = 0
+        for match in pattern.finditer(view):
+            start, end = match.span()
+            # A number glued to letters is part of a token or a hash, not a number someone wrote.
+            if view[start - 1 : start].isalpha() or view[end : end + 1].isalpha():
+                continue
+            masked += units[position:start]
+            masked += replace(match)
+            position = end
+        units = masked + units[position:]
+    return "".join(units)
+
+
 def mask_text(text: str) -> str:
     """``text`` with personal data masked (numbers, names beside them, house numbers); idempotent."""
-    if not text or not _WORTH_LOOKING.search(text) or _BARE_PATH.fullmatch(text) or _HASH.fullmatch(text):
+    if not text or not _WORTH_LOOKING.search(text) or _HASH.fullmatch(text):
         return text
+    if _BARE_PATH.fullmatch(text):
+        return _mask_address(text)
     parts: list[str] = []
     position = 0
-    # Web addresses stay as they are (a masked link leads nowhere); the text around them is masked.
+    # Only numbers are masked inside a web address, and the rest of it is kept, so that it still reads as one.
     for match in _URL.finditer(text):
         parts.append(_mask_plain(text[position : match.start()]))
-        parts.append(match.group(0))
+        parts.append(_mask_address(match.group(0)))
         position = match.end()
     parts.append(_mask_plain(text[position:]))
     return "".join(parts)
