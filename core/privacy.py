@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import Any
 
 _DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -251,11 +252,53 @@ def find_id_numbers(text: str) -> list[str]:
     return _ordered_unique(found)
 
 
-def is_masked_copy(value: str, *, of: str | None) -> bool:
-    """True when ``value`` is ``of`` as shown masked: a form sent back unchanged, which must not overwrite ``of``."""
+# Past this length an edited text is not aligned with its original (the alignment grows with the square of it).
+_RESTORE_LIMIT = 20000
+
+
+def keep_unmasked(value: str, *, of: str | None) -> str:
+    """``value`` from an edit form prefilled with ``of`` masked: what the user left masked is ``of``'s original.
+
+    A form shows stored text masked; sent back, the parts the user did not touch (a phone number, a room
+    number) must not overwrite the original with stars, while every character the user typed is kept.
+    """
     if not of or value == of:
-        return False
-    return value.strip() in {mask_text(of).strip(), (mask_name(of) or "").strip()}
+        return value
+    if value.strip() in {mask_text(of).strip(), (mask_name(of) or "").strip()}:
+        return of
+    shown = mask_text(of)
+    if shown == of or "*" not in value or max(len(value), len(of)) > _RESTORE_LIMIT:
+        return value
+    # Where the shown text differs from the original: (start, end) in ``shown`` -> the original's characters.
+    hidden = [
+        (j1, j2, of[i1:i2])
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, of, shown, autojunk=False).get_opcodes()
+        if tag != "equal"
+    ]
+    parts: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, shown, value, autojunk=False).get_opcodes():
+        if tag != "equal":
+            parts.append(value[j1:j2])
+            continue
+        position = i1
+        # A hidden part the user left whole is the original again; one they cut into is theirs.
+        for start, end, original in hidden:
+            if i1 <= start and end <= i2 and (start < i2 or start == end == len(shown)):
+                parts.append(shown[position:start] + original)
+                position = end
+        parts.append(shown[position:i2])
+    return "".join(parts)
+
+
+def keep_unmasked_value(value: Any, *, of: Any) -> Any:
+    """:func:`keep_unmasked` through nested data (a configuration sent back by its form), key by key, item by item."""
+    if isinstance(value, str):
+        return keep_unmasked(value, of=of) if isinstance(of, str) else value
+    if isinstance(value, dict) and isinstance(of, dict):
+        return {key: keep_unmasked_value(item, of=of.get(key)) for key, item in value.items()}
+    if isinstance(value, list) and isinstance(of, list):
+        return [keep_unmasked_value(item, of=of[i] if i < len(of) else None) for i, item in enumerate(value)]
+    return value
 
 
 def contains_personal_numbers(text: str) -> bool:

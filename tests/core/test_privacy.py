@@ -105,10 +105,23 @@ def test_names_under_known_keys_are_masked_as_names() -> None:
     }
 
 
-def test_a_masked_copy_sent_back_is_recognised_so_it_never_overwrites_the_original() -> None:
-    from core.privacy import is_masked_copy
+def test_a_masked_copy_sent_back_keeps_the_original_and_what_the_user_typed() -> None:
+    from core.privacy import keep_unmasked, keep_unmasked_value
 
-    assert is_masked_copy("电话138****8000", of="电话13800138000")
-    assert is_masked_copy("张*", of="张三")
-    assert not is_masked_copy("电话13900139000", of="电话13800138000")
-    assert not is_masked_copy("张三", of="张三") and not is_masked_copy("李*", of="张三")
+    stored = "值班电话0731-84512345，政务中心3栋305室；联系人张三 13800138000。"
+    shown = mask_text(stored)
+    assert shown == "值班电话0731-****2345，政务中心*栋***室；联系人张* 138****8000。"
+    assert keep_unmasked(shown, of=stored) == stored
+    assert keep_unmasked("张*", of="张三") == "张三"
+    # Edited around the masked parts: the edit is kept, and so are the numbers left masked.
+    edited = shown.replace("值班电话", "办公电话") + "周末不值班。"
+    assert (
+        keep_unmasked(edited, of=stored)
+        == "办公电话0731-84512345，政务中心3栋305室；联系人张三 13800138000。周末不值班。"
+    )
+    # A number the user typed over, or text written anew, is theirs.
+    assert keep_unmasked(shown.replace("138****8000", "13900139000"), of=stored).endswith("张三 13900139000。")
+    assert keep_unmasked("全新的说明", of=stored) == "全新的说明"
+    assert keep_unmasked("李*", of="张三") == "李*" and keep_unmasked("138****8000", of=None) == "138****8000"
+    config = {"to": ["13800138000@139.com", "b@x.cn"], "url": "https://x.cn/hook?id=13800138000"}
+    assert keep_unmasked_value(mask_value(config), of=config) == config
