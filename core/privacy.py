@@ -297,7 +297,14 @@ def keep_unmasked_value(value: Any, *, of: Any) -> Any:
     if isinstance(value, dict) and isinstance(of, dict):
         return {key: keep_unmasked_value(item, of=of.get(key)) for key, item in value.items()}
     if isinstance(value, list) and isinstance(of, list):
-        return [keep_unmasked_value(item, of=of[i] if i < len(of) else None) for i, item in enumerate(value)]
+        # A list sent back in another order (addresses one a line) still finds each item's original.
+        shown = {mask_text(item): item for item in of if isinstance(item, str)}
+        return [
+            shown.get(item, item)
+            if isinstance(item, str) and item in shown
+            else keep_unmasked_value(item, of=of[i] if i < len(of) else None)
+            for i, item in enumerate(value)
+        ]
     return value
 
 

@@ -125,3 +125,5 @@ def test_a_masked_copy_sent_back_keeps_the_original_and_what_the_user_typed() ->
     assert keep_unmasked("李*", of="张三") == "李*" and keep_unmasked("138****8000", of=None) == "138****8000"
     config = {"to": ["13800138000@139.com", "b@x.cn"], "url": "https://x.cn/hook?id=13800138000"}
     assert keep_unmasked_value(mask_value(config), of=config) == config
+    reordered = {"to": ["b@x.cn", "138****8000@139.com", "c@x.cn"]}
+    assert keep_unmasked_value(reordered, of=config) == {"to": ["b@x.cn", "13800138000@139.com", "c@x.cn"]}
