@@ -300,7 +300,7 @@ def keep_unmasked_value(value: Any, *, of: Any) -> Any:
         # A list sent back in another order (addresses one a line) still finds each item's original.
         shown = {mask_text(item): item for item in of if isinstance(item, str)}
         return [
-            shown.get(item, item)
+            shown[item]
             if isinstance(item, str) and item in shown
             else keep_unmasked_value(item, of=of[i] if i < len(of) else None)
             for i, item in enumerate(value)

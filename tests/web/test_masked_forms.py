@@ -20,7 +20,7 @@ HOTLINE, MOBILE = "0731-84512345", "13800138000"
 
 
 class _Form(HTMLParser):
-    """The fields of the form posting to ``action``, with the values the page shows in them."""
+    """The fields of the first form posting to ``action``, with the values the page shows in them."""
 
     def __init__(self, action: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -31,7 +31,7 @@ class _Form(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = {key: value or "" for key, value in attrs}
         if tag == "form":
-            self.inside = named.get("action") == self.action
+            self.inside = named.get("action") == self.action and not self.fields
         elif not self.inside:
             return
         elif tag == "input" and named.get("name") and named.get("type") not in ("checkbox", "submit"):
@@ -156,3 +156,27 @@ def test_a_disclosure_correction_keeps_the_applicants_numbers_it_did_not_touch(
         assert (entry.applicant_name, entry.applicant_contact) == ("张三", f"手机{MOBILE}")
         assert entry.information == information.replace("环评批复", "环评批复全文")
     assert re.search(r"138\*{4}8000", client.get(page).text), "the page still shows it masked"
+
+
+def test_an_email_channel_saved_unchanged_keeps_its_recipients(client: TestClient, people: None) -> None:
+    from alerts.notify.models import NotificationChannel
+    from alerts.notify.schemas import ChannelIn
+    from alerts.notify.service import save_channel
+    from core.db import session_scope
+
+    make_user("admin", "admin")
+    recipients = [f"{MOBILE}@139.com", "office@example.org"]
+    with session_scope() as session:
+        data = ChannelIn(name="值班邮箱", kind="email", config={"to": recipients})
+        channel_id = save_channel(session, data=data).id
+    sign_in(client, "admin")
+    fields = shown_form(client, f"/admin/channels?edit={channel_id}", "/admin/channels")
+    assert fields["id"] == str(channel_id) and fields["to"] == "138****8000@139.com，office@example.org"
+    submit(client, "/admin/channels", fields)
+    with session_scope() as session:
+        assert session.get(NotificationChannel, channel_id).config["to"] == recipients  # type: ignore[union-attr]
+    submit(client, "/admin/channels", {**fields, "to": "office@example.org，138****8000@139.com，duty@example.org"})
+    with session_scope() as session:
+        channel = session.get(NotificationChannel, channel_id)
+        assert channel is not None
+        assert channel.config["to"] == ["office@example.org", f"{MOBILE}@139.com", "duty@example.org"]
