@@ -15,14 +15,20 @@ Formats:
   start with a common surname): ``张*`` (surname kept, the rest one ``*`` per character);
 - house numbers of a home address: the digits before 栋, 幢, 单元, 室, 号楼, 号院, after a road or village
   (``幸福路12号``, ``前进村5组``): ``幸福路**号``, ``前进村*组``.
-Short service numbers (12345, 12316, 110) are not personal and are left alone; web addresses
-(``https://…``, and a value that is a bare path) are left alone so that links keep working.
+Short service numbers (12345, 12316, 110) are not personal and are left alone.
+
+Web addresses (``https://…``, and a value that is a bare path such as ``/u/13812345678/``) are masked too: a
+number in a query or a path leaks as much as one in the text. Inside an address only phone and ID numbers
+are masked (names and house numbers need Chinese text around them), and only a number that stands alone
+between separators (``/``, ``=``, ``&``, ``.``, ``_``, ``-``, a percent escape), so a token or hash that
+happens to hold eleven digits stays intact; everything else in the address is kept byte for byte.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import Any
 
 _DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
@@ -116,16 +122,49 @@ def _mask_plain(text: str) -> str:
     return text
 
 
+# One unit of a web address: a percent escape or a single character.
+_URL_UNIT = re.compile(r"%[0-9A-Fa-f]{2}|.", re.DOTALL)
+# Escapes that may sit inside a written number (``+86``, ``138 1234 5678``, ``138-1234-5678``).
+_URL_ESCAPES = {"%2B": "+", "%20": " ", "%2D": "-"}
+
+
+def _address_view(units: list[str]) -> str:
+    # One character per unit, so that a match in the view maps back to whole units; an escape that cannot be
+    # part of a number stands for a separator.
+    return "".join(unit if len(unit) == 1 else _URL_ESCAPES.get(unit.upper(), "%") for unit in units)
+
+
+def _mask_address(address: str) -> str:
+    """A web address with its phone and ID numbers masked; every other character kept as it was."""
+    units: list[str] = _URL_UNIT.findall(address)
+    for pattern, replace in _RULES:
+        view = _address_view(units)
+        masked: list[str] = []
+        position = 0
+        for match in pattern.finditer(view):
+            start, end = match.span()
+            # A number glued to letters is part of a token or a hash, not a number someone wrote.
+            if view[start - 1 : start].isalpha() or view[end : end + 1].isalpha():
+                continue
+            masked += units[position:start]
+            masked += replace(match)
+            position = end
+        units = masked + units[position:]
+    return "".join(units)
+
+
 def mask_text(text: str) -> str:
     """``text`` with personal data masked (numbers, names beside them, house numbers); idempotent."""
-    if not text or not _WORTH_LOOKING.search(text) or _BARE_PATH.fullmatch(text) or _HASH.fullmatch(text):
+    if not text or not _WORTH_LOOKING.search(text) or _HASH.fullmatch(text):
         return text
+    if _BARE_PATH.fullmatch(text):
+        return _mask_address(text)
     parts: list[str] = []
     position = 0
-    # Web addresses stay as they are (a masked link leads nowhere); the text around them is masked.
+    # Only numbers are masked inside a web address, and the rest of it is kept, so that it still reads as one.
     for match in _URL.finditer(text):
         parts.append(_mask_plain(text[position : match.start()]))
-        parts.append(match.group(0))
+        parts.append(_mask_address(match.group(0)))
         position = match.end()
     parts.append(_mask_plain(text[position:]))
     return "".join(parts)
@@ -213,11 +252,60 @@ def find_id_numbers(text: str) -> list[str]:
     return _ordered_unique(found)
 
 
-def is_masked_copy(value: str, *, of: str | None) -> bool:
-    """True when ``value`` is ``of`` as shown masked: a form sent back unchanged, which must not overwrite ``of``."""
+# Past this length an edited text is not aligned with its original (the alignment grows with the square of it).
+_RESTORE_LIMIT = 20000
+
+
+def keep_unmasked(value: str, *, of: str | None) -> str:
+    """``value`` from an edit form prefilled with ``of`` masked: what the user left masked is ``of``'s original.
+
+    A form shows stored text masked; sent back, the parts the user did not touch (a phone number, a room
+    number) must not overwrite the original with stars, while every character the user typed is kept.
+    """
     if not of or value == of:
-        return False
-    return value.strip() in {mask_text(of).strip(), (mask_name(of) or "").strip()}
+        return value
+    if value.strip() in {mask_text(of).strip(), (mask_name(of) or "").strip()}:
+        return of
+    shown = mask_text(of)
+    if shown == of or "*" not in value or max(len(value), len(of)) > _RESTORE_LIMIT:
+        return value
+    # Where the shown text differs from the original: (start, end) in ``shown`` -> the original's characters.
+    hidden = [
+        (j1, j2, of[i1:i2])
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, of, shown, autojunk=False).get_opcodes()
+        if tag != "equal"
+    ]
+    parts: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, shown, value, autojunk=False).get_opcodes():
+        if tag != "equal":
+            parts.append(value[j1:j2])
+            continue
+        position = i1
+        # A hidden part the user left whole is the original again; one they cut into is theirs.
+        for start, end, original in hidden:
+            if i1 <= start and end <= i2 and (start < i2 or start == end == len(shown)):
+                parts.append(shown[position:start] + original)
+                position = end
+        parts.append(shown[position:i2])
+    return "".join(parts)
+
+
+def keep_unmasked_value(value: Any, *, of: Any) -> Any:
+    """:func:`keep_unmasked` through nested data (a configuration sent back by its form), key by key, item by item."""
+    if isinstance(value, str):
+        return keep_unmasked(value, of=of) if isinstance(of, str) else value
+    if isinstance(value, dict) and isinstance(of, dict):
+        return {key: keep_unmasked_value(item, of=of.get(key)) for key, item in value.items()}
+    if isinstance(value, list) and isinstance(of, list):
+        # A list sent back in another order (addresses one a line) still finds each item's original.
+        shown = {mask_text(item): item for item in of if isinstance(item, str)}
+        return [
+            shown[item]
+            if isinstance(item, str) and item in shown
+            else keep_unmasked_value(item, of=of[i] if i < len(of) else None)
+            for i, item in enumerate(value)
+        ]
+    return value
 
 
 def contains_personal_numbers(text: str) -> bool:

@@ -15,6 +15,7 @@ from core.models import Post, Section, Source, User
 
 # store_post lives with the rest of the storing rules; it is re-exported here for callers of core services.
 from core.posts import ANALYZE_TOPIC, EvidenceIn, StoredPost, store_post
+from core.privacy import keep_unmasked
 from core.types import Role
 
 # The test suite creates hundreds of users; cheap Argon2 parameters there, the library's defaults elsewhere.
@@ -118,7 +119,7 @@ def update_user(
     valid_role, section = _role_and_section(session, role=role, section_id=section_id)
     if target.id == actor.id and (valid_role != Role.admin or not active):
         raise InvalidInput("不能停用自己或取消自己的管理员角色", details={"field": "role"})
-    target.display_name = display_name.strip() or target.username
+    target.display_name = keep_unmasked(display_name.strip(), of=target.display_name) or target.username
     target.role = valid_role.value
     target.section_id = section.id if section else None
     target.active = active
@@ -188,7 +189,10 @@ def update_section(session: Session, *, section_id: int, name: str, description:
     section = session.get(Section, section_id)
     if section is None:
         raise NotFound(f"科室 {section_id} 不存在")
-    section.name, section.description, section.active = name.strip(), description.strip(), active
+    # The form shows the stored text masked (a room or phone number): what comes back untouched keeps the original.
+    section.name = keep_unmasked(name.strip(), of=section.name)
+    section.description = keep_unmasked(description.strip(), of=section.description)
+    section.active = active
     session.flush()
     return section
 

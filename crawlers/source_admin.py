@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.audit_log import record_change
 from core.errors import Conflict, InvalidInput, NotFound
 from core.models import CrawlRun, Post, Source, User
+from core.privacy import keep_unmasked_value
 from crawlers.sources import KINDS, AnySource, parse_source
 
 SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key", "x-auth-token"})
@@ -143,7 +144,7 @@ def update_source(session: Session, *, source_id: int, changes: dict[str, Any], 
     if not isinstance(changes, dict):
         raise InvalidInput("修改内容应为一个对象", details={"field": "(根)"})
     before = public_config(source.config)
-    spec = validate(merge_patch(dict(source.config), changes))
+    spec = validate(merge_patch(dict(source.config), keep_unmasked_value(changes, of=source.config or {})))
     _name_free(session, name=spec.name, own_id=source.id)
     _apply(source, spec)
     session.flush()
@@ -167,6 +168,8 @@ def replace_source(session: Session, *, source_id: int, data: dict[str, Any], ac
     source = get(session, source_id=source_id)
     _crawlable(source)
     stored = source.config or {}
+    # The form shows the stored definition masked (a number in a start URL or a header): untouched, it is kept.
+    data = keep_unmasked_value(data, of=stored)
     given = {key.lower() for key in (data.get("headers") or {})}
     kept = {
         k: v for k, v in (stored.get("headers") or {}).items() if k.lower() in SECRET_HEADERS and k.lower() not in given

@@ -28,7 +28,14 @@ from alerts.cases.lifecycle import (
 from alerts.cases.merging import merge_handler
 from alerts.cases.models import Alert, AlertCoSection, Attachment, Extension, FollowUp, Response
 from alerts.cases.schemas import RESPONSE_CHANNELS, ResponseInput
-from alerts.responses.service import DraftSource, check_content, findings_waiting, record_review, sign_off_review
+from alerts.responses.service import (
+    DraftSource,
+    as_drafted,
+    check_content,
+    findings_waiting,
+    record_review,
+    sign_off_review,
+)
 from alerts.roster.service import duty_for_sign_for
 from alerts.sla.deadlines import (
     DUE_FIELDS,
@@ -248,13 +255,16 @@ def _respond(session: Session, alert: Alert, actor: User, given: ActionInput, no
     if alert.pending_response is not None:
         raise Conflict("已有一条回应在等待审核签发，请等待科室负责人审核")
     policy = alert_policy(session, alert=alert)
+    content = as_drafted(
+        session, alert=alert, content=response.content.strip(), statement_id=response.draft_statement_id
+    )
     # The four checks (alerts/responses): a flagged response waits for a head's sign-off, whoever wrote it.
-    findings = check_content(session, alert=alert, content=response.content.strip())
+    findings = check_content(session, alert=alert, content=content)
     held = (policy.sign_off_required and actor.role == Role.staff) or bool(findings)
     row = Response(
         alert=alert,
         author=actor,
-        content=response.content.strip(),
+        content=content,
         channel=response.channel,
         link=response.link,
         contact=(response.contact or "").strip(),

@@ -41,7 +41,7 @@ from alerts.notify.rules import role_users
 from alerts.notify.service import notify_people
 from core.errors import Conflict, InvalidInput, MuqingError, NotFound, PermissionDenied
 from core.models import User
-from core.privacy import is_masked_copy
+from core.privacy import keep_unmasked, keep_unmasked_value
 from core.timeutil import to_local, utcnow
 from core.types import Role
 from core.validation import parse_as
@@ -256,13 +256,9 @@ def update_request(session: Session, *, actor: User, request_id: int, data: Requ
             continue
         if name in ("information", "applicant_name") and not value.strip():
             raise InvalidInput("该项不能为空", details={"field": name})
-        changes[name] = value.strip()
-    # The form shows stored values masked (core.privacy): sent back unchanged, a masked value keeps the original.
-    changed = {
-        name: value
-        for name, value in changes.items()
-        if getattr(entry, name) != value and not is_masked_copy(value, of=getattr(entry, name))
-    }
+        # The form shows stored values masked (core.privacy): what comes back untouched keeps the original.
+        changes[name] = keep_unmasked(value.strip(), of=getattr(entry, name))
+    changed = {name: value for name, value in changes.items() if getattr(entry, name) != value}
     for name, value in changed.items():
         setattr(entry, name, value)
     if changed and entry.alert is not None:
@@ -329,7 +325,8 @@ def save_forms(session: Session, *, actor: User, year: int, forms: ReportFormsIn
     report = _report_row(session, year)
     if report.status == "published":
         raise Conflict(f"{year}年度报告已发布，不能再修改")
-    report.forms = forms.model_dump(mode="json")
+    # The form shows the stored text masked (a phone number of the office): untouched, it keeps the original.
+    report.forms = keep_unmasked_value(forms.model_dump(mode="json"), of=report.forms or {})
     report.updated_by_id = actor.id
     session.flush()
     return report

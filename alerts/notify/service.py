@@ -22,7 +22,7 @@ from core.db import transaction_cache
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
 from core.outbox import add_event, drained_topic
-from core.privacy import mask_text
+from core.privacy import keep_unmasked_value, mask_text
 from core.timeutil import utcnow
 from core.types import Role
 from core.urlpolicy import UrlRefused, check_url
@@ -342,7 +342,8 @@ def get_channel(session: Session, *, channel_id: int) -> NotificationChannel:
 def save_channel(session: Session, *, data: ChannelIn, channel_id: int | None = None) -> NotificationChannel:
     """Create a channel (no id) or change one; a secret sent back hidden keeps the stored secret."""
     channel = get_channel(session, channel_id=channel_id) if channel_id is not None else NotificationChannel()
-    config = dict(data.config)
+    # The form shows the stored addresses masked (an e-mail address made of a phone number): untouched, kept.
+    config = keep_unmasked_value(dict(data.config), of=channel.config or {})
     if config.get("secret") == HIDDEN_SECRET:
         config["secret"] = (channel.config or {}).get("secret")
     validate_channel(kind=data.kind, config=config, events=data.events, min_severity=data.min_severity)

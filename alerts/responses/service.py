@@ -18,6 +18,7 @@ from alerts.statements.models import Statement
 from alerts.statements.service import active_terms, known_documents, suggest, today
 from core.errors import InvalidInput
 from core.models import Section, User
+from core.privacy import keep_unmasked
 
 # The approved wording counts as used when at least this share of it is in the published text.
 STATEMENT_USED = 0.6
@@ -66,6 +67,15 @@ def offer_drafts(session: Session, *, alert: Alert, on: date | None = None, limi
         Draft(build_draft(facts, s.statement.wording), s.statement, s.score, facts.as_dict()) for s in suggestions
     ]
     return drafts or [Draft(build_draft(facts), None, 0.0, facts.as_dict())]
+
+
+def as_drafted(session: Session, *, alert: Alert, content: str, statement_id: int | None) -> str:
+    """``content`` with what the user left masked of the offered draft (a hotline in the 口径) as drafted."""
+    statement = session.get(Statement, statement_id) if statement_id is not None else None
+    if statement is None:
+        return content
+    # The form shows its draft masked like every page; sent back, the untouched parts are the draft's own.
+    return keep_unmasked(content, of=build_draft(draft_facts(alert), statement.wording))
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,3 +54,5 @@ class Handover(Base):
 
 # Admin changes of the roster are logged wherever they are made (core.audit_log).
 watch(DutyShift, entity="duty_shift", name=lambda shift: f"{to_local(shift.starts_at):%Y-%m-%d %H:%M} 值班")
+# A handover (written, then confirmed by the incoming officer) is logged like the shifts it passes between.
+watch(Handover, entity="duty_handover", name=lambda handover: f"{to_local(handover.at):%Y-%m-%d %H:%M} 交接班")

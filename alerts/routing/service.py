@@ -25,6 +25,7 @@ from alerts.sla.service import policy_for, work_calendar
 from core.district.data import District, district
 from core.errors import ConfigurationError, Conflict, InvalidInput, NotFound
 from core.models import Section
+from core.privacy import keep_unmasked, keep_unmasked_value
 from core.schemas import SectionRef
 from core.service import get_section_by_code
 from core.timeutil import isoformat_local, utcnow
@@ -221,14 +222,16 @@ def save_rule(session: Session, *, data: RuleIn, rule_id: int | None = None) -> 
             for section_id in ids:
                 if session.get(Section, section_id) is None:
                     raise InvalidInput(f"科室 {section_id} 不存在", details={"field": field})
-        name = data.name.strip()
+        name = keep_unmasked(data.name.strip(), of=rule.name)
         if not name:
             raise InvalidInput("请填写规则名称", details={"field": "name"})
         clash = session.scalar(select(RoutingRule.id).where(RoutingRule.name == name))
         if clash is not None and clash != rule.id:
             raise Conflict(f"已有名为「{name}」的规则", details={"field": "name"})
-        match = validate_match(data.match)
-    rule.name, rule.priority, rule.enabled, rule.note = name, data.priority, data.enabled, data.note.strip()
+        match = validate_match(keep_unmasked_value(data.match, of=rule.match))
+    # The form shows the stored text masked: what comes back untouched keeps the original.
+    rule.note = keep_unmasked(data.note.strip(), of=rule.note)
+    rule.name, rule.priority, rule.enabled = name, data.priority, data.enabled
     rule.match = match
     rule.section_id = data.section_id
     rule.co_section_ids = [i for i in dict.fromkeys(data.co_section_ids) if i != data.section_id]

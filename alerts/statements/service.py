@@ -18,6 +18,7 @@ from alerts.statements.schemas import TERM_LISTS, DocumentIn, StatementIn, State
 from core.db import transaction_cache
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import User
+from core.privacy import keep_unmasked
 from core.timeutil import to_local, utcnow
 from core.types import Role
 
@@ -110,7 +111,8 @@ def update_statement(session: Session, *, actor: User, statement_id: int, change
         raise InvalidInput("有效期截止日不能早于起始日", details={"field": "valid_until"})
     for name in ("topic", "wording", "approved_by"):
         if name in given:
-            setattr(row, name, given[name].strip())
+            # The form shows the stored text masked (a hotline number): what comes back untouched keeps the original.
+            setattr(row, name, keep_unmasked(given[name].strip(), of=getattr(row, name)))
     if changes.category is not None:
         row.category = changes.category.value
     if changes.keywords is not None:

@@ -8,7 +8,7 @@ signatures already name), writes at the end (posts, signatures, links, refreshes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -87,6 +87,10 @@ class _Incoming:
 
     @classmethod
     def of(cls, post: PostIn) -> _Incoming:
+        if _holds_nul(post.extra) or "\x00" in (post.external_id or ""):
+            # The caller's post is left as it was given.
+            external_id = post.external_id.replace("\x00", "") if post.external_id else post.external_id
+            post = replace(post, extra=_without_nul(post.extra), external_id=external_id or None)
         url = canonical_url(post.url, keep_fragment=post.keep_fragment) if post.url else None
         key = (post.source_id, post.external_id) if post.source_id is not None and post.external_id else None
         return cls(post, _text(post.title), _text(post.content), url, key)
@@ -95,6 +99,27 @@ class _Incoming:
 def _text(value: str | None) -> str:
     # PostgreSQL text cannot hold NUL: one in a crawled page would fail the whole batch (SQLite stores the same).
     return (value or "").replace("\x00", "").strip()
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _without_nul(value: Any) -> Any:
+    # Nor can its JSON (``\u0000`` is refused even escaped): every string of ``extra``, keys included.
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 @dataclass(slots=True)

@@ -133,3 +133,33 @@ def test_admin_keeps_the_word_lists_and_leaders_see_response_quality(client: Tes
     sign_in(client, "leader")
     dashboard = client.get("/dashboard").text
     assert "回应质量" in dashboard and "口径采用率" in dashboard and "带提示签发占比" in dashboard
+
+
+def test_a_draft_sent_back_as_shown_keeps_the_hotline_of_its_statement(client: TestClient, people: None) -> None:
+    from html import unescape
+
+    from alerts.cases.models import Response
+
+    statement = _add_statement(wording="我中心已责令{地点}相关养殖场限期清运粪污，咨询电话0731-84512345。")
+    alert_id = case("柳河镇前进村养猪场粪污臭味扰民", towns=("柳河镇",), villages=("前进村",))
+    to_in_progress(alert_id)
+    sign_in(client, "production-staff")
+    page = client.get(f"/alerts/{alert_id}").text
+    box = re.search(r'<textarea id="respond-content"[^>]*>([^<]*)</textarea>', page)
+    assert box and "咨询电话0731-****2345" in box.group(1), "the form shows its draft masked, like every page"
+    shown = unescape(box.group(1)).removeprefix("\n")
+    sent = client.post(
+        f"/alerts/{alert_id}/respond",
+        data={
+            "response": shown + "感谢监督。",
+            "channel": "board_reply",
+            "draft_statement_id": str(statement),
+            "confirm_checks": "1",
+            "csrf": csrf_of(page),
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text[:800]
+    with session_scope() as session:
+        (content,) = session.scalars(Response.__table__.select().with_only_columns(Response.content))
+    assert "咨询电话0731-84512345。" in content and content.endswith("感谢监督。") and "*" not in content

@@ -29,7 +29,7 @@ FULL = (PHONE, ID_NUMBER, "张三", "501室", "3栋")
 MASKED = ("138****8000", "1101**********1234", "张*")
 
 
-def crawled_case() -> tuple[int, int, int]:
+def crawled_case(*, url: str = "https://board.example.org/thread/77") -> tuple[int, int, int]:
     """A crawled post with its stored page (存证), raised into a case for 畜牧生产科: (post, snapshot, case)."""
     from alerts.cases.flows import raise_alert
     from core.db import session_scope
@@ -42,12 +42,12 @@ def crawled_case() -> tuple[int, int, int]:
         page = f"<html><body><h1>{TITLE}</h1><p>{CONTENT}</p></body></html>".encode()
         stored = store_post(
             session,
-            url="https://board.example.org/thread/77",
+            url=url,
             title=TITLE,
             content=CONTENT,
             author="张三",
             source_id=source.id,
-            evidence=EvidenceIn(body=page, url="https://board.example.org/thread/77", status=200, encoding="utf-8"),
+            evidence=EvidenceIn(body=page, url=url, status=200, encoding="utf-8"),
         )
         label_post(session, post=stored.post, category="pollution")
         post_id, snapshot_id = stored.post.id, stored.post.snapshots[0].id
@@ -236,3 +236,23 @@ def test_a_form_that_comes_back_keeps_what_the_user_typed_and_still_masks_the_po
     assert back.status_code == 422, back.text[:500]
     assert typed in back.text, "the contact note comes back as typed"
     assert ID_NUMBER not in back.text and "1101**********1234" in back.text, "the post stays masked"
+
+
+def test_numbers_in_a_post_address_are_masked_and_the_address_still_reads_as_one(
+    client: TestClient, login: Login, people: None
+) -> None:
+    # Already canonical (sorted query), so it is stored as written.
+    url = f"https://board.example.org/u/{PHONE}/thread?page=2&sfz={ID_NUMBER}&tel={PHONE}"
+    shown = "https://board.example.org/u/138****8000/thread?page=2&sfz=1101**********1234&tel=138****8000"
+    post, snapshot, alert = crawled_case(url=url)
+    detail = client.get(f"/api/posts/{post}", headers=login("leader"))
+    assert detail.status_code == 200 and detail.json()["url"] == shown
+    assert_masked(detail.text, "api post with the numbers in its address")
+    sign_in(client, "production-staff")
+    for path in (f"/alerts/{alert}", f"/posts/{post}/evidence/{snapshot}"):
+        page = client.get(path).text
+        assert_masked(page, path)
+        assert shown.replace("&", "&amp;") in page, path
+    # The lead section's logged reveal shows the address as it was.
+    revealed = client.post(f"/alerts/{alert}/reveal", data={"csrf": csrf_of(client.get(f"/alerts/{alert}").text)})
+    assert url.replace("&", "&amp;") in revealed.text

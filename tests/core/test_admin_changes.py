@@ -60,6 +60,32 @@ def test_admin_changes_through_the_api_name_who_and_what(client: TestClient, log
     assert entered.action == "create" and entered.entity_id == 2099 and entered.actor_name == "admin"
 
 
+def test_a_handover_and_its_confirmation_are_admin_changes(client: TestClient, login: Login, people: None) -> None:
+    make_user("duty2", "duty")
+    ids = {p["username"]: p["id"] for p in client.get("/api/roster/people", headers=login("duty")).json()}
+    alert_id = make_alert()
+    note = {"note": "一起污染投诉待转办，已电话联系当事人", "to_user_id": ids["duty2"]}
+    written = client.post("/api/roster/handovers", headers=login("duty"), json=note)
+    assert written.status_code == 201, written.text
+    handover_id = written.json()["id"]
+    received = client.post(f"/api/roster/handovers/{handover_id}/receive", headers=login("duty2"))
+    assert received.status_code == 200, received.text
+    logged = _changes("duty_handover")
+    assert [(c.action, c.entity_id, c.actor_name) for c in logged] == [
+        ("create", handover_id, "duty"),
+        ("update", handover_id, "duty2"),
+    ]
+    assert logged[0].entity_name.endswith("交接班") and logged[0].after["note"] == note["note"]
+    assert logged[0].after["open_alert_ids"] == [alert_id] and logged[0].after["to_user_id"] == ids["duty2"]
+    assert logged[1].before == {"received_at": None} and logged[1].after["received_at"]
+    # Sealed into the chain like every other entry.
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    assert CliRunner().invoke(app, ["audit", "verify"]).exit_code == 0
+
+
 def test_user_and_role_changes_are_logged_without_the_password(seeded: str) -> None:
     from core.audit_log import act_as
     from core.db import session_scope

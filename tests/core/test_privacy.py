@@ -62,13 +62,31 @@ def test_house_numbers_of_an_address_are_masked_and_document_numbers_stay() -> N
     assert mask_text("文号青农发〔2024〕18号，存栏1200头") == "文号青农发〔2024〕18号，存栏1200头"
 
 
-def test_links_and_hashes_are_left_working() -> None:
+def test_numbers_inside_web_addresses_are_masked_like_bare_numbers() -> None:
     assert mask_text("https://tieba.example.com/p/13800138000 电话13800138000") == (
-        "https://tieba.example.com/p/13800138000 电话138****8000"
+        "https://tieba.example.com/p/138****8000 电话138****8000"
     )
-    assert mask_text("/alerts/13800138000") == "/alerts/13800138000"
+    assert mask_text("http://x/?tel=13812345678") == "http://x/?tel=138****5678"
+    assert mask_text("/u/13812345678/") == "/u/138****5678/"
+    assert mask_text("见http://x.cn/a?id=110101199003071234&tel=0731-84512345#top") == (
+        "见http://x.cn/a?id=1101**********1234&tel=0731-****2345#top"
+    )
+    # Written with +86 and spaces, percent-encoded; the other escapes stay byte for byte.
+    assert mask_text("http://x/?tel=%2B86%20138%201234%205678&n=%E5%BC%A0&p=/13812345678.html") == (
+        "http://x/?tel=138****5678&n=%E5%BC%A0&p=/138****5678.html"
+    )
+    assert mask_text("/u/138****5678/") == "/u/138****5678/"
+
+
+def test_tokens_and_hashes_in_addresses_are_left_working() -> None:
+    assert mask_text("/alerts/12") == "/alerts/12"
     digest = "13800138000" + "a" * 53
     assert mask_text(digest) == digest
+    assert mask_text(f"/evidence/{digest}") == f"/evidence/{digest}"
+    assert mask_text("https://x.cn/s?token=ab13800138000cd") == "https://x.cn/s?token=ab13800138000cd"
+    # An address with no personal number is untouched, whatever it holds.
+    plain = "https://www.example.gov.cn/art/2026/12/1/art_1229_5912345.html?from=timeline&isappinstalled=0"
+    assert mask_text(plain) == plain
 
 
 def test_names_under_known_keys_are_masked_as_names() -> None:
@@ -87,10 +105,25 @@ def test_names_under_known_keys_are_masked_as_names() -> None:
     }
 
 
-def test_a_masked_copy_sent_back_is_recognised_so_it_never_overwrites_the_original() -> None:
-    from core.privacy import is_masked_copy
+def test_a_masked_copy_sent_back_keeps_the_original_and_what_the_user_typed() -> None:
+    from core.privacy import keep_unmasked, keep_unmasked_value
 
-    assert is_masked_copy("电话138****8000", of="电话13800138000")
-    assert is_masked_copy("张*", of="张三")
-    assert not is_masked_copy("电话13900139000", of="电话13800138000")
-    assert not is_masked_copy("张三", of="张三") and not is_masked_copy("李*", of="张三")
+    stored = "值班电话0731-84512345，政务中心3栋305室；联系人张三 13800138000。"
+    shown = mask_text(stored)
+    assert shown == "值班电话0731-****2345，政务中心*栋***室；联系人张* 138****8000。"
+    assert keep_unmasked(shown, of=stored) == stored
+    assert keep_unmasked("张*", of="张三") == "张三"
+    # Edited around the masked parts: the edit is kept, and so are the numbers left masked.
+    edited = shown.replace("值班电话", "办公电话") + "周末不值班。"
+    assert (
+        keep_unmasked(edited, of=stored)
+        == "办公电话0731-84512345，政务中心3栋305室；联系人张三 13800138000。周末不值班。"
+    )
+    # A number the user typed over, or text written anew, is theirs.
+    assert keep_unmasked(shown.replace("138****8000", "13900139000"), of=stored).endswith("张三 13900139000。")
+    assert keep_unmasked("全新的说明", of=stored) == "全新的说明"
+    assert keep_unmasked("李*", of="张三") == "李*" and keep_unmasked("138****8000", of=None) == "138****8000"
+    config = {"to": ["13800138000@139.com", "b@x.cn"], "url": "https://x.cn/hook?id=13800138000"}
+    assert keep_unmasked_value(mask_value(config), of=config) == config
+    reordered = {"to": ["b@x.cn", "138****8000@139.com", "c@x.cn"]}
+    assert keep_unmasked_value(reordered, of=config) == {"to": ["b@x.cn", "13800138000@139.com", "c@x.cn"]}

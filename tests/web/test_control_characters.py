@@ -76,3 +76,27 @@ def test_a_crawled_batch_with_a_nul_stores_every_post(db: str) -> None:
         post = session.get(Post, outcomes[0][1])
         assert post is not None
         assert (post.title, post.content, post.author) == ("养猪场污水\x01直排", "正文", "网友甲")
+
+
+def test_a_crawled_batch_with_a_nul_in_extra_stores_every_post(db: str) -> None:
+    # PostgreSQL JSON cannot hold U+0000 either (not even as \u0000): the extra fields of a page lose it too.
+    from cli import app  # noqa: F401  (the composition root wires the domains, as in a running process)
+    from core.db import session_scope
+    from core.models import Post
+    from core.posts import PostIn, store_many, store_post
+
+    extra = {"forum\x00": "养殖\x00吧", "floors": [{"author": "网友\x00乙", "likes": 3}], "tags": ["粪污\x00", None]}
+    clean = {"forum": "养殖吧", "floors": [{"author": "网友乙", "likes": 3}], "tags": ["粪污", None]}
+    batch = [
+        PostIn(url="https://bbs.example.org/t/1", title="养牛场污水直排", content="村民反映", extra=extra),
+        PostIn(url="https://bbs.example.org/t/2", title="养鸡场噪音", content="村民反映", extra={"forum": "养殖吧"}),
+    ]
+    with session_scope() as session:
+        outcomes = store_many(session, posts=batch)
+        single = store_post(session, url=None, title="羊场臭味", content="正文", extra={"a\x00": ["b\x00"]}).post.id
+    assert [outcome for outcome, _ in outcomes] == ["created", "created"]
+    assert "\x00" in batch[0].extra["forum\x00"], "the caller's post is left as given"
+    with session_scope() as session:
+        stored = [session.get(Post, post_id) for _, post_id in outcomes]
+        assert [post.extra for post in stored if post] == [clean, {"forum": "养殖吧"}]
+        assert session.get(Post, single).extra == {"a": ["b"]}  # type: ignore[union-attr]
