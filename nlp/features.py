@@ -138,6 +138,7 @@ def extract(title: str, text: str, *, char_sizes: tuple[int, ...] = (2,)) -> Ext
     last_clause = -1
     previous: tuple[str, int, int, int] | None = None
     single = _SINGLE_WORDS
+    readable = _READABLE.search
     for item in doc.words:
         token, _, _, clause = item
         if clause != last_clause:
@@ -145,7 +146,8 @@ def extract(title: str, text: str, *, char_sizes: tuple[int, ...] = (2,)) -> Ext
             last_clause = clause
         if token in stop:
             continue
-        if not _READABLE.search(token):
+        # An ASCII token has no CJK character: the regular expression is only needed for the others.
+        if token.isascii() or not readable(token):
             previous = None
             continue
         content.append(item)
@@ -154,11 +156,25 @@ def extract(title: str, text: str, *, char_sizes: tuple[int, ...] = (2,)) -> Ext
         if previous is not None and previous[3] == clause:
             words.append(f"{previous[0]} {token}")
         previous = item
+    return _finish(doc, words, content, clause_starts, char_sizes)
 
-    chars: list[str] = []
-    for run in _CJK_RUN.findall(doc.clean):
-        for size in char_sizes:
-            chars += [run[i : i + size] for i in range(len(run) - size + 1)]
+
+def _finish(
+    doc: Document,
+    words: list[str],
+    content: list[tuple[str, int, int, int]],
+    clause_starts: list[int],
+    char_sizes: tuple[int, ...],
+) -> Extracted:
+    if len(char_sizes) == 1:
+        # One size: a look-ahead finds every n-gram inside a CJK run in one C-level pass, in the same
+        # order as slicing run by run (about twice as fast).
+        chars: list[str] = _ngrams(char_sizes[0]).findall(doc.clean)
+    else:
+        chars = []
+        for run in _CJK_RUN.findall(doc.clean):
+            for size in char_sizes:
+                chars += [run[i : i + size] for i in range(len(run) - size + 1)]
 
     masked = _masked(doc.clean)
     found = matters.find(masked)
@@ -173,6 +189,11 @@ def extract(title: str, text: str, *, char_sizes: tuple[int, ...] = (2,)) -> Ext
         clause_starts=clause_starts,
         matter=found,
     )
+
+
+@lru_cache(maxsize=4)
+def _ngrams(size: int) -> re.Pattern[str]:
+    return re.compile(f"(?=([\u4e00-\u9fff]{{{size}}}))")
 
 
 def _masked(cleaned: str) -> str:
@@ -300,11 +321,16 @@ class Vectoriser:
 
     def row(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Indices and L2-normalised TF-IDF values of one document."""
-        counts = Counter([i for i in map(self.vocabulary.get, terms) if i is not None])
-        if not counts:
+        # Count the terms first (in C) and look up each distinct term once: the vocabulary is large, so each
+        # lookup is a cache miss. The order (first occurrence) is the same as counting looked-up indices, so
+        # the sums below add up in the same order.
+        vocabulary = self.vocabulary
+        found = [(index, n) for term, n in Counter(terms).items() if (index := vocabulary.get(term)) is not None]
+        if not found:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self._idf[indices]
+        pairs = np.array(found, dtype=np.int64)
+        indices = np.ascontiguousarray(pairs[:, 0])
+        values = (1.0 + np.log(pairs[:, 1].astype(np.float64))) * self._idf[indices]
         return indices, values / np.sqrt(values @ values)
 
     @property

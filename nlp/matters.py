@@ -60,6 +60,10 @@ class MatterTerms:
     owned: tuple[str, ...]
     groups: dict[str, tuple[str, ...]]
     foreign: tuple[str, ...]
+    # Precomputed per term and per owned kind so that ``find`` and ``values`` (run on every post) only look up:
+    # the term's kinds split by section (subject, owned, foreign names), and the groups of each owned kind.
+    split: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    group_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -75,13 +79,21 @@ def matter_terms() -> MatterTerms:
         term: frozenset(kind for kind, terms in by_kind.items() if any(t in term for t in terms)) for term in every
     }
     first = "".join(sorted({re.escape(term[0]) for term in every}))
+    groups = {name: tuple(kinds_) for name, kinds_ in data["groups"].items()}
+    owned = tuple(data["owned"])
+
+    def names(term: str, prefix: str) -> frozenset[str]:
+        return frozenset(kind.partition(":")[2] for kind in kinds[term] if kind.startswith(prefix))
+
     return MatterTerms(
         matcher=re.compile(f"(?=[{first}]){trie_pattern(every)}"),
         kinds=kinds,
         subjects=tuple(data["subjects"]),
-        owned=tuple(data["owned"]),
-        groups={name: tuple(kinds_) for name, kinds_ in data["groups"].items()},
+        owned=owned,
+        groups=groups,
         foreign=tuple(data["foreign"]),
+        split={term: (names(term, "s:"), names(term, "o:"), names(term, "f:")) for term in every},
+        group_of={kind: tuple(g for g, kinds_ in groups.items() if kind in kinds_) for kind in owned},
     )
 
 
@@ -153,14 +165,16 @@ def find(masked: str) -> MatterHits:
     starts = sentence_starts(masked)
     sentences = [Sentence(start) for start in starts]
     hits: list[tuple[int, int, frozenset[str], int]] = []
+    kinds_of, split = terms.kinds, terms.split
     for m in terms.matcher.finditer(masked):
-        kinds = terms.kinds[m.group()]
-        index = bisect_right(starts, m.start()) - 1
-        hits.append((m.start(), m.end(), kinds, index))
+        term, start = m.group(), m.start()
+        index = bisect_right(starts, start) - 1
+        hits.append((start, m.end(), kinds_of[term], index))
         sentence = sentences[index]
-        for kind in kinds:
-            section, _, name = kind.partition(":")
-            (sentence.subjects if section == "s" else sentence.owned if section == "o" else sentence.foreign).add(name)
+        subjects, owned, foreign = split[term]
+        sentence.subjects |= subjects
+        sentence.owned |= owned
+        sentence.foreign |= foreign
     return MatterHits(hits=hits, sentences=sentences)
 
 
@@ -174,7 +188,7 @@ def values(found: MatterHits) -> list[float]:
     topic = dict.fromkeys(terms.foreign, 0)
     ours = mixed = inside = bare = with_subject = 0
     focus = -3
-    group_of = {kind: [g for g, kinds in terms.groups.items() if kind in kinds] for kind in terms.owned}
+    group_of = terms.group_of
     for sentence in sentences:
         for kind in sentence.foreign:
             topic[kind] += 1

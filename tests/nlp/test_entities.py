@@ -36,6 +36,14 @@ def test_phone_and_id_numbers_come_out_masked() -> None:
     assert found["id_numbers"] == ["4301**********1234"]
 
 
+def test_numbers_with_the_fewest_digits_are_still_found() -> None:
+    # extract() skips the number patterns for posts with too few digits: the shortest numbers they match
+    # (a masked mobile has seven digits, a masked ID number four) must still come out.
+    assert extract(title="", text="养猪场老板电话138＊＊＊＊2716。")["phones"] == ["138****2716"]
+    assert extract(title="", text="身份证4101******xxx。")["id_numbers"] == ["4101******xxx"]
+    assert extract(title="", text="猪场在3组，离我家100米。")["phones"] == []
+
+
 def test_a_village_is_looked_for_within_the_town_written_before_it() -> None:
     # 新庄村 is a village of 柳河镇 only; written after 双塘镇 it is not 柳河镇's, and no town gets it.
     found = extract(title="双塘镇新庄村养猪场臭味大", text="")
