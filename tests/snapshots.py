@@ -36,7 +36,10 @@ def take(url: str) -> Snapshot:
                 snapshot.rows.append((table, rows))
         if engine.dialect.name == "postgresql":
             found = connection.execute(
-                text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()")
+                text(
+                    "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()"
+                    " ORDER BY sequencename"
+                )
             )
             snapshot.sequences.extend((str(name), value) for name, value in found)
     return snapshot
@@ -50,9 +53,11 @@ def restore(url: str, snapshot: Snapshot) -> None:
     with engine.begin() as connection:
         for table, rows in snapshot.rows:
             connection.execute(table.insert(), rows)
-        for name, value in snapshot.sequences:
-            # A sequence never used starts at 1 again; a used one goes on after the value it had reached.
-            connection.execute(
-                text("SELECT setval(CAST(:name AS regclass), :value, :called)"),
-                {"name": f'"{name}"', "value": value or 1, "called": value is not None},
-            )
+        if snapshot.sequences:
+            # One statement for every sequence: a sequence never used starts at 1 again, a used one goes on
+            # after the value it had reached.
+            calls = ", ".join(f"setval(CAST(:n{i} AS regclass), :v{i}, :c{i})" for i in range(len(snapshot.sequences)))
+            values: dict[str, Any] = {}
+            for i, (name, value) in enumerate(snapshot.sequences):
+                values |= {f"n{i}": f'"{name}"', f"v{i}": value or 1, f"c{i}": value is not None}
+            connection.execute(text(f"SELECT {calls}"), values)
