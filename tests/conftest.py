@@ -17,7 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests import snapshots
 from tests.services import need
+from tests.snapshots import Snapshot
 
 _SAVED_ENV: dict[str, str] = {}
 
@@ -177,14 +179,25 @@ def trained_model(session_dir: Path) -> str:
     return active_version() or train_from_corpus().version
 
 
+_SEEDED: dict[str, Snapshot] = {}
+
+
 @pytest.fixture
 def seeded(db: str) -> str:
-    """The database with the default sections, routing rules and SLA policies."""
+    """The database with the default sections, routing rules and SLA policies.
+
+    Seeded through the services once per backend; later tests get the same rows back from a snapshot.
+    """
+    snapshot = _SEEDED.get(db)
+    if snapshot is not None:
+        snapshots.restore(db, snapshot)
+        return db
     from alerts.seed import seed_defaults
     from core.db import session_scope
 
     with session_scope() as session:
         seed_defaults(session)
+    _SEEDED[db] = snapshots.take(db)
     return db
 
 

@@ -28,7 +28,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(check: Any, timeout: float, what: str) -> Any:
+def wait_for(check: Any, timeout: float, what: str, interval: float = 0.25) -> Any:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -38,7 +38,7 @@ def wait_for(check: Any, timeout: float, what: str) -> Any:
                 return result
         except httpx.HTTPError as exc:
             last = exc
-        time.sleep(1)
+        time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what} ({last})")
 
 

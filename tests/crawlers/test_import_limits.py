@@ -100,9 +100,17 @@ def test_muqing_import_of_a_broken_workbook_explains_without_a_traceback(db: str
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
-def test_a_long_import_commits_in_chunks_that_readers_see_at_once(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_import_commits_in_chunks_that_readers_see_at_once(
+    db: str, queued_jobs: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from core.db import session_scope
     from crawlers import imports
+    from tests.conftest import reload_settings
+
+    # What is asserted is how the rows are committed: the 1,300 analyses (jobs) wait in a queue of the test's
+    # own instead of running inline, as they would wait for the job runner in production.
+    monkeypatch.setenv("MUQING_DATA_DIR", str(tmp_path))
+    reload_settings()
 
     path = db.removeprefix("sqlite:///")
     seen: list[int] = []

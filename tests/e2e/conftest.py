@@ -172,9 +172,9 @@ def serve(
         reload_settings()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium: str) -> Iterator[Any]:
-    """Headless Debian Chromium, no downloads, a fresh profile."""
+    """Headless Debian Chromium, no downloads, a fresh profile; one per session (each person gets a context)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

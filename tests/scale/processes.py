@@ -90,7 +90,7 @@ def beat(settings: dict[str, str], log_dir: Path, *, name: str = "beat") -> Proc
     return Process(name, [sys.executable, "-m", "cli", "beat"], settings, log_dir)
 
 
-def wait_until(check: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.5) -> Any:
+def wait_until(check: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.2) -> Any:
     """Poll ``check`` until it returns something true; fail naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
