@@ -42,6 +42,10 @@ def wait_for(check: Any, timeout: float, what: str, interval: float = 0.25) -> A
     raise AssertionError(f"timed out waiting for {what} ({last})")
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     data_dir = tmp_path_factory.mktemp("up")
@@ -59,6 +63,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # As started from a terminal: a test run started in the background inherits SIGINT ignored, and
+        # Python then keeps ignoring it, so the launcher would never see the Ctrl-C the test sends.
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     base = f"http://127.0.0.1:{port}"
     try:
