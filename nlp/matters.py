@@ -33,6 +33,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import yaml
 
@@ -182,32 +183,37 @@ def values(found: MatterHits) -> list[float]:
     """The matter features of a post (same order as ``matter_names``)."""
     terms = matter_terms()
     sentences = found.sentences
-    pair = dict.fromkeys([(s, g) for s in terms.subjects for g in terms.groups], 0)
-    owned = dict.fromkeys(terms.owned, 0)
-    beside = dict.fromkeys(terms.foreign, 0)
-    topic = dict.fromkeys(terms.foreign, 0)
+    # Counts by feature position, only for the features a post touches: most of the 120 counted features
+    # are zero, and log1p(0) and 0 / count are 0.0, so the rest stay at the template's 0.0.
+    pair_at, owned_at, beside_at, topic_at, counted = _positions()
+    counts: dict[int, int] = {}
+    topics: dict[int, int] = {}
     ours = mixed = inside = bare = with_subject = 0
     focus = -3
     group_of = terms.group_of
     for sentence in sentences:
         for kind in sentence.foreign:
-            topic[kind] += 1
+            at = topic_at[kind]
+            topics[at] = topics.get(at, 0) + 1
         if not sentence.subjects:
             continue
         owned_kinds = sentence.owned
         groups = {g for kind in owned_kinds for g in group_of[kind]}
         for subject in sentence.subjects:
             for group in groups:
-                pair[(subject, group)] += 1
+                at = pair_at[(subject, group)]
+                counts[at] = counts.get(at, 0) + 1
         # A dog or a pet is another office's matter (noise, leashes, bites, shops) unless its health is
         # the point: it counts as a livestock subject only next to disease, deaths, vaccination or quarantine.
         if sentence.subjects <= PETS and not (groups & {"health"} or "quarantine" in owned_kinds):
             continue
         with_subject += 1
         for kind in owned_kinds:
-            owned[kind] += 1
+            at = owned_at[kind]
+            counts[at] = counts.get(at, 0) + 1
         for kind in sentence.foreign:
-            beside[kind] += 1
+            at = beside_at[kind]
+            counts[at] = counts.get(at, 0) + 1
         if owned_kinds and not sentence.foreign:
             ours += 1
         elif owned_kinds:
@@ -219,11 +225,13 @@ def values(found: MatterHits) -> list[float]:
         focus = max(focus, min(3, len(groups)) - min(3, len(sentence.foreign)))
     count = len(sentences)
     log = math.log1p
+    out = [0.0] * counted
+    for at, v in counts.items():
+        out[at] = log(v)
+    for at, v in topics.items():
+        out[at] = v / count
     return [
-        *(log(v) for v in pair.values()),
-        *(log(v) for v in owned.values()),
-        *(log(v) for v in beside.values()),
-        *(v / count for v in topic.values()),
+        *out,
         log(ours),
         log(mixed),
         log(inside),
@@ -237,6 +245,19 @@ def values(found: MatterHits) -> list[float]:
         max(-focus, 0) / 3 if with_subject else 0.0,
         log(count) / 4,
     ]
+
+
+@lru_cache(maxsize=1)
+def _positions() -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int], dict[str, int], int]:
+    """Where each counted matter feature sits in ``values`` (pairs, owned, beside, topic: ``matter_names`` order)."""
+    terms = matter_terms()
+    pairs = [(s, g) for s in terms.subjects for g in terms.groups]
+    at = 0
+    placed: list[dict[Any, int]] = []
+    for keys in (pairs, terms.owned, terms.foreign, terms.foreign):
+        placed.append({key: at + i for i, key in enumerate(keys)})
+        at += len(keys)
+    return placed[0], placed[1], placed[2], placed[3], at
 
 
 def spans_of(found: MatterHits, name: str) -> list[tuple[int, int]]:

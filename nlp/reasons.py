@@ -54,7 +54,9 @@ def phrases(extracted: Extracted, weights: list[float], *, limit: int = REASON_L
     floor = max(scores) * SHARE
     runs: list[list[int]] = []
     for position, (token, _, _, clause) in enumerate(words):
-        strong = scores[position] >= floor and not any(ch.isdigit() for ch in token)
+        # ``isalpha`` first: letters are never digits, and most words are letters only, so the character
+        # scan runs for the few words with digits or other characters.
+        strong = scores[position] >= floor and (token.isalpha() or not any(ch.isdigit() for ch in token))
         if not strong:
             continue
         if runs and runs[-1][-1] == position - 1 and words[runs[-1][-1]][3] == clause:
@@ -66,7 +68,7 @@ def phrases(extracted: Extracted, weights: list[float], *, limit: int = REASON_L
         for window in _windows(run, scores):
             start, end = words[window[0]][1], words[window[-1]][2]
             term = doc.original(start, end)
-            if len(term) < 2 or not all(ch.isalpha() for ch in term):
+            if len(term) < 2 or not term.isalpha():  # str.isalpha: every character a letter (term not empty)
                 continue
             weight = sum(scores[i] for i in window)
             field, a, b = doc.locate(start, end)
