@@ -166,13 +166,14 @@ def transaction_cache(session: Session, name: str, *, depends_on: tuple[type, ..
     return session.info.setdefault(key, {})
 
 
-def _holds_nul(value: object) -> bool:
+def holds_nul(value: object) -> bool:
+    """True when ``value`` (a string, or any nesting of dicts, lists and tuples, keys too) holds a NUL character."""
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
+        return any(holds_nul(item) for item in value)
     return False
 
 
@@ -185,7 +186,7 @@ def _refuse_nul(session: Session, _context: Any, _instances: Any) -> None:
     for instance in [*session.new, *session.dirty]:
         state = inspect(instance)
         for attribute in state.mapper.column_attrs:
-            if _holds_nul(state.dict.get(attribute.key)):
+            if holds_nul(state.dict.get(attribute.key)):
                 raise InvalidInput(
                     f"字段 {attribute.key} 含有空字符（U+0000），无法保存，请删除后重试",
                     details={"field": attribute.key},

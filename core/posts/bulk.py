@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
+from core.db import holds_nul
 from core.models import Post, PostLink, PostSignature
 from core.outbox import add_events
 from core.posts.dedupe import (
@@ -87,7 +88,7 @@ class _Incoming:
 
     @classmethod
     def of(cls, post: PostIn) -> _Incoming:
-        if _holds_nul(post.extra) or "\x00" in (post.external_id or ""):
+        if holds_nul(post.extra) or "\x00" in (post.external_id or ""):
             # The caller's post is left as it was given.
             external_id = post.external_id.replace("\x00", "") if post.external_id else post.external_id
             post = replace(post, extra=_without_nul(post.extra), external_id=external_id or None)
@@ -99,16 +100,6 @@ class _Incoming:
 def _text(value: str | None) -> str:
     # PostgreSQL text cannot hold NUL: one in a crawled page would fail the whole batch (SQLite stores the same).
     return (value or "").replace("\x00", "").strip()
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def _without_nul(value: Any) -> Any:
