@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -40,6 +41,11 @@ KEEP_COMPLETED = timedelta(days=7)
 # How many waiting events of its topic one job takes on besides its own: a burst is worked through in a few
 # transactions instead of one per event, while one transaction stays short enough not to stall other writers.
 BATCH = 50
+# A job's transaction takes on no further waiting event once it has been open this long: it commits and goes on in
+# a new one, so other writers (on SQLite: anyone, the API's reveals and responses too) get the lock in between.
+HOLD_SECONDS = 1.0
+# The pause between two such transactions: longer than a waiting writer's poll (``core.db.BEGIN_POLL_SECONDS``).
+YIELD_SECONDS = 0.012
 # A job sent this recently and not finished is counted on to take on new events of its topic.
 IN_FLIGHT = timedelta(seconds=30)
 _drained: set[str] = set()
@@ -228,14 +234,17 @@ def _drain(
     own: dict[str, Any] | None,
     own_event_id: int | None,
     handle: Callable[[Session, dict[str, Any]], object],
-) -> int:
-    """Do a job's own work and that of other events of ``topic`` still waiting, in the caller's transaction.
+    limit: int = BATCH,
+) -> tuple[int, bool]:
+    """Do a job's own work and that of up to ``limit`` other events of ``topic`` still waiting, in the caller's
+    transaction; returns how many waiting events it took on and whether it stopped early (``HOLD_SECONDS``).
 
     Each waiting event taken on is marked completed in the same transaction as its work, so its own job,
     arriving later, finds nothing to do. The job's own work runs first and its errors propagate; a waiting
     event that fails is rolled back to its savepoint and handed back to the relay, which sends it in a job
     of its own that reports the error.
     """
+    started = time.monotonic()
     if own_event_id is not None:
         mine = select(OutboxEvent.completed_at).where(OutboxEvent.id == own_event_id)
         if _dialect(session) == "postgresql":
@@ -246,8 +255,14 @@ def _drain(
     if own is not None:
         handle(session, own)
     done = [own_event_id] if own_event_id is not None and own is not None else []
-    taken = waiting_events(session, topic=topic, exclude=own_event_id)
-    for event_id, payload in taken:
+    waiting = waiting_events(session, topic=topic, exclude=own_event_id, limit=limit) if limit > 0 else []
+    taken, cut = 0, False
+    for event_id, payload in waiting:
+        if time.monotonic() - started > HOLD_SECONDS:
+            # The rest stay waiting, untouched: the caller takes them on in its next transaction.
+            cut = True
+            break
+        taken += 1
         try:
             with session.begin_nested():
                 handle(session, payload)
@@ -264,7 +279,7 @@ def _drain(
             continue
         done.append(event_id)
     complete_events(session, event_ids=done)
-    return len(taken)
+    return taken, cut
 
 
 def work_through(
@@ -275,7 +290,8 @@ def work_through(
     handle: Callable[[Session, dict[str, Any]], object],
     then: str | None = None,
 ) -> int:
-    """Do a job's own work and take on the waiting events of its topic (``_drain``), in a transaction of its own.
+    """Do a job's own work and take on up to ``BATCH`` waiting events of its topic (``_drain``), in transactions of
+    its own: a new one whenever one has been open for ``HOLD_SECONDS``.
 
     Returns how many waiting events it took on. The relay may have sent one job for a whole burst (see
     ``relay``): if the job's own work fails, the events it would have taken go to jobs of their own at once
@@ -284,14 +300,25 @@ def work_through(
     a burst goes from one stage to the next without waiting in the queue between them.
     """
     follow = _followers.get(then) if then is not None else None
-    try:
-        with _reserving(then if follow is not None else None), session_scope() as session:
-            taken = _drain(session, topic=topic, own=own, own_event_id=own_event_id, handle=handle)
-    except Exception as exc:
-        with session_scope() as session:
-            waiting = [event_id for event_id, _ in waiting_events(session, topic=topic, exclude=own_event_id)]
-            hand_back(session, event_ids=waiting, error=f"同批任务失败，改为单独发送：{type(exc).__name__}: {exc}")
-        raise
+    taken = 0
+    with _reserving(then if follow is not None else None):
+        while True:
+            try:
+                with session_scope() as session:
+                    more, cut = _drain(
+                        session, topic=topic, own=own, own_event_id=own_event_id, handle=handle, limit=BATCH - taken
+                    )
+            except Exception as exc:
+                with session_scope() as session:
+                    waiting = [event_id for event_id, _ in waiting_events(session, topic=topic, exclude=own_event_id)]
+                    error = f"同批任务失败，改为单独发送：{type(exc).__name__}: {exc}"
+                    hand_back(session, event_ids=waiting, error=error)
+                raise
+            taken, own = taken + more, None
+            if not cut or taken >= BATCH:
+                break
+            # A writer waiting for the lock polls; this gap is its turn before the next transaction.
+            time.sleep(YIELD_SECONDS)
     if follow is not None:
         follow()
     return taken
