@@ -130,10 +130,10 @@ def sweep(session: Session, *, now: datetime | None = None) -> int:
 
 
 def sweep_cases(
-    session: Session, *, now: datetime, after_id: int = 0, limit: int = SWEEP_CHUNK
+    session: Session, *, now: datetime, after_id: int = 0, limit: int | None = None
 ) -> tuple[int, int | None]:
-    """Fire the due stages of up to ``limit`` live cases after ``after_id`` (by id); (how many fired, the last
-    case's id, or None when no case was left).
+    """Fire the due stages of up to ``limit`` live cases after ``after_id`` (by id, ``SWEEP_CHUNK`` by default); (how
+    many fired, the last case's id, or None when no case was left).
 
     A caller may commit between chunks: each stage fires once (``ReminderSent``), so a chunk run again fires nothing.
     """
@@ -142,7 +142,7 @@ def sweep_cases(
             select(Alert)
             .where(Alert.status.in_([s.value for s in LIVE_STATUSES]), Alert.id > after_id)
             .order_by(Alert.id)
-            .limit(limit)
+            .limit(limit or SWEEP_CHUNK)
         )
     )
     if not cases:

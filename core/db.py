@@ -146,7 +146,9 @@ def _import_listeners() -> None:
     from core.wiring import installed
 
     domains = installed(required=False)
-    for module in domains.models if domains else ():
+    # Job modules too: the relay after a commit sends events to them, and importing one there (its listeners)
+    # broke that commit ("deque mutated during iteration") in a process whose first commit queued a job.
+    for module in (*domains.models, *domains.tasks) if domains else ():
         importlib.import_module(module)
     plugins.load()
 
