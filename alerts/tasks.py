@@ -16,7 +16,8 @@ from alerts.notify.service import DELIVER_TOPIC
 from alerts.sla.deadlines import recompute_deadlines
 from alerts.sweep import sweep_cases
 from core.db import session_scope
-from core.outbox import drained_topic, work_through, work_waiting
+from core.outbox import drained_topic
+from core.outbox_work import work_through, work_waiting
 from core.tasks import celery_app, outbox_event_of
 from core.timeutil import utcnow
 

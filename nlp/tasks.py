@@ -9,7 +9,8 @@ from celery import Task
 from sqlalchemy.orm import Session
 
 from core.db import reading, session_scope
-from core.outbox import drained_topic, waiting_events, work_through
+from core.outbox import drained_topic, waiting_events
+from core.outbox_work import work_through
 from core.posts import ANALYZE_TOPIC
 from core.tasks import celery_app, outbox_event_of
 from nlp.analyze import AnalysisResult, analyze
@@ -24,7 +25,7 @@ drained_topic(ANALYZE_TOPIC)
 def analyse_burst(*, post_id: int, own_event_id: int | None, analyser: Callable[..., AnalysisResult] = analyze) -> int:
     """Analyse a post and the others waiting in its burst, the model run before each storing transaction.
 
-    Returns how many waiting posts were taken on (see ``core.outbox.work_through``).
+    Returns how many waiting posts were taken on (see ``core.outbox_work.work_through``).
     """
     with reading(), session_scope() as session:
         waiting = waiting_events(session, topic=ANALYZE_TOPIC, exclude=own_event_id)

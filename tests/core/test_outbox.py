@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core import outbox
+from core import outbox_work
 from core.db import reading, session_scope
 from core.models import OutboxEvent
 from core.outbox import (
@@ -22,9 +22,8 @@ from core.outbox import (
     pending_count,
     relay,
     stuck_count,
-    work_through,
-    work_waiting,
 )
+from core.outbox_work import work_through, work_waiting
 from tests.conftest import reload_settings
 from tests.jobs import queued_messages
 
@@ -245,7 +244,7 @@ def test_a_long_burst_commits_as_it_goes_so_another_writer_gets_in_before_it_end
     queued_jobs: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every event past the first of a transaction is over the budget: a transaction per event.
-    monkeypatch.setattr(outbox, "HOLD_SECONDS", 0.0)
+    monkeypatch.setattr(outbox_work, "HOLD_SECONDS", 0.0)
     drained_topic("tests.long")
     with session_scope() as session:
         events = [add_event(session, topic="tests.long", payload={"n": n}) for n in range(BATCH)]
