@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from core.config import get_settings
 
@@ -146,9 +146,7 @@ def _import_listeners() -> None:
     from core.wiring import installed
 
     domains = installed(required=False)
-    # Job modules too: the relay after a commit sends events to them, and importing one there (its listeners)
-    # broke that commit ("deque mutated during iteration") in a process whose first commit queued a job.
-    for module in (*domains.models, *domains.tasks) if domains else ():
+    for module in domains.models if domains else ():
         importlib.import_module(module)
     plugins.load()
 
@@ -160,6 +158,9 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
         factory = _factories.get(url)
     if factory is None:
         _import_listeners()
+        # Configured now rather than by the process's first query, which on SQLite already holds the write lock
+        # (a second or more on a busy machine, e.g. the first crawl a job runner starts).
+        configure_mappers()
         factory = sessionmaker(bind=get_engine(url), expire_on_commit=False)
         with _lock:
             _factories[url] = factory
