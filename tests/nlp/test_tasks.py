@@ -17,16 +17,6 @@ from nlp.service import record_feedback
 from nlp.tasks import analyse_burst
 
 EDITED = "乡村集市活禽交易点无人消毒"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def job_modules() -> None:
-    """Every job module loaded, as in a worker: the relay after a commit must not be the first to import one."""
-    from core.tasks import celery_app
-
-    celery_app.loader.import_default_modules()
-
-
 TEXTS = ["村东养猪场粪水直排河沟", "镇上私屠滥宰的肉流入菜市场", "鸡场附近苍蝇成群，晚上臭味熏人"]
 
 
