@@ -78,6 +78,10 @@ def stages_due(now: datetime, *, start: datetime, due: datetime, policy: SlaPoli
     return []
 
 
+# Cases swept per transaction by the scheduled job: checking growth and firing stages for every live case at once
+# held SQLite's write lock for seconds on a busy machine, and grows with the number of open cases.
+SWEEP_CHUNK = 20
+
 NOTES = {
     "remind": "{label}时限将于 {due} 到期，请抓紧办理",
     "due": "{label}时限已到（{due}），请科室负责人过问",
@@ -116,6 +120,33 @@ def sweep(session: Session, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     # A library release that now covers a year some deadlines were provisional for: recompute them first.
     recompute_deadlines(session)
+    fired, after = 0, 0
+    while True:
+        part, last = sweep_cases(session, now=now, after_id=after)
+        fired += part
+        if last is None:
+            return fired
+        after = last
+
+
+def sweep_cases(
+    session: Session, *, now: datetime, after_id: int = 0, limit: int | None = None
+) -> tuple[int, int | None]:
+    """Fire the due stages of up to ``limit`` live cases after ``after_id`` (by id, ``SWEEP_CHUNK`` by default); (how
+    many fired, the last case's id, or None when no case was left).
+
+    A caller may commit between chunks: each stage fires once (``ReminderSent``), so a chunk run again fires nothing.
+    """
+    cases = list(
+        session.scalars(
+            select(Alert)
+            .where(Alert.status.in_([s.value for s in LIVE_STATUSES]), Alert.id > after_id)
+            .order_by(Alert.id)
+            .limit(limit or SWEEP_CHUNK)
+        )
+    )
+    if not cases:
+        return 0, None
     quiet = get_setting(session, key="reminders")
     calendar = work_calendar(session)
     quiet_now = is_quiet(
@@ -126,12 +157,15 @@ def sweep(session: Session, *, now: datetime | None = None) -> int:
     )
     sent = {
         (row.alert_id, row.deadline, row.stage, row.due_at)
-        for row in session.scalars(select(ReminderSent).where(ReminderSent.sent_at > now - timedelta(days=400)))
+        for row in session.scalars(
+            select(ReminderSent).where(
+                ReminderSent.alert_id.in_([alert.id for alert in cases]),
+                ReminderSent.sent_at > now - timedelta(days=400),
+            )
+        )
     }
     fired = 0
-    for alert in session.scalars(
-        select(Alert).where(Alert.status.in_([s.value for s in LIVE_STATUSES])).order_by(Alert.id)
-    ):
+    for alert in cases:
         if alert.kind == "complaint" and alert.status in {s.value for s in OPEN_STATUSES}:
             check_growth(session, alert=alert, now=now)
         try:
@@ -150,4 +184,4 @@ def sweep(session: Session, *, now: datetime | None = None) -> int:
                     continue
                 fired += _fire(session, alert, deadline, stage, due, now)
     session.flush()
-    return fired
+    return fired, cases[-1].id

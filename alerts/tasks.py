@@ -13,10 +13,13 @@ from alerts.notify import service as _notify  # noqa: F401 - registers the notif
 from alerts.notify import source_health as _source_health  # noqa: F401 - registers its job
 from alerts.notify.delivery import Outcome, deliver_all_waiting, deliver_waiting, due_retries
 from alerts.notify.service import DELIVER_TOPIC
-from alerts.sweep import sweep as sweep_flow
+from alerts.sla.deadlines import recompute_deadlines
+from alerts.sweep import sweep_cases
 from core.db import session_scope
-from core.outbox import drained_topic, work_through, work_waiting
+from core.outbox import drained_topic
+from core.outbox_work import work_through, work_waiting
 from core.tasks import celery_app, outbox_event_of
+from core.timeutil import utcnow
 
 
 def _raise(session: Session, payload: dict[str, Any]) -> None:
@@ -68,8 +71,19 @@ def _retry_later(outcomes: dict[int, Outcome]) -> None:
 @celery_app.task(name="alerts.sweep")
 def sweep() -> int:
     """Send due reminders and escalations (and the annual report's), and resend deliveries whose retry was lost."""
+    now = utcnow()
     with session_scope() as session:
-        fired = sweep_flow(session)
+        recompute_deadlines(session)
+    fired, after = 0, 0
+    while True:
+        # A transaction per chunk of cases, so a reveal or a response never waits for the whole sweep.
+        with session_scope() as session:
+            part, last = sweep_cases(session, now=now, after_id=after)
+        fired += part
+        if last is None:
+            break
+        after = last
+    with session_scope() as session:
         fired += send_report_reminders(session)
     for delivery_id in due_retries():
         deliver.apply_async(kwargs={"delivery_id": delivery_id})

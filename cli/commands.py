@@ -184,9 +184,13 @@ def seed_demo(*, base_url: str) -> None:
                 (f"{section.code}-head", Role.head, section.code),
             ]
         existing = set(session.scalars(select(User.username)))
-        for username, role, section_code in wanted:
-            if username not in existing:
+    for username, role, section_code in wanted:
+        if username not in existing:
+            # A transaction per user: each password hash takes a while, and a dozen of them in one transaction
+            # held SQLite's write lock for seconds on a busy machine.
+            with session_scope() as session:
                 create_user(session, username=username, password=password, role=role, section_code=section_code)
+    with session_scope() as session:
         seed_demo_roster(session)
         sync_sources(session, specs=[parse_source(source_spec(base_url))])
 
@@ -311,7 +315,9 @@ def _start_services(*, port: int, env: dict[str, str], demo: bool) -> tuple[list
         from crawlers.service import get_source
 
         with session_scope() as session:
-            enqueue("crawlers.crawl_source", source_id=get_source(session, name="demo-board").id)
+            source_id = get_source(session, name="demo-board").id
+        # Sent after the commit: opening the job queue takes seconds on a busy machine, with the API already up.
+        enqueue("crawlers.crawl_source", source_id=source_id)
     return started, runner
 
 

@@ -21,6 +21,9 @@ MODEL_MODULES = (
     "core.audit_chain",
     "nlp.models",
     "alerts.cases.models",
+    # Its session listeners log deadline changes; loaded with the tables, so no relay after a commit imports it
+    # (a listener added while SQLAlchemy runs that event's listeners fails the commit).
+    "alerts.cases.deadline_log",
     "alerts.routing.models",
     "alerts.roster.models",
     "alerts.config_models",

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(
         default=900, description="seconds after which a sent outbox event whose job never finished is sent again"
     )
+    slow_write_seconds: float = Field(
+        default=5.0,
+        description="log a warning naming the code when a transaction holds SQLite's write lock longer than this",
+    )
     tasks_eager: bool = Field(default=False, description="run jobs inline (tests and one-off commands)")
     secret_key: str = PLACEHOLDER_SECRET
     token_minutes: int = 12 * 60

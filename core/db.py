@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import FrameType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from core.config import get_settings
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
@@ -25,6 +31,7 @@ _CACHE_DEPENDS = "muqing_cache_depends"
 BUSY_TIMEOUT_SECONDS = 30
 # First and longest sleep between attempts to take SQLite's write lock.
 BEGIN_POLL_SECONDS = (0.0005, 0.004)
+_WRITE_SINCE = "muqing_write_since"
 # Set while serving a request that only reads (GET, HEAD): its transactions begin as WAL readers.
 _reading: ContextVar[bool] = ContextVar("muqing_reading", default=False)
 
@@ -67,6 +74,7 @@ def _sqlite_begin_immediate(conn: Any) -> None:
         while True:
             try:
                 raw.execute("BEGIN IMMEDIATE")
+                conn.info[_WRITE_SINCE] = time.monotonic()
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc):
@@ -78,6 +86,29 @@ def _sqlite_begin_immediate(conn: Any) -> None:
             delay = min(delay * 2, BEGIN_POLL_SECONDS[1])
     finally:
         raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+
+
+def _write_ended(conn: Any) -> None:
+    since = conn.info.pop(_WRITE_SINCE, None)
+    if since is None:
+        return
+    held = time.monotonic() - since
+    # Every other writer waits meanwhile, and past BUSY_TIMEOUT_SECONDS it is answered 503 (busy): name the holder.
+    if held > get_settings().slow_write_seconds:
+        log.warning("SQLite write lock held %.1f s by %s", held, _code_path())
+
+
+def _code_path() -> str:
+    # The project's own frames that ended the transaction: the job or route that opened it is among them.
+    frames: list[str] = []
+    frame: FrameType | None = sys._getframe(2)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    while frame is not None and len(frames) < 8:
+        path = frame.f_code.co_filename
+        if path.startswith(root) and "site-packages" not in path and frame.f_code.co_filename != __file__:
+            frames.append(f"{os.path.relpath(path, root)}:{frame.f_lineno} {frame.f_code.co_name}")
+        frame = frame.f_back
+    return " < ".join(frames) or "unknown"
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -101,6 +132,8 @@ def _make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None
 
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _write_ended)
+        event.listen(engine, "rollback", _write_ended)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
@@ -125,6 +158,9 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
         factory = _factories.get(url)
     if factory is None:
         _import_listeners()
+        # Configured now rather than by the process's first query, which on SQLite already holds the write lock
+        # (a second or more on a busy machine, e.g. the first crawl a job runner starts).
+        configure_mappers()
         factory = sessionmaker(bind=get_engine(url), expire_on_commit=False)
         with _lock:
             _factories[url] = factory

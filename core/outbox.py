@@ -27,9 +27,8 @@ from sqlalchemy.orm import Session
 import core.search.changes  # noqa: F401 - registers the search-outbox change tracking
 from core.config import get_settings
 from core.db import session_scope
-from core.errors import MuqingError
 from core.models import OutboxEvent
-from core.tasks import TRANSIENT_ERRORS, broker_label, celery_app, completed_in_job, enqueue
+from core.tasks import broker_label, celery_app, completed_in_job, enqueue
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -93,8 +92,14 @@ def drained_topic(topic: str, *, follow: Callable[[], object] | None = None) -> 
     return topic
 
 
+def follower(topic: str | None) -> Callable[[], object] | None:
+    """What works through the waiting events of ``topic`` for a job following through to it (``drained_topic``)."""
+    return _followers.get(topic) if topic is not None else None
+
+
 @contextmanager
-def _reserving(topic: str | None) -> Iterator[None]:
+def reserving(topic: str | None) -> Iterator[None]:
+    """Events of ``topic`` recorded inside are kept from the queue: the running job works them through itself."""
     previous: frozenset[str] = getattr(_reserved, "topics", frozenset())
     _reserved.topics = previous | {topic} if topic is not None else previous
     try:
@@ -219,101 +224,6 @@ def mark_failed(event_id: int, *, error: str) -> None:
     """Record why the job sent for ``event_id`` failed (it is sent again after the lease)."""
     with session_scope() as session:
         session.execute(update(OutboxEvent).where(OutboxEvent.id == event_id).values(last_error=error[:2000]))
-
-
-def _drain(
-    session: Session,
-    *,
-    topic: str,
-    own: dict[str, Any] | None,
-    own_event_id: int | None,
-    handle: Callable[[Session, dict[str, Any]], object],
-) -> int:
-    """Do a job's own work and that of other events of ``topic`` still waiting, in the caller's transaction.
-
-    Each waiting event taken on is marked completed in the same transaction as its work, so its own job,
-    arriving later, finds nothing to do. The job's own work runs first and its errors propagate; a waiting
-    event that fails is rolled back to its savepoint and handed back to the relay, which sends it in a job
-    of its own that reports the error.
-    """
-    if own_event_id is not None:
-        mine = select(OutboxEvent.completed_at).where(OutboxEvent.id == own_event_id)
-        if _dialect(session) == "postgresql":
-            # Waits for a batch that took this event to commit, so the work is never done twice at once.
-            mine = mine.with_for_update()
-        if session.execute(mine).scalar_one_or_none() is not None:
-            own = None
-    if own is not None:
-        handle(session, own)
-    done = [own_event_id] if own_event_id is not None and own is not None else []
-    taken = waiting_events(session, topic=topic, exclude=own_event_id)
-    for event_id, payload in taken:
-        try:
-            with session.begin_nested():
-                handle(session, payload)
-        except Exception as exc:
-            # Not this job's own work: one broken event must not fail every batch that meets it.
-            log.warning(
-                "outbox event %s (%s) failed in a batch, handed to a job of its own: %s",
-                event_id,
-                topic,
-                exc,
-                exc_info=not isinstance(exc, MuqingError),
-            )
-            hand_back(session, event_ids=[event_id], error=f"{type(exc).__name__}: {exc}")
-            continue
-        done.append(event_id)
-    complete_events(session, event_ids=done)
-    return len(taken)
-
-
-def work_through(
-    *,
-    topic: str,
-    own: dict[str, Any] | None,
-    own_event_id: int | None,
-    handle: Callable[[Session, dict[str, Any]], object],
-    then: str | None = None,
-) -> int:
-    """Do a job's own work and take on the waiting events of its topic (``_drain``), in a transaction of its own.
-
-    Returns how many waiting events it took on. The relay may have sent one job for a whole burst (see
-    ``relay``): if the job's own work fails, the events it would have taken go to jobs of their own at once
-    instead of waiting for the lease. With ``then`` (a topic declared with ``follow``), the events of that
-    topic this work makes are kept from the queue and worked through by this job right after the commit:
-    a burst goes from one stage to the next without waiting in the queue between them.
-    """
-    follow = _followers.get(then) if then is not None else None
-    try:
-        with _reserving(then if follow is not None else None), session_scope() as session:
-            taken = _drain(session, topic=topic, own=own, own_event_id=own_event_id, handle=handle)
-    except Exception as exc:
-        with session_scope() as session:
-            waiting = [event_id for event_id, _ in waiting_events(session, topic=topic, exclude=own_event_id)]
-            hand_back(session, event_ids=waiting, error=f"同批任务失败，改为单独发送：{type(exc).__name__}: {exc}")
-        raise
-    if follow is not None:
-        follow()
-    return taken
-
-
-def work_waiting(*, topic: str, handle: Callable[[Session, dict[str, Any]], object], then: str | None = None) -> None:
-    """Work through every waiting event of ``topic``, a batch per transaction (a job following through to it).
-
-    A failed batch hands its events to jobs of their own (``work_through``), which report the error; this job,
-    whose own work is done, goes on. A transient error (the database restarting) is raised, so the job is
-    retried and follows through again.
-    """
-    while True:
-        try:
-            taken = work_through(topic=topic, own=None, own_event_id=None, handle=handle, then=then)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception:
-            log.exception("working through the waiting %s events failed; they were handed to jobs of their own", topic)
-            return
-        if taken < BATCH:
-            return
 
 
 def waiting_events(

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from core.db import session_scope
+from sqlalchemy import select
+
+from core.db import reading, session_scope
+from core.models import Post
+from nlp.analyze import AnalysisResult, analyze
 from nlp.registry import compare_and_activate, train_from_corpus
-from nlp.service import feedback_examples, mark_feedback_used, unused_feedback_count
+from nlp.service import Analysed, feedback_examples, mark_feedback_used, unused_feedback_count
 
 log = logging.getLogger(__name__)
 
@@ -27,3 +32,17 @@ def retrain(*, force: bool = False, note: str = "") -> dict[str, Any]:
         used = mark_feedback_used(session, model_version=candidate.version)
     log.info("retrained %s with %d corrections: activated=%s", candidate.version, used, comparison["activated"])
     return {"trained": True, **comparison}
+
+
+def analyse_ahead(*, post_ids: Iterable[int], analyser: Callable[..., AnalysisResult] = analyze) -> dict[int, Analysed]:
+    """Analyse posts before storing: read as a WAL reader, then run the model with no transaction open.
+
+    Tokenizing and scoring a burst takes seconds on a busy machine; inside the storing transaction that would
+    hold SQLite's write lock from every other writer (a reveal, a response) the whole time.
+    """
+    ids = sorted(set(post_ids))
+    if not ids:
+        return {}
+    with reading(), session_scope() as session:
+        rows = session.execute(select(Post.id, Post.title, Post.content).where(Post.id.in_(ids))).all()
+    return {post_id: Analysed(title, content, analyser(title=title, text=content)) for post_id, title, content in rows}

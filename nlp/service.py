@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,10 +27,27 @@ LABELS_PER_DAY = 5
 QUEUE_DAYS = 7
 
 
-def analyze_post(session: Session, *, post_id: int) -> Analysis:
-    """Analyse a post with the active model (once per model version) and queue alert raising."""
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A post's analysis computed ahead, with the text it was computed from."""
+
+    title: str
+    content: str
+    result: AnalysisResult
+
+
+def analyze_post(session: Session, *, post_id: int, ahead: Mapping[int, Analysed] | None = None) -> Analysis:
+    """Analyse a post with the active model (once per model version) and queue alert raising.
+
+    ``ahead`` holds analyses computed before the transaction (``nlp.flows.analyse_ahead``): one still matching
+    the post's text is stored as it is, so the model never runs while the transaction holds the database.
+    """
     post = get_post(session, post_id=post_id)
-    result = analyze(title=post.title, text=post.content)
+    prepared = ahead.get(post.id) if ahead else None
+    if prepared is not None and (prepared.title, prepared.content) == (post.title, post.content):
+        result = prepared.result
+    else:
+        result = analyze(title=post.title, text=post.content)
     existing = session.scalar(
         select(Analysis).where(Analysis.post_id == post.id, Analysis.model_version == result.model_version)
     )

@@ -14,8 +14,10 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core.config import get_settings
@@ -142,8 +144,19 @@ def _rows(sql: str) -> list[tuple[Any, ...]]:
         raw.close()
 
 
+def _no_database_yet() -> bool:
+    """True for an SQLite database whose file does not exist (connecting would create an empty one)."""
+    url = make_url(get_settings().sqlalchemy_url)
+    if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return False
+    return not Path(url.database).exists()
+
+
 def _revision(column: str) -> int:
     """The table revision (0: never seeded, use the profile's files)."""
+    if _no_database_yet():
+        # e.g. `muqing classify` before anything was set up: the profile's files are all there is to use.
+        return 0
     try:
         rows = _rows(f"SELECT {column} FROM district_revision WHERE id = 1")
     except (OperationalError, ProgrammingError) as exc:
@@ -152,7 +165,10 @@ def _revision(column: str) -> int:
     except Exception as exc:  # the DBAPI's own errors: a bare connection is not wrapped by SQLAlchemy
         if "district_revision" not in str(exc):
             raise
-        _warn_once(f"district tables missing ({exc}); using the profile's files")
+        _warn_once(
+            f"district tables missing ({exc}): the database predates them; `muqing db upgrade` adds them and "
+            "`muqing db seed` fills them from the profile. Until then the profile's files are used"
+        )
         return 0
     return int(rows[0][0]) if rows else 0
 

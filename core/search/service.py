@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from core.config import Settings, get_settings
-from core.db import get_engine, session_scope
+from core.db import get_engine, reading, session_scope
 from core.errors import Conflict, InvalidInput, ServiceUnavailable
 from core.models import Post, SearchOutbox
 from core.search import plugins
@@ -203,7 +203,8 @@ def sync(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> int
         batches = 0
         take_sync_request()
         while max_batches is None or batches < max_batches:
-            with session_scope() as session:
+            # Read as a WAL reader: loading a batch of documents never holds the write lock.
+            with reading(), session_scope() as session:
                 rows = session.execute(
                     select(SearchOutbox.id, SearchOutbox.post_id).order_by(SearchOutbox.id).limit(batch_size)
                 ).all()
@@ -266,7 +267,7 @@ def reindex(*, batch_size: int = BATCH_SIZE) -> ReindexReport:
         try:
             last_id = 0
             while True:
-                with session_scope() as session:
+                with reading(), session_scope() as session:
                     ids = list(
                         session.scalars(select(Post.id).where(Post.id > last_id).order_by(Post.id).limit(batch_size))
                     )

@@ -6,12 +6,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+import time_machine
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+import alerts.sweep
+from alerts.cases import audit
 from alerts.cases.models import Alert, AlertEvent
-from alerts.notify.models import InboxItem
+from alerts.notify.models import InboxItem, ReminderSent
 from alerts.sweep import sweep
-from core.db import session_scope
+from alerts.tasks import sweep as sweep_job
+from core.db import reading, session_scope
 from tests.alerts.helpers import ROLES, act
 from tests.factories import make_alert, make_user
 
@@ -121,3 +126,38 @@ def test_a_met_deadline_stops_its_reminders_and_an_extension_brings_new_ones(use
     # 21:00 is the new response deadline; 36 of the 48 hours to close have passed too.
     assert run("2025-09-30 21:01") == 2
     assert stages(alert_id) == [("response", "remind"), ("response", "due"), ("close", "remind")]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_the_scheduled_sweep_commits_case_by_case_chunks_so_others_need_not_wait_for_all_cases(
+    users: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alerts.sweep, "SWEEP_CHUNK", 1)
+    titles = ["村旁养猪场臭气熏天", "镇上私屠滥宰无人管", "超市猪肉疑似注水"]
+    categories = ["pollution", "slaughter", "product_safety"]
+    alert_ids = [
+        make_alert(title=title, category=category, severity="重大")
+        for title, category in zip(titles, categories, strict=True)
+    ]
+    for alert_id in alert_ids:
+        opened(alert_id, "2025-10-02 23:00")
+    seen: list[int] = []
+
+    def on_reminder(session: Session, event: AlertEvent) -> None:
+        if event.action == "remind" and event.alert_id == alert_ids[-1]:
+            # A fresh connection, as a page would read: the earlier cases' reminders are already committed.
+            with reading(), session_scope() as reader:
+                seen.append(
+                    reader.scalar(
+                        select(func.count()).select_from(ReminderSent).where(ReminderSent.alert_id.in_(alert_ids[:-1]))
+                    )
+                    or 0
+                )
+
+    monkeypatch.setattr(audit, "_listeners", [*audit._listeners, on_reminder])
+    with time_machine.travel(at("2025-10-02 23:16"), tick=False):
+        fired = sweep_job()
+
+    assert fired == 3
+    assert seen == [2]
+    assert all(stages(alert_id) == [("ack", "remind")] for alert_id in alert_ids)

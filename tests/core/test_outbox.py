@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from core.db import session_scope
+from core import outbox_work
+from core.db import reading, session_scope
 from core.models import OutboxEvent
 from core.outbox import (
     BATCH,
@@ -20,9 +22,8 @@ from core.outbox import (
     pending_count,
     relay,
     stuck_count,
-    work_through,
-    work_waiting,
 )
+from core.outbox_work import work_through, work_waiting
 from tests.conftest import reload_settings
 from tests.jobs import queued_messages
 
@@ -236,3 +237,44 @@ def test_events_kept_for_a_job_that_was_lost_before_following_through_are_sent_a
     assert queued_messages(second) == before
     assert relay() == 2  # the lease is over: sent as any lost job's events are
     assert queued_messages(second) - before == 2
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_long_burst_commits_as_it_goes_so_another_writer_gets_in_before_it_ends(
+    queued_jobs: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every event past the first of a transaction is over the budget: a transaction per event.
+    monkeypatch.setattr(outbox_work, "HOLD_SECONDS", 0.0)
+    drained_topic("tests.long")
+    with session_scope() as session:
+        events = [add_event(session, topic="tests.long", payload={"n": n}) for n in range(BATCH)]
+        session.flush()
+        first = events[0].id
+    other_saved = threading.Event()
+
+    def other_writer() -> None:
+        # Another connection writing, as a reveal's audit row would while the burst is worked through.
+        add()
+        other_saved.set()
+
+    writer = threading.Thread(target=other_writer)
+    seen: list[tuple[int, bool]] = []
+
+    def handle(session: Session, payload: dict[str, Any]) -> None:
+        if payload["n"] == 0:
+            writer.start()
+        if payload["n"] == BATCH - 1:
+            with reading(), session_scope() as reader:  # a fresh connection sees what is committed so far
+                done = reader.scalar(
+                    select(func.count())
+                    .select_from(OutboxEvent)
+                    .where(OutboxEvent.topic == "tests.long", OutboxEvent.completed_at.is_not(None))
+                )
+            seen.append((done or 0, other_saved.is_set()))
+
+    assert work_through(topic="tests.long", own={"n": 0}, own_event_id=first, handle=handle) == BATCH - 1
+    writer.join()
+
+    assert seen == [(BATCH - 1, True)]
+    with session_scope() as session:
+        assert pending_count(session) == 1  # the other writer's event; the whole burst is done

@@ -39,7 +39,8 @@ def test_a_batch_whose_events_run_in_savepoints_reaches_the_index_once_it_commit
     from sqlalchemy.orm import Session
 
     from core.models import Post
-    from core.outbox import add_event, drained_topic, work_through
+    from core.outbox import add_event, drained_topic
+    from core.outbox_work import work_through
     from core.search.service import pending_count
 
     topic = drained_topic("tests.retitle")

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from core.migrate import upgrade
 
 REQUIRED = {"id", "relevant", "category", "needs_response", "severity", "sentiment", "score", "reasons"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def muqing(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+def muqing(*args: str, stdin: bytes = b"", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-c", "from cli import app; app()", *args],
         input=stdin,
         capture_output=True,
-        env={**os.environ},
+        env={**os.environ, **(env or {})},
         cwd=ROOT,
         timeout=180,
         check=False,
@@ -92,3 +95,35 @@ def test_classify_reasons_are_words_of_the_post(trained_model: str) -> None:
     for reason in row["reasons"]:
         assert set(reason) >= {"term", "weight"} and len(reason["term"]) >= 2
         assert reason["term"] in post["title"] + post["text"]
+
+
+POST = {"id": "p", "title": "石桥镇养鸡场鸡粪乱堆", "text": "养鸡场的鸡粪堆在路边，臭气熏天。"}
+
+
+def data_dir_with_model(session_dir: Path, path: Path) -> dict[str, str]:
+    """The environment of a data directory holding only the session's trained model."""
+    shutil.copytree(session_dir / "models", path / "models")
+    return {"MUQING_DATA_DIR": str(path), "MUQING_DATABASE_URL": ""}
+
+
+def test_classify_needs_no_database_and_creates_none(trained_model: str, session_dir: Path, tmp_path: Path) -> None:
+    done = muqing(
+        "classify",
+        stdin=(json.dumps(POST, ensure_ascii=False) + "\n").encode(),
+        env=data_dir_with_model(session_dir, tmp_path),
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["category"] == "pollution"
+    assert "district tables" not in done.stderr.decode()
+    assert not (tmp_path / "muqing.db").exists()
+
+
+def test_classify_on_a_database_older_than_the_district_tables_says_how_to_upgrade_it(
+    trained_model: str, session_dir: Path, tmp_path: Path
+) -> None:
+    env = data_dir_with_model(session_dir, tmp_path)
+    upgrade(url=f"sqlite:///{tmp_path / 'muqing.db'}", revision="a02")  # before the district tables (c02)
+    done = muqing("classify", stdin=(json.dumps(POST, ensure_ascii=False) + "\n").encode(), env=env)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["category"] == "pollution"  # the profile's places stand in meanwhile
+    assert "muqing db upgrade" in done.stderr.decode()
