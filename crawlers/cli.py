@@ -10,14 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.cli import fail, setup_logging
-from core.config import get_settings
-from core.db import session_scope
 from core.errors import MuqingError
-from core.migrate import ensure_schema
 
 posts_app = typer.Typer(help="Posts.", no_args_is_help=True)
 sources_app = typer.Typer(help="Sources and their health.", no_args_is_help=True)
@@ -35,6 +30,11 @@ def crawl(
     source: Annotated[str | None, typer.Option(help="crawl only this source")] = None,
 ) -> None:
     """Crawl sources now (each in its own child process) and print what each run stored."""
+    from sqlalchemy import select
+
+    from core.config import get_settings
+    from core.db import session_scope
+    from core.migrate import ensure_schema
     from core.models import Source
     from crawlers.service import crawl_source, get_source, sync_sources
     from crawlers.sources import KINDS, load_sources
@@ -76,6 +76,7 @@ def crawl(
 def _drain_jobs() -> None:
     """Run queued work inline when no job runner is configured for this command."""
     from core import outbox
+    from core.config import get_settings
 
     settings = get_settings()
     if settings.tasks_eager:
@@ -113,7 +114,12 @@ def posts_export(
     output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
 ) -> None:
     """Export every post (times ISO 8601 with offset)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from core.db import session_scope
     from core.masked_files import export_cell
+    from core.migrate import ensure_schema
     from core.models import Post
     from core.privacy import mask_name, mask_value
     from core.timeutil import isoformat_local
@@ -159,6 +165,10 @@ def sources_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
 ) -> None:
     """Every source with its health: last success, consecutive failures, the blind warning."""
+    from sqlalchemy import select
+
+    from core.db import session_scope
+    from core.migrate import ensure_schema
     from core.models import Source
     from core.timeutil import isoformat_local
     from crawlers.health import source_health

@@ -26,6 +26,14 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control runs Python sent to it over HTTP: never in a crawler of ours. Off, together with the
+# console and the cookie store (COOKIES_ENABLED is off), by name, so a crawl does not even import them
+# (aiohttp, twisted.conch, tldextract: about a second of every crawl's start on a busy machine).
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
@@ -34,6 +42,7 @@ DNS_RESOLVER = "crawlers.middlewares.urlpolicy.PinnedResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.urlpolicy.UrlPolicyMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawlers.middlewares.retry.BackoffRetryMiddleware": 550,
     # Below HttpCompressionMiddleware (590), so it sees the decompressed body.
     "crawlers.middlewares.encoding.EncodingMiddleware": 560,
