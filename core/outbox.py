@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import ColumnElement, and_, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -29,7 +28,6 @@ from core.config import get_settings
 from core.db import session_scope
 from core.errors import MuqingError
 from core.models import OutboxEvent
-from core.tasks import TRANSIENT_ERRORS, broker_label, celery_app, completed_in_job, enqueue
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -111,6 +109,11 @@ def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> i
     take (that job may also have been lost). Elsewhere every event is sent: a job on PostgreSQL may already
     have looked for waiting events, and a queue that is down must be named in each waiting event.
     """
+    # The job queue is imported by those who send: a crawl process only writes events (and starts faster).
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from core.tasks import broker_label, celery_app, enqueue
+
     # The task modules declare which topics drain; they must be loaded before the events are grouped.
     celery_app.loader.import_default_modules()
     due = _due()
@@ -304,6 +307,8 @@ def work_waiting(*, topic: str, handle: Callable[[Session, dict[str, Any]], obje
     whose own work is done, goes on. A transient error (the database restarting) is raised, so the job is
     retried and follows through again.
     """
+    from core.tasks import TRANSIENT_ERRORS
+
     while True:
         try:
             taken = work_through(topic=topic, own=None, own_event_id=None, handle=handle, then=then)
@@ -352,6 +357,8 @@ def complete_events(session: Session, *, event_ids: list[int]) -> None:
         .values(completed_at=utcnow())
     )
     # The running job's own event needs no second transaction when its job succeeds.
+    from core.tasks import completed_in_job
+
     completed_in_job().update(event_ids)
 
 
