@@ -103,6 +103,7 @@ sources:
     kind: list_detail
     start_urls: ["{base}/forum/list_1.html"]
     interval_minutes: 30
+    download_delay: 0  # the county's own intranet forum: no politeness delay needed
     encoding: auto
     relevance: all
     list:
