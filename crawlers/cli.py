@@ -30,22 +30,28 @@ def crawl(
     source: Annotated[str | None, typer.Option(help="crawl only this source")] = None,
 ) -> None:
     """Crawl sources now (each in its own child process) and print what each run stored."""
+    from core.config import get_settings
+    from crawlers.sources import KINDS, load_sources
+
+    setup_logging()
+    config = config or get_settings().sources_file
+    try:
+        # A malformed file is refused at once, before the database is loaded, created or migrated for it.
+        specs = load_sources(config) if config is not None else None
+    except MuqingError as exc:
+        raise fail(exc) from exc
     from sqlalchemy import select
 
-    from core.config import get_settings
     from core.db import session_scope
     from core.migrate import ensure_schema
     from core.models import Source
     from crawlers.service import crawl_source, get_source, sync_sources
-    from crawlers.sources import KINDS, load_sources
 
-    setup_logging()
     ensure_schema()
-    config = config or get_settings().sources_file
     try:
         with session_scope() as session:
-            if config is not None:
-                loaded = sync_sources(session, specs=load_sources(config))
+            if specs is not None:
+                loaded = sync_sources(session, specs=specs)
                 ids = [s.id for s in loaded if source is None or s.name == source]
                 if source is not None and not ids:
                     raise typer.BadParameter(f"source {source!r} is not in {config}")

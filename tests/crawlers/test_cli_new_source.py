@@ -187,3 +187,5 @@ sources:
     assert result.returncode != 0
     message = result.stdout + result.stderr
     assert str(config) in message and "bad-board" in message and "detail.title" in message
+    assert "Traceback" not in message
+    assert not (tmp_path / "data" / "muqing.db").exists(), "a refused file must not create a database"
