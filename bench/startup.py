@@ -43,7 +43,9 @@ def cpu():
                for field in ("ru_utime", "ru_stime"))
 with serving() as site:
     spec = {"name": "tieba", "kind": "tieba", "forum": "青禾", "base_url": site.base_url + "/tieba"}
-    crawl({**spec, "name": "warm-up"})  # the caller's one-time imports (job modules) stay out of the measure
+    # Another site first: the caller's one-time imports (job modules) stay out of the measure.
+    mailbox = site.base_url + "/gov_mailbox/hdjl/qzxx/index.html"
+    crawl({"name": "warm-up", "kind": "gov_mailbox", "start_urls": [mailbox], "max_pages": 1})
     started, used = time.perf_counter(), cpu()
     outcome = crawl(spec)
     elapsed, used = time.perf_counter() - started, cpu() - used
