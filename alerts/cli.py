@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from core.cli import fail
-from core.config import get_settings
 from core.errors import MuqingError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from alerts.sla.holidays import DayChange, NoticeImport
 
 sla_app = typer.Typer(help="SLA policies and the working-day calendar.", no_args_is_help=True)
@@ -38,7 +37,9 @@ def register(app: typer.Typer) -> None:
 def _existing_database() -> Iterator[Session | None]:
     """A session on the configured database, or None when there is none yet (never creates one)."""
     from sqlalchemy import text
+    from sqlalchemy.engine import make_url
 
+    from core.config import get_settings
     from core.db import session_scope
 
     url = make_url(get_settings().sqlalchemy_url)
@@ -245,12 +246,11 @@ def sla_import_notice(
 def roster_now() -> None:
     """Who is on duty now."""
     from alerts.roster.service import NO_ROSTER_TEXT, on_duty
+    from core.db import session_scope
     from core.migrate import ensure_schema
     from core.timeutil import isoformat_local
 
     ensure_schema()
-    from core.db import session_scope
-
     with session_scope() as session:
         duty = on_duty(session)
         if duty.shift is None or duty.user is None:

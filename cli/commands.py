@@ -1,4 +1,9 @@
-"""The ``muqing`` command: each domain adds its own commands; the process tree of ``muqing up`` is here."""
+"""The ``muqing`` command: each domain adds its own commands; the process tree of ``muqing up`` is here.
+
+Every command module imports only typer and light helpers at the top; a command imports the database, the
+job queue or the web server when it runs. So ``muqing --help`` lists every command without loading them,
+and each command starts with what it needs (the crawl and API tests start many of these processes).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,10 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 import alerts.cli
 import core.audit_cli
@@ -21,16 +24,14 @@ import core.evidence_cli
 import core.search.cli
 import crawlers.cli
 import nlp.cli
-from cli import launcher
-from cli.modules import wire
 from core.cli import fail, setup_logging
-from core.config import get_settings
-from core.db import session_scope
 from core.errors import MuqingError
-from core.supervisor import Restartable, supervise
-from core.types import Role
+from core.roles import Role
 
-wire()
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.supervisor import Restartable
 
 app = typer.Typer(help="牧情 Muqing: livestock public-opinion monitoring and response.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and default data.", no_args_is_help=True)
@@ -45,6 +46,14 @@ alerts.cli.register(app)
 nlp.cli.register(app)
 
 log = logging.getLogger("muqing")
+
+
+@app.callback()
+def wired() -> None:
+    """Install the domain modules before any command runs (help alone needs none of them)."""
+    from cli.modules import wire
+
+    wire()
 
 
 @db_app.command("upgrade")
@@ -69,6 +78,7 @@ def db_downgrade(revision: str) -> None:
 def db_seed() -> None:
     """Create the default sections, routing rules and SLA policies that are missing."""
     from alerts.seed import seed_defaults
+    from core.db import session_scope
     from core.migrate import ensure_schema
 
     ensure_schema()
@@ -80,6 +90,8 @@ def db_seed() -> None:
 
 def seed_district() -> None:
     """The profile's places, lexicon and public channels (disabled) into an empty database; seal old evidence."""
+    from core.config import get_settings
+    from core.db import session_scope
     from core.district.service import seed_profile
     from core.evidence_chain import seal_all
     from crawlers.profile import seed_profile_sources
@@ -108,6 +120,8 @@ def import_orders(
 ) -> None:
     """Import 12345 work orders: each good row becomes a post and a case at once; bad rows are listed."""
     from alerts.cases.hotline import open_cases
+    from core.config import get_settings
+    from core.db import session_scope
     from core.migrate import ensure_schema
     from crawlers.imports import import_work_orders, resolve_mapping
     from nlp.service import analyze_post
@@ -143,6 +157,7 @@ def user_create(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
     """Create a user."""
+    from core.db import session_scope
     from core.migrate import ensure_schema
     from core.service import create_user
 
@@ -167,7 +182,11 @@ DEMO_USERS = (("admin", Role.admin, None), ("duty", Role.duty, None), ("leader",
 
 def seed_demo(*, base_url: str) -> None:
     """Defaults, demo users (password from settings) and the demo board as a source."""
+    from sqlalchemy import select
+
     from alerts.seed import seed_defaults
+    from core.config import get_settings
+    from core.db import session_scope
     from core.models import Section, User
     from core.service import create_user
     from crawlers.demo.server import source_spec
@@ -197,6 +216,8 @@ def seed_demo(*, base_url: str) -> None:
 
 def seed_demo_roster(session: Session) -> None:
     """A week of the demo duty officer's shifts from the one covering now, so someone is on duty out of the box."""
+    from sqlalchemy import select
+
     from alerts.roster.service import cover_now
     from alerts.sla.service import work_calendar
     from core.models import User
@@ -219,11 +240,16 @@ def up(
     port: Annotated[int | None, typer.Option(help="HTTP port (default MUQING_PORT or 8000)")] = None,
 ) -> None:
     """Run everything in one process tree: API and web UI, job runner and scheduler (and the demo board)."""
+    from cli import launcher
+    from core.config import get_settings
+    from core.db import session_scope
+    from core.migrate import upgrade
+    from core.supervisor import supervise
+
     if demo:
         # The demo board is about the invented 青禾区: demo mode always uses its profile.
         os.environ["MUQING_PROFILE"] = "demo"
         get_settings.cache_clear()
-    from core.migrate import upgrade
     from nlp.registry import active_version, train_from_corpus
 
     setup_logging()
@@ -265,6 +291,9 @@ def up(
 
 def _start_demo_board(*, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """The demo board on its port, seeded as a source with the demo users (its address allowed for this run)."""
+    from cli import launcher
+    from core.config import get_settings
+
     site = subprocess.Popen(
         [sys.executable, "-m", "crawlers.demo.server", "--port", str(launcher.demo_site_port(port))],
         stdout=subprocess.PIPE,
@@ -286,6 +315,7 @@ def _start_demo_board(*, port: int, env: dict[str, str]) -> subprocess.Popen[byt
 
 
 def _mark_lost_runs() -> None:
+    from core.db import session_scope
     from crawlers.service import mark_lost_runs
 
     with session_scope() as session:
@@ -299,6 +329,9 @@ def _start_services(*, port: int, env: dict[str, str], demo: bool) -> tuple[list
     first crawl queued."""
     from api.serving import uvicorn_arguments
     from cli.jobs import embedded_worker_command
+    from core.config import get_settings
+    from core.db import session_scope
+    from core.supervisor import Restartable
     from core.tasks import enqueue
 
     settings = get_settings()
@@ -327,6 +360,7 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
     import uvicorn
 
     from api.serving import uvicorn_options
+    from core.config import get_settings
 
     settings = get_settings()
     uvicorn.run(
@@ -361,6 +395,7 @@ def worker(
 @app.command()
 def beat(loglevel: str = "INFO") -> None:
     """Run the scheduler (Celery beat); exactly one per installation."""
+    from core.config import get_settings
     from core.tasks import celery_app
 
     schedule = get_settings().resolved_data_dir / "beat-schedule"

@@ -8,8 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from core.cli import setup_logging
-from core.db import session_scope
-from core.migrate import ensure_schema
 
 audit_app = typer.Typer(help="The audit log (审计日志): append-only, sealed into a hash chain.", no_args_is_help=True)
 
@@ -33,6 +31,8 @@ def verify(
 ) -> None:
     """Check every audit entry against its seal; exit 1 naming the first broken one and what differs."""
     from core.audit_chain import AuditLink, verify
+    from core.db import session_scope
+    from core.migrate import ensure_schema
 
     setup_logging()
     ensure_schema()

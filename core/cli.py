@@ -1,4 +1,8 @@
-"""Helpers shared by the command modules of each domain."""
+"""Helpers shared by the command modules of each domain.
+
+The command modules import only typer and what these helpers need at the top: ``muqing --help`` loads them
+all, so the database, the job queue and the migrations are imported inside the commands that use them.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ import sys
 
 import typer
 
-from core.config import get_settings
 from core.errors import MuqingError
 
 
 def setup_logging() -> None:
     """Log to stderr at the configured level."""
+    from core.config import get_settings
+
     logging.basicConfig(
         level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

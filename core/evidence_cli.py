@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from core.cli import setup_logging
-from core.db import session_scope
-from core.migrate import ensure_schema
 
 evidence_app = typer.Typer(
     help="Evidence (存证): the hash chain over every stored page and screenshot.", no_args_is_help=True
@@ -30,7 +28,9 @@ def verify(
     ] = None,
 ) -> None:
     """Walk the chain; exit 1 naming the first broken record (changed, deleted or unsealed)."""
+    from core.db import session_scope
     from core.evidence_chain import EvidenceLink, verify_chain
+    from core.migrate import ensure_schema
 
     setup_logging()
     ensure_schema()
@@ -52,7 +52,9 @@ def verify(
 @evidence_app.command("seal")
 def seal() -> None:
     """Seal every snapshot without a chain record (e.g. written before the chain existed)."""
+    from core.db import session_scope
     from core.evidence_chain import seal_all
+    from core.migrate import ensure_schema
 
     setup_logging()
     ensure_schema()

@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy import ColumnElement, and_, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,6 @@ import core.search.changes  # noqa: F401 - registers the search-outbox change tr
 from core.config import get_settings
 from core.db import session_scope
 from core.models import OutboxEvent
-from core.tasks import broker_label, celery_app, completed_in_job, enqueue
 from core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -116,6 +114,11 @@ def relay(*, limit: int = 500, retry: bool = True, hold_back: bool = False) -> i
     take (that job may also have been lost). Elsewhere every event is sent: a job on PostgreSQL may already
     have looked for waiting events, and a queue that is down must be named in each waiting event.
     """
+    # The job queue is imported by those who send: a crawl process only writes events (and starts faster).
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from core.tasks import broker_label, celery_app, enqueue
+
     # The task modules declare which topics drain; they must be loaded before the events are grouped.
     celery_app.loader.import_default_modules()
     due = _due()
@@ -262,6 +265,8 @@ def complete_events(session: Session, *, event_ids: list[int]) -> None:
         .values(completed_at=utcnow())
     )
     # The running job's own event needs no second transaction when its job succeeds.
+    from core.tasks import completed_in_job
+
     completed_in_job().update(event_ids)
 
 

@@ -243,4 +243,15 @@ def _fresh_connections_after_fork(**_: Any) -> None:
     forget_backends()
 
 
-configure_celery()
+def _configure_at_import() -> None:
+    # The composition root may have installed its modules before this module was first imported.
+    from core.wiring import installed
+
+    domains = installed(required=False)
+    if domains is not None:
+        use_task_modules(domains.tasks)
+    else:
+        configure_celery()
+
+
+_configure_at_import()

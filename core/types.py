@@ -10,6 +10,11 @@ from sqlalchemy import JSON, DateTime, Dialect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+# Here too, where every domain has always found them; their own module lets the command line name roles
+# without loading the database layer.
+from core.roles import ROLE_LABELS as ROLE_LABELS
+from core.roles import Role as Role
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -33,25 +38,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-class Role(enum.StrEnum):
-    """User roles (docs/architecture.md lists what each may do)."""
-
-    admin = "admin"
-    duty = "duty"  # 值班员
-    leader = "leader"  # 中心领导
-    head = "head"  # 科室负责人
-    staff = "staff"  # 科室经办人
-
-
-ROLE_LABELS: dict[str, str] = {
-    "admin": "管理员",
-    "duty": "值班员",
-    "leader": "中心领导",
-    "head": "科室负责人",
-    "staff": "科室经办人",
-}
 
 
 class Severity(enum.StrEnum):

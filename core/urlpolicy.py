@@ -21,8 +21,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from core.errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -208,18 +206,3 @@ def current_policy() -> UrlPolicy:
 def check_url(url: str, *, field: str = "url", resolver: Resolver = system_resolver) -> Pinned:
     """``current_policy().check(url)``: approve ``url`` and pick its address, or raise UrlRefused."""
     return current_policy().check(url, field=field, resolver=resolver)
-
-
-class PinnedTransport(httpx.HTTPTransport):
-    """An httpx transport that checks each request's URL and connects to the approved address only.
-
-    The URL keeps its host name for the ``Host`` header and TLS (SNI and certificate checks); only the
-    connection goes to the pinned address. A redirect followed by the client comes through here again.
-    """
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Check, pin, send."""
-        pinned = check_url(str(request.url))
-        request.url = request.url.copy_with(host=pinned.address)
-        request.extensions = {**request.extensions, "sni_hostname": pinned.host}
-        return super().handle_request(request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -51,9 +52,11 @@ def install(modules: Modules, *, root: str) -> None:
     with _lock:
         _installed = modules
         os.environ[ENV] = root
-    from core.tasks import use_task_modules
-
-    use_task_modules(modules.tasks)
+    # A process that never sends or runs a job (a crawl, ``muqing --help``) need not load Celery for this:
+    # core.tasks reads the installed modules when it is first imported.
+    tasks = sys.modules.get("core.tasks")
+    if tasks is not None and hasattr(tasks, "configure_celery"):
+        tasks.use_task_modules(modules.tasks)
 
 
 def installed(*, required: bool = True) -> Modules | None:

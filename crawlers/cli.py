@@ -10,14 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.cli import fail, setup_logging
-from core.config import get_settings
-from core.db import session_scope
 from core.errors import MuqingError
-from core.migrate import ensure_schema
 
 posts_app = typer.Typer(help="Posts.", no_args_is_help=True)
 sources_app = typer.Typer(help="Sources and their health.", no_args_is_help=True)
@@ -35,17 +30,28 @@ def crawl(
     source: Annotated[str | None, typer.Option(help="crawl only this source")] = None,
 ) -> None:
     """Crawl sources now (each in its own child process) and print what each run stored."""
-    from core.models import Source
-    from crawlers.service import crawl_source, get_source, sync_sources
+    from core.config import get_settings
     from crawlers.sources import KINDS, load_sources
 
     setup_logging()
-    ensure_schema()
     config = config or get_settings().sources_file
     try:
+        # A malformed file is refused at once, before the database is loaded, created or migrated for it.
+        specs = load_sources(config) if config is not None else None
+    except MuqingError as exc:
+        raise fail(exc) from exc
+    from sqlalchemy import select
+
+    from core.db import session_scope
+    from core.migrate import ensure_schema
+    from core.models import Source
+    from crawlers.service import crawl_source, get_source, sync_sources
+
+    ensure_schema()
+    try:
         with session_scope() as session:
-            if config is not None:
-                loaded = sync_sources(session, specs=load_sources(config))
+            if specs is not None:
+                loaded = sync_sources(session, specs=specs)
                 ids = [s.id for s in loaded if source is None or s.name == source]
                 if source is not None and not ids:
                     raise typer.BadParameter(f"source {source!r} is not in {config}")
@@ -76,6 +82,7 @@ def crawl(
 def _drain_jobs() -> None:
     """Run queued work inline when no job runner is configured for this command."""
     from core import outbox
+    from core.config import get_settings
 
     settings = get_settings()
     if settings.tasks_eager:
@@ -113,7 +120,12 @@ def posts_export(
     output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
 ) -> None:
     """Export every post (times ISO 8601 with offset)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from core.db import session_scope
     from core.masked_files import export_cell
+    from core.migrate import ensure_schema
     from core.models import Post
     from core.privacy import mask_name, mask_value
     from core.timeutil import isoformat_local
@@ -159,6 +171,10 @@ def sources_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table")] = False,
 ) -> None:
     """Every source with its health: last success, consecutive failures, the blind warning."""
+    from sqlalchemy import select
+
+    from core.db import session_scope
+    from core.migrate import ensure_schema
     from core.models import Source
     from core.timeutil import isoformat_local
     from crawlers.health import source_health

@@ -103,6 +103,7 @@ sources:
     kind: list_detail
     start_urls: ["{base}/forum/list_1.html"]
     interval_minutes: 30
+    download_delay: 0  # the county's own intranet forum: no politeness delay needed
     encoding: auto
     relevance: all
     list:
@@ -186,3 +187,5 @@ sources:
     assert result.returncode != 0
     message = result.stdout + result.stderr
     assert str(config) in message and "bad-board" in message and "detail.title" in message
+    assert "Traceback" not in message
+    assert not (tmp_path / "data" / "muqing.db").exists(), "a refused file must not create a database"

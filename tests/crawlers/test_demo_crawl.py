@@ -58,7 +58,9 @@ def test_crawl_stores_every_post_once_and_a_second_crawl_adds_nothing(queued_job
         assert all(run.finished_at is not None and run.requests > 0 for run in runs)
 
 
-def test_a_page_without_text_is_dropped_with_its_reason_counted(queued_jobs: None, demo_site: str) -> None:
+# Parsing alone (nothing is stored): SQLite only, like the spider tests of test_sites.
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_page_without_text_is_dropped_with_its_reason_counted(db: str, queued_jobs: None, demo_site: str) -> None:
     broken_detail = {"title": "h2.missing", "content": "div.missing", "published_at": "span.time::text"}
     source_id = _source(demo_site, detail=broken_detail)
     outcome = crawl_source(source_id=source_id, scrapy_overrides=FAST)

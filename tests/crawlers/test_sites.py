@@ -130,6 +130,11 @@ def test_weibo_search_and_an_expired_login(db: str, queued_jobs: None, site: Sit
 def test_tieba_thread_list_hidden_in_a_comment(db: str, queued_jobs: None, site: SiteServer) -> None:
     outcome = crawl({"name": "tieba", "kind": "tieba", "forum": "青禾", "base_url": f"{site.base_url}/tieba"})
     assert outcome.status == "succeeded" and outcome.stored == 11, outcome
+    # The crawl opened no port of its own: no telnet console, no remote control (which runs Python sent to it).
+    from crawlers.service import crawl_log_path
+
+    log = crawl_log_path(outcome.run_id).read_text(encoding="utf-8")
+    assert "Scrapy 2." in log and "Telnet console listening" not in log and "Remote control" not in log
     posts = posts_by_url(site.base_url)
     records = expected_records("tieba")
     _check(records, posts, fields=("title", "published_at", "author"))

@@ -16,6 +16,8 @@ from tests.crawlers.site_server import SiteServer, serving
 from tests.factories import make_user
 
 PAGE = "/generic/news/n1.html"
+# The policy decides before anything is stored: the tests that crawl (a process each) run on SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -73,8 +75,9 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_before_any_fetch(
         assert refused.status_code == 422 and refused.json()["details"]["rule"] == rule, refused.text
 
 
+@SQLITE_ONLY
 def test_the_allow_list_lets_an_intranet_target_through(
-    client: TestClient, login: Login, office: None, site: SiteServer, monkeypatch: pytest.MonkeyPatch
+    db: str, client: TestClient, login: Login, office: None, site: SiteServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from core.config import get_settings
 
@@ -93,6 +96,7 @@ def test_the_allow_list_lets_an_intranet_target_through(
         get_settings.cache_clear()
 
 
+@SQLITE_ONLY
 def test_a_redirect_to_a_refused_address_is_not_followed(
     db: str, site: SiteServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 
 from core.config import get_settings
-from core.urlpolicy import PinnedTransport, UrlRefused
+from core.urlpolicy import UrlRefused
+from core.urlpolicy_transport import PinnedTransport
 
 TRUNCATED = "\n…（内容过长，已截断，请登录系统查看全文）"
 
