@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,9 +25,28 @@ from tests.snapshots import Snapshot
 _SAVED_ENV: dict[str, str] = {}
 
 
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _share_bytecode() -> None:
+    """Compile each module once per checkout, for this process and every process the tests start.
+
+    Without a bytecode cache (PYTHONDONTWRITEBYTECODE set, as in CI) every worker, server and command a
+    test starts compiles the whole app and its libraries again, several CPU seconds each time. The cache
+    lives in the checkout's ignored .cache directory, never beside the sources; Python checks each entry
+    against its source, so an edited file is compiled again.
+    """
+    prefix = str(_ROOT / ".cache" / "pycache")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    sys.dont_write_bytecode = False
+    sys.pycache_prefix = prefix
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Isolate settings before any app module is imported (modules read settings at import)."""
     _SAVED_ENV.update(os.environ)
+    _share_bytecode()
     data_dir = Path(tempfile.mkdtemp(prefix="muqing-test-"))
     os.environ["MUQING_DATA_DIR"] = str(data_dir)
     os.environ["MUQING_TASKS_EAGER"] = "1"
