@@ -202,6 +202,13 @@ def table(document: DocumentType, rows: int, widths_mm: list[float]) -> Table:
     return grid
 
 
+def cell(grid: Table, row: int, col: int) -> _Cell:
+    """The cell at ``row``, ``col`` of the layout grid (a merged cell answers for every position it spans)."""
+    # Table.cell builds every cell of the table for each call, which made filling a table quadratic (seconds
+    # for the annual report); a row's cells come from that row alone.
+    return grid.rows[row].cells[col]
+
+
 def write_cell(cell: _Cell, text: str, *, size: float = SIZE_SMALL_5, bold: bool = False, left: bool = False) -> None:
     """A cell's text in 宋体, centred (or left-aligned for labels), vertically centred."""
     cell.text = ""

@@ -67,13 +67,14 @@ def _section3_docx(document: DocumentType, rows: Sequence[RowOut]) -> None:
     grid = officedoc.table(document, HEADER_ROWS + len(rows), LABEL_WIDTHS + [COUNT_WIDTH] * len(COLUMNS))
     layout = header_layout() + [(a + HEADER_ROWS, b, c + HEADER_ROWS, d, t) for a, b, c, d, t in body_layout(rows)]
     for first_row, first_col, last_row, last_col, text in layout:
-        cell = grid.cell(first_row, first_col)
+        cell = officedoc.cell(grid, first_row, first_col)
         if (last_row, last_col) != (first_row, first_col):
-            cell = cell.merge(grid.cell(last_row, last_col))
+            cell = cell.merge(officedoc.cell(grid, last_row, last_col))
         officedoc.write_cell(cell, text, left=first_col == 2 or (first_row >= HEADER_ROWS and last_col == 2))
     for index, row in enumerate(rows):
         for offset, column in enumerate(COLUMNS):
-            officedoc.write_cell(grid.cell(HEADER_ROWS + index, 3 + offset), str(getattr(row.values, column)))
+            value = str(getattr(row.values, column))
+            officedoc.write_cell(officedoc.cell(grid, HEADER_ROWS + index, 3 + offset), value)
 
 
 def _proactive_docx(document: DocumentType, report: ReportOut) -> None:
@@ -98,13 +99,14 @@ def _proactive_docx(document: DocumentType, report: ReportOut) -> None:
     for index, line in enumerate(lines):
         if len(line) == 4:
             for col, text in enumerate(line):
-                officedoc.write_cell(grid.cell(index, col), text)
+                officedoc.write_cell(officedoc.cell(grid, index, col), text)
             continue
         if len(line) == 1:
-            officedoc.write_cell(grid.cell(index, 0).merge(grid.cell(index, 3)), line[0], bold=True)
+            merged = officedoc.cell(grid, index, 0).merge(officedoc.cell(grid, index, 3))
+            officedoc.write_cell(merged, line[0], bold=True)
             continue
-        officedoc.write_cell(grid.cell(index, 0), line[0])
-        officedoc.write_cell(grid.cell(index, 1).merge(grid.cell(index, 3)), line[1])
+        officedoc.write_cell(officedoc.cell(grid, index, 0), line[0])
+        officedoc.write_cell(officedoc.cell(grid, index, 1).merge(officedoc.cell(grid, index, 3)), line[1])
 
 
 def review_values(report: ReportOut) -> list[int]:
@@ -118,16 +120,16 @@ def review_values(report: ReportOut) -> list[int]:
 
 def _review_docx(document: DocumentType, report: ReportOut) -> None:
     grid = officedoc.table(document, 4, [156.0 / 15] * 15)
-    officedoc.write_cell(grid.cell(0, 0).merge(grid.cell(0, 4)), "行政复议")
-    officedoc.write_cell(grid.cell(0, 5).merge(grid.cell(0, 14)), "行政诉讼")
+    officedoc.write_cell(officedoc.cell(grid, 0, 0).merge(officedoc.cell(grid, 0, 4)), "行政复议")
+    officedoc.write_cell(officedoc.cell(grid, 0, 5).merge(officedoc.cell(grid, 0, 14)), "行政诉讼")
     for col, text in enumerate(REVIEW_HEADS):
-        officedoc.write_cell(grid.cell(1, col).merge(grid.cell(2, col)), text)
-    officedoc.write_cell(grid.cell(1, 5).merge(grid.cell(1, 9)), "未经复议直接起诉")
-    officedoc.write_cell(grid.cell(1, 10).merge(grid.cell(1, 14)), "复议后起诉")
+        officedoc.write_cell(officedoc.cell(grid, 1, col).merge(officedoc.cell(grid, 2, col)), text)
+    officedoc.write_cell(officedoc.cell(grid, 1, 5).merge(officedoc.cell(grid, 1, 9)), "未经复议直接起诉")
+    officedoc.write_cell(officedoc.cell(grid, 1, 10).merge(officedoc.cell(grid, 1, 14)), "复议后起诉")
     for col in range(5, 15):
-        officedoc.write_cell(grid.cell(2, col), REVIEW_HEADS[(col - 5) % 5])
+        officedoc.write_cell(officedoc.cell(grid, 2, col), REVIEW_HEADS[(col - 5) % 5])
     for col, value in enumerate(review_values(report)):
-        officedoc.write_cell(grid.cell(3, col), str(value))
+        officedoc.write_cell(officedoc.cell(grid, 3, col), str(value))
 
 
 def report_title(report: ReportOut) -> str:

@@ -102,14 +102,14 @@ def sheets_docx(out: SheetsOut, *, base_url: str = "") -> bytes:
     header = ("科室", "基础分", "扣分", "加分", "得分")
     grid = officedoc.table(document, len(out.sheets) + 1, [52.0, 26.0, 26.0, 26.0, 26.0])
     for col, text in enumerate(header):
-        officedoc.write_cell(grid.cell(0, col), text, size=officedoc.SIZE_5, bold=True)
+        officedoc.write_cell(officedoc.cell(grid, 0, col), text, size=officedoc.SIZE_5, bold=True)
     for index, sheet in enumerate(out.sheets, start=1):
         values = [
             sheet.section.name,
             *(_points(v) for v in (sheet.base, sheet.deductions, sheet.additions, sheet.total)),
         ]
         for col, text in enumerate(values):
-            officedoc.write_cell(grid.cell(index, col), text, size=officedoc.SIZE_5)
+            officedoc.write_cell(officedoc.cell(grid, index, col), text, size=officedoc.SIZE_5)
     officedoc.heading(document, "二、赋分明细")
     rows = detail_rows(out, base_url=base_url)
     if not rows:
@@ -118,8 +118,8 @@ def sheets_docx(out: SheetsOut, *, base_url: str = "") -> bytes:
     widths = [22.0, 20.0, 12.0, 16.0, 50.0, 36.0]
     grid = officedoc.table(document, len(rows) + 1, widths)
     for col, text in enumerate(DETAIL_HEADER[:-1]):
-        officedoc.write_cell(grid.cell(0, col), text, bold=True)
+        officedoc.write_cell(officedoc.cell(grid, 0, col), text, bold=True)
     for index, row in enumerate(rows, start=1):
         for col, text in enumerate(row[:-1]):
-            officedoc.write_cell(grid.cell(index, col), text, left=col == 4)
+            officedoc.write_cell(officedoc.cell(grid, index, col), text, left=col == 4)
     return officedoc.to_bytes(document)

@@ -121,10 +121,11 @@ def _widths(columns: int, first: float = LABEL_WIDTH) -> list[float]:
 def _table(document: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]], widths: list[float]) -> None:
     grid = officedoc.table(document, 1 + len(rows), widths)
     for column, text in enumerate(header):
-        officedoc.write_cell(grid.cell(0, column), text, bold=True)
+        officedoc.write_cell(officedoc.cell(grid, 0, column), text, bold=True)
     for index, row in enumerate(rows, start=1):
         for column, text in enumerate(row):
-            officedoc.write_cell(grid.cell(index, column), text, left=column == 1 and len(row) == len(CASE_HEADER))
+            left = column == 1 and len(row) == len(CASE_HEADER)
+            officedoc.write_cell(officedoc.cell(grid, index, column), text, left=left)
     officedoc.repeat_header(grid)
 
 
