@@ -8,7 +8,7 @@ from celery import Task
 from sqlalchemy.orm import Session
 
 from alerts.cases.intake import raise_alert as raise_alert_flow
-from alerts.disclosure.service import send_report_reminders
+from alerts.disclosure.annual import send_report_reminders
 from alerts.notify import service as _notify  # noqa: F401 - registers the notification listener
 from alerts.notify import source_health as _source_health  # noqa: F401 - registers its job
 from alerts.notify.delivery import Outcome, deliver_all_waiting, deliver_waiting, due_retries

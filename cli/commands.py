@@ -92,7 +92,7 @@ def seed_district() -> None:
     """The profile's places, lexicon and public channels (disabled) into an empty database; seal old evidence."""
     from core.config import get_settings
     from core.db import session_scope
-    from core.district.service import seed_profile
+    from core.district.seeding import seed_profile
     from core.evidence_chain import seal_all
     from crawlers.profile import seed_profile_sources
 

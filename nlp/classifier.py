@@ -24,7 +24,8 @@ import numpy as np
 from scipy import sparse
 
 from nlp.corpus import Example
-from nlp.features import Extracted, FeatureSpace, tone
+from nlp.dense import tone
+from nlp.features import Extracted, FeatureSpace
 from nlp.heads import Linear, Platt, cross_scores, fit_linear, fit_platt, fit_temperature, normalised_rows, softmax
 from nlp.lexicon import SEVERITY_ORDER, apply_severity_rules
 from nlp.reasons import character_weights, phrases

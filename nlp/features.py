@@ -6,7 +6,7 @@
 - dense: livestock terms per lexicon group, species characters, tone words, clause cues (an animal or farm
   next to a kind of trouble, ``resources/cues.yaml``) and the matter features of ``matters.py`` (which
   subjects meet which of the center's problems and which other offices' matters in one sentence), all
-  counted after the other senses (places, idioms, slang …, see ``senses.py``) are blanked out.
+  counted after the other senses (places, idioms, slang …, see ``senses.py``) are blanked out (``dense.py``).
 
 Title and text are one document. The vectoriser is our own small TF-IDF (scikit-learn's formula with
 ``sublinear_tf`` and smoothed idf) so one post becomes a row in microseconds. With ``spans=True`` every
@@ -18,89 +18,28 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-import yaml
 from scipy import sparse
 
-from nlp import matters
-from nlp.lexicon import GROUPS, LEXICON_FILE, lexicon
-from nlp.senses import blank, other_senses, trie_pattern
+from nlp import dense, matters
+from nlp.dense import cues, dense_names, layout, tone
+from nlp.lexicon import lexicon
 from nlp.text import Document, document
-from nlp.tokenize import RESOURCES, stopwords
+from nlp.tokenize import stopwords
 
 Span = tuple[int, int]
 
 # Single characters that are words worth a feature of their own; other single characters (打, 区, 月)
 # mostly add noise, and the character n-gram block sees them anyway.
 _SINGLE_WORDS = frozenset("猪牛羊鸡鸭鹅狗犬禽畜兔驴马鸽肉蛋奶死杀宰病疫粪臭药瘟")
-_SPECIES = re.compile("[猪牛羊鸡鸭鹅禽畜兽犬狗]")
 _READABLE = re.compile(r"[\u4e00-\u9fff]")
 # A run of CJK characters: character n-grams never cross punctuation, spaces, digits or latin letters.
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-# How many clauses before and after an animal or farm a kind of trouble may be named (long sentences of
-# real letters put them a few commas apart).
-WINDOW = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Cues:
-    """Compiled clause cues: the subject pattern and one pattern per kind of trouble."""
-
-    subject: re.Pattern[str]
-    kinds: dict[str, re.Pattern[str]]
-
-
-@lru_cache(maxsize=1)
-def cues() -> Cues:
-    """The clause cues of ``resources/cues.yaml``."""
-    data = yaml.safe_load((RESOURCES / "cues.yaml").read_text(encoding="utf-8"))
-    return Cues(subject=re.compile(data["subject"]), kinds={name: re.compile(rx) for name, rx in data["kinds"].items()})
-
-
-@lru_cache(maxsize=1)
-def tone() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The negative and positive tone words of ``resources/tone.yaml``."""
-    data = yaml.safe_load((RESOURCES / "tone.yaml").read_text(encoding="utf-8"))
-    return re.compile(trie_pattern(data["negative"])), re.compile(trie_pattern(data["positive"]))
-
-
-@lru_cache(maxsize=1)
-def _traps() -> re.Pattern[str]:
-    # The shared lexicon's traps, lower-cased like the cleaned text, as one prefix-factored pattern.
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
-    terms = {term.lower() for term in data.get("traps") or []}
-    first = "".join(sorted({re.escape(term[0]) for term in terms}))
-    return re.compile(f"(?=[{first}]){trie_pattern(sorted(terms))}")
-
-
-@lru_cache(maxsize=1)
-def dense_names() -> tuple[str, ...]:
-    """Names of the dense features, in order."""
-    return (
-        *(f"lexicon:{group}" for group in GROUPS),
-        "lexicon:none",
-        "species",
-        "tone:negative",
-        "tone:positive",
-        *(f"cue:{kind}" for kind in cues().kinds),
-        "cue:clauses",
-        "cue:share",
-        *matters.matter_names(),
-    )
-
-
-@lru_cache(maxsize=1)
-def layout() -> str:
-    """A fingerprint of the dense features' names and order: a model fitted on another layout cannot be used."""
-    import hashlib
-
-    return hashlib.sha256("\n".join(dense_names()).encode()).hexdigest()[:16]
 
 
 @dataclass(slots=True)
@@ -115,17 +54,6 @@ class Extracted:
     content: list[tuple[str, int, int, int]] = field(default_factory=list)
     clause_starts: list[int] = field(default_factory=list)
     matter: matters.MatterHits = field(default_factory=lambda: matters.MatterHits(hits=[], sentences=[]))
-
-
-def _merge(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    merged: list[tuple[int, int, str]] = []
-    for start, end, kind in sorted(spans):
-        if merged and start < merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end, merged[-1][2])
-            continue
-        merged.append((start, end, kind))
-    return merged
 
 
 def extract(title: str, text: str, *, char_sizes: tuple[int, ...] = (2,)) -> Extracted:
@@ -176,14 +104,14 @@ def _finish(
             for size in char_sizes:
                 chars += [run[i : i + size] for i in range(len(run) - size + 1)]
 
-    masked = _masked(doc.clean)
+    masked = dense.masked(doc.clean)
     found = matters.find(masked)
-    dense = _dense(masked, clause_starts) + matters.values(found)
+    dense_values = dense.values(masked, clause_starts) + matters.values(found)
     return Extracted(
         doc=doc,
         words=words,
         chars=chars,
-        dense=dense,
+        dense=dense_values,
         masked=masked,
         content=content,
         clause_starts=clause_starts,
@@ -194,62 +122,6 @@ def _finish(
 @lru_cache(maxsize=4)
 def _ngrams(size: int) -> re.Pattern[str]:
     return re.compile(f"(?=([\u4e00-\u9fff]{{{size}}}))")
-
-
-def _masked(cleaned: str) -> str:
-    """The cleaned text with every other sense and every lexicon trap blanked out."""
-    found = other_senses(cleaned)
-    trapped = [(m.start(), m.end(), "traps") for m in _traps().finditer(cleaned)]
-    return blank(cleaned, _merge([*found, *trapped]))
-
-
-def _dense(masked: str, clause_starts: list[int]) -> list[float]:
-    lex = lexicon()
-    values: list[float] = []
-    total = 0
-    for group in GROUPS:
-        hits = len(lex.groups[group].findall(masked))
-        total += hits
-        values.append(math.log1p(hits))
-    values.append(1.0 if total == 0 else 0.0)
-    values.append(math.log1p(len(_SPECIES.findall(masked))) / 2.0)
-    negative, positive = tone()
-    values += [math.log1p(len(negative.findall(masked))), math.log1p(len(positive.findall(masked)))]
-    values += _clause_cues(masked, clause_starts)
-    return values
-
-
-def _subject_clauses(masked: str, starts: list[int]) -> dict[int, list[re.Match[str]]]:
-    subjects: dict[int, list[re.Match[str]]] = {}
-    for m in cues().subject.finditer(masked):
-        subjects.setdefault(bisect_right(starts, m.start()) - 1, []).append(m)
-    return subjects
-
-
-def _paired(hit_clauses: list[int], subject_clauses: Iterable[int]) -> list[int]:
-    """The subject clauses with a hit clause at most WINDOW clauses away (``hit_clauses`` sorted)."""
-    paired = []
-    for index in subject_clauses:
-        k = bisect_left(hit_clauses, index - WINDOW)
-        if k < len(hit_clauses) and hit_clauses[k] <= index + WINDOW:
-            paired.append(index)
-    return paired
-
-
-def _clause_cues(masked: str, starts: list[int]) -> list[float]:
-    cue = cues()
-    if not starts:
-        return [0.0] * (len(cue.kinds) + 2)
-    subjects = _subject_clauses(masked, starts)
-    ordered = sorted(subjects)
-    values: list[float] = []
-    for pattern in cue.kinds.values():
-        if not ordered:
-            values.append(0.0)
-            continue
-        hit_clauses = sorted({bisect_right(starts, m.start()) - 1 for m in pattern.finditer(masked)})
-        values.append(math.log1p(len(_paired(hit_clauses, ordered))))
-    return [*values, math.log1p(len(subjects)), len(subjects) / len(starts)]
 
 
 def locate(extracted: Extracted, name: str) -> list[Span]:
@@ -276,22 +148,10 @@ def locate(extracted: Extracted, name: str) -> list[Span]:
     if group == "lexicon" and what in lexicon().groups:
         return [m.span() for m in lexicon().groups[what].finditer(extracted.masked)]
     if group == "cue" and what in cues().kinds:
-        return _cue_spans(extracted, what)
+        return dense.cue_spans(extracted, what)
     if group == "matter":
         return matters.spans_of(extracted.matter, what)
     return []
-
-
-def _cue_spans(extracted: Extracted, kind: str) -> list[Span]:
-    starts, masked = extracted.clause_starts, extracted.masked
-    if not starts:
-        return []
-    subjects = _subject_clauses(masked, starts)
-    matches = [(bisect_right(starts, m.start()) - 1, m) for m in cues().kinds[kind].finditer(masked)]
-    paired = set(_paired(sorted({clause for clause, _ in matches}), sorted(subjects)))
-    spans = [m.span() for index in paired for m in subjects[index]]
-    spans += [m.span() for clause, m in matches if any(abs(clause - index) <= WINDOW for index in paired)]
-    return spans
 
 
 @dataclass(slots=True)

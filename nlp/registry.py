@@ -33,8 +33,8 @@ from core.errors import ConfigurationError, NotFound
 from core.timeutil import to_local, utcnow
 from nlp.classifier import TextModel
 from nlp.corpus import Example, corpus_hash, read_examples, seed_files
+from nlp.dense import layout
 from nlp.evaluation import check_set, evaluate, gate, summary
-from nlp.features import layout
 from nlp.lexicon import LEXICON_FILE
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,12 @@
 """Alert flows: move a case through its lifecycle (the table in ``alerts/cases/lifecycle.py``), merge, move posts.
 
-``raise_alert``, ``record_event`` and ``apply_deadlines`` live in their own modules and are re-exported here.
+``raise_alert``, ``record_event`` and ``apply_deadlines`` live in their own modules and are re-exported here; the
+response actions are in ``responding.py``, the extension actions in ``extensions.py``, merging in ``merging.py``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from alerts.cases.audit import record_event
 from alerts.cases.deadline_log import deadline_reason
+from alerts.cases.extensions import EXTENSION_HANDLERS
 from alerts.cases.intake import raise_alert
 from alerts.cases.lifecycle import (
     FIELD_LABELS,
@@ -26,34 +26,17 @@ from alerts.cases.lifecycle import (
     Transition,
 )
 from alerts.cases.merging import merge_handler
-from alerts.cases.models import Alert, AlertCoSection, Attachment, Extension, FollowUp, Response
-from alerts.cases.schemas import RESPONSE_CHANNELS, ResponseInput
-from alerts.responses.service import (
-    DraftSource,
-    as_drafted,
-    check_content,
-    findings_waiting,
-    record_review,
-    sign_off_review,
-)
+from alerts.cases.models import Alert, AlertCoSection, FollowUp
+from alerts.cases.responding import RESPONSE_HANDLERS
+from alerts.cases.schemas import ResponseInput
+from alerts.cases.steps import ActionInput, Handler, Step
+from alerts.responses.service import findings_waiting
 from alerts.roster.service import duty_for_sign_for
-from alerts.sla.deadlines import (
-    DUE_FIELDS,
-    MET_FIELDS,
-    add_provisional,
-    alert_policy,
-    apply_deadlines,
-    change_severity,
-    extend,
-    extension_limit,
-    snapshot,
-)
-from alerts.sla.service import work_calendar
+from alerts.sla.deadlines import apply_deadlines, change_severity, snapshot
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import Section, User
 from core.timeutil import isoformat_local, utcnow
 from core.types import ROLE_LABELS, SEVERITIES, Role
-from core.urls import web_link
 
 __all__ = ["apply_deadlines", "merge", "move_post", "raise_alert", "record_event", "transition"]
 
@@ -66,32 +49,6 @@ FOLLOW_UP_METHODS = {
     "sms": "短信回访",
     "other": "其他",
 }
-
-
-@dataclass(slots=True)
-class Step:
-    """What a handler decided: the state to move to, the audit note and data, and follow-on events."""
-
-    target: Status | None
-    note: str
-    data: dict[str, Any] = field(default_factory=dict)
-    after: list[Callable[[], None]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class ActionInput:
-    """Everything an action may carry besides its name."""
-
-    note: str = ""
-    section_id: int | None = None
-    response: ResponseInput | None = None
-    severity: str | None = None
-    target_alert_id: int | None = None
-    satisfaction: str | None = None
-    method: str = "phone"
-    extension: dict[str, Any] | None = None
-    co_section_ids: list[int] | None = None
-    assignee_id: int | None = None
 
 
 def transition(
@@ -195,9 +152,6 @@ def _check_required(spec: Transition, given: ActionInput) -> None:
             raise InvalidInput(f"「{spec.label}」必须填写{FIELD_LABELS[name]}", details={"field": name})
 
 
-Handler = Callable[[Session, Alert, User, ActionInput, datetime], Step]
-
-
 def _target(action: str) -> Status | None:
     return TRANSITIONS[action].target
 
@@ -243,77 +197,6 @@ def _assign(session: Session, alert: Alert, actor: User, given: ActionInput, now
 def _start(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
     alert.assignee_id = actor.id
     return Step(_target("start"), given.note)
-
-
-def _respond(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
-    response = given.response
-    assert response is not None
-    if response.channel not in RESPONSE_CHANNELS:
-        raise InvalidInput(f"发布渠道「{response.channel}」无效", details={"field": "response.channel"})
-    if response.link and web_link(response.link) is None:
-        raise InvalidInput("发布链接须是 http(s):// 开头的网址", details={"field": "response.link"})
-    if alert.pending_response is not None:
-        raise Conflict("已有一条回应在等待审核签发，请等待科室负责人审核")
-    policy = alert_policy(session, alert=alert)
-    content = as_drafted(
-        session, alert=alert, content=response.content.strip(), statement_id=response.draft_statement_id
-    )
-    # The four checks (alerts/responses): a flagged response waits for a head's sign-off, whoever wrote it.
-    findings = check_content(session, alert=alert, content=content)
-    held = (policy.sign_off_required and actor.role == Role.staff) or bool(findings)
-    row = Response(
-        alert=alert,
-        author=actor,
-        content=content,
-        channel=response.channel,
-        link=response.link,
-        contact=(response.contact or "").strip(),
-        created_at=now,
-        status="pending_sign_off" if held else "published",
-    )
-    if policy.sign_off_required and not held:
-        row.signed_off_by, row.signed_off_at = actor, now
-    session.add(row)
-    _attach(session, alert, row, response.attachment_ids)
-    source = DraftSource(statement_id=response.draft_statement_id, similar_alert_id=response.draft_alert_id)
-    record_review(session, alert=alert, response=row, findings=findings, source=source, at=now)
-    session.flush()
-    data: dict[str, Any] = {"channel": response.channel, "response_id": row.id}
-    if findings:
-        data["findings"] = len(findings)
-    if held:
-        data["awaiting_sign_off"] = True
-    else:
-        alert.responded_at = now
-    return Step(Status.responded, given.note, data)
-
-
-def _attach(session: Session, alert: Alert, response: Response, ids: tuple[int, ...]) -> None:
-    for attachment_id in ids:
-        attachment = session.get(Attachment, attachment_id)
-        if attachment is None or attachment.alert_id != alert.id:
-            raise InvalidInput(f"附件 {attachment_id} 不属于该预警", details={"field": "response.attachment_ids"})
-        if attachment.response_id is not None:
-            raise InvalidInput(f"附件 {attachment_id} 已用于另一条回应", details={"field": "response.attachment_ids"})
-        attachment.response = response
-
-
-def _sign_off(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
-    pending = alert.pending_response
-    if pending is None:
-        raise Conflict("没有等待审核签发的回应")
-    override = sign_off_review(session, response=pending, actor=actor, note=given.note, at=now)
-    pending.status, pending.signed_off_by, pending.signed_off_at = "published", actor, now
-    alert.responded_at = now
-    return Step(None, given.note, {"response_id": pending.id, **override})
-
-
-def _reject_response(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
-    pending = alert.pending_response
-    if pending is None:
-        raise Conflict("没有等待审核签发的回应")
-    pending.status = "rejected"
-    return Step(_target("reject_response"), given.note, {"response_id": pending.id})
 
 
 def _close(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
@@ -364,80 +247,6 @@ def _set_severity(session: Session, alert: Alert, actor: User, given: ActionInpu
     return Step(None, given.note, change_severity(session, alert=alert, severity=new))
 
 
-def _request_extension(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
-    if alert.pending_extension is not None:
-        raise Conflict("已有一项延期申请在等待审批")
-    policy = alert_policy(session, alert=alert)
-    requested = given.extension or {}
-    deadline = requested.get("deadline") or "close"
-    if deadline not in DUE_FIELDS:
-        raise InvalidInput("延期的时限应为 ack、response 或 close", details={"field": "extension.deadline"})
-    due = getattr(alert, DUE_FIELDS[deadline])
-    if due is None:
-        raise InvalidInput("该预警没有这一时限，无需延期", details={"field": "extension.deadline"})
-    if getattr(alert, MET_FIELDS[deadline]) is not None:
-        raise Conflict("这一时限已经完成，无需延期")
-    if policy.max_extensions is not None:
-        used = sum(1 for x in alert.extensions if x.status == "approved")
-        if used >= policy.max_extensions:
-            raise Conflict(f"「{policy.name}」最多延期{policy.max_extensions}次，已用完")
-    limit = extension_limit(policy, requested)
-    if limit is None:
-        raise InvalidInput("请填写延期时长", details={"field": "extension.amount"})
-    row = Extension(
-        alert=alert,
-        deadline=deadline,
-        amount=limit.amount,
-        unit=limit.unit,
-        reason=given.note,
-        requested_by=actor,
-        requested_at=now,
-        old_due=due,
-    )
-    session.add(row)
-    session.flush()
-    data = {"extension_id": row.id, "deadline": deadline, "amount": limit.amount, "unit": limit.unit}
-    return Step(None, given.note, data)
-
-
-def _decidable(session: Session, alert: Alert, actor: User) -> Extension:
-    pending = alert.pending_extension
-    if pending is None:
-        raise Conflict("没有等待审批的延期申请")
-    approver = alert_policy(session, alert=alert).extension_approver
-    if approver == "leader" and actor.role != Role.leader:
-        raise PermissionDenied(f"「{alert.severity}」预警的延期须由中心领导审批")
-    return pending
-
-
-def _approve_extension(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
-    pending = _decidable(session, alert, actor)
-    field_name = DUE_FIELDS[pending.deadline]
-    old = getattr(alert, field_name)
-    if old is None:
-        raise Conflict("该时限已无法延期")
-    calendar = work_calendar(session)
-    new = extend(calendar, old, pending)
-    deadline_reason(session, alert=alert, reason="extension")
-    setattr(alert, field_name, new)
-    add_provisional(alert, name=pending.deadline, years=calendar.provisional_years(old, new, pending.unit))
-    pending.status, pending.decided_by, pending.decided_at = "approved", actor, now
-    pending.decision_note, pending.old_due, pending.new_due = given.note, old, new
-    data = {
-        "extension_id": pending.id,
-        "deadline": pending.deadline,
-        "old_due": isoformat_local(old),
-        "new_due": isoformat_local(new),
-    }
-    return Step(None, given.note, data)
-
-
-def _refuse_extension(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
-    pending = _decidable(session, alert, actor)
-    pending.status, pending.decided_by, pending.decided_at, pending.decision_note = "refused", actor, now, given.note
-    return Step(None, given.note, {"extension_id": pending.id, "deadline": pending.deadline})
-
-
 def _follow_up(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
     satisfaction = given.satisfaction or ""
     if satisfaction not in SATISFACTION:
@@ -478,9 +287,6 @@ HANDLERS: dict[str, Handler] = {
     "acknowledge": _acknowledge,
     "assign": _assign,
     "start": _start,
-    "respond": _respond,
-    "sign_off": _sign_off,
-    "reject_response": _reject_response,
     "close": _close,
     "dismiss": lambda s, a, u, g, n: Step(Status.dismissed, g.note),
     "send_back": _send_back,
@@ -488,10 +294,9 @@ HANDLERS: dict[str, Handler] = {
     "escalate": _escalate,
     "clear_escalation": _clear_escalation,
     "set_severity": _set_severity,
-    "request_extension": _request_extension,
-    "approve_extension": _approve_extension,
-    "refuse_extension": _refuse_extension,
     "follow_up": _follow_up,
+    **RESPONSE_HANDLERS,
+    **EXTENSION_HANDLERS,
     "merge": merge_handler,
     "comment": lambda s, a, u, g, n: Step(None, g.note),
 }

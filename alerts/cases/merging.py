@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -12,19 +11,15 @@ from alerts.cases.grouping import refresh_heat
 from alerts.cases.intake import open_alert
 from alerts.cases.lifecycle import LIVE_STATUSES, OPEN_STATUSES, STATUS_LABELS, Status
 from alerts.cases.models import Alert, AlertCoSection, AlertPost
+from alerts.cases.steps import ActionInput, Step
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.models import User
 from core.timeutil import utcnow
 from core.types import ROLE_LABELS, Role
 
-if TYPE_CHECKING:
-    from alerts.cases.flows import ActionInput, Step
-
 
 def merge_handler(session: Session, alert: Alert, actor: User, given: ActionInput, now: datetime) -> Step:
     """The ``merge`` action: the posts move to the target, this case ends as merged."""
-    from alerts.cases.flows import Step
-
     target = session.get(Alert, given.target_alert_id)
     if target is None or target.id == alert.id:
         raise InvalidInput("请指定另一条预警作为合并目标", details={"field": "target_alert_id"})

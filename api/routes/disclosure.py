@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from alerts.disclosure import service, views
+from alerts.disclosure import annual, service, views
 from alerts.disclosure.export import report_docx, report_title, report_xlsx
 from alerts.disclosure.format import APPLICANT_TYPES, OUTCOMES, REASONS, RECEIVED_VIA
 from alerts.disclosure.imports import MAX_BYTES
@@ -138,7 +138,7 @@ def get_report(session: SessionDep, user: CurrentUser, year: Year) -> ReportOut:
 @router.put("/reports/{year}/forms")
 def save_forms(session: SessionDep, user: CurrentUser, year: Year, body: ReportFormsIn) -> ReportOut:
     """Keep the sections the office writes (一, 二, 四, 五, 六) for the year."""
-    service.save_forms(session, actor=user, year=_year(year), forms=body)
+    annual.save_forms(session, actor=user, year=_year(year), forms=body)
     session.commit()
     session.expire_all()
     return views.get_report(session, user=user, year=year)
@@ -147,7 +147,7 @@ def save_forms(session: SessionDep, user: CurrentUser, year: Year, body: ReportF
 @router.post("/reports/{year}/publish")
 def publish(session: SessionDep, user: CurrentUser, year: Year, body: PublicationIn) -> ReportOut:
     """Mark the report published (freezing section 三); refused while it does not reconcile."""
-    service.publish_report(session, actor=user, year=_year(year), data=body)
+    annual.publish_report(session, actor=user, year=_year(year), data=body)
     session.commit()
     session.expire_all()
     return views.get_report(session, user=user, year=year)

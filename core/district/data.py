@@ -1,6 +1,6 @@
 """Reading the district's places and lexicon, for everyone who matches text against them.
 
-The tables are the truth once seeded (``service`` keeps a revision counter); before that, the chosen profile's
+The tables are the truth once seeded (``seeding`` keeps a revision counter); before that, the chosen profile's
 files. Each process keeps what it read and checks the revision at most once a ``RECHECK_SECONDS``, so a place
 the admin adds is used by entity recognition, routing and the relevance gate within a second, without a
 retrain. Reads go through a bare connection outside any transaction: they may happen while the caller's own

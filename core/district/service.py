@@ -1,4 +1,4 @@
-"""The only writer of places and lexicon terms: seeding from a profile, edits, imports from a list; all audited."""
+"""The writer of places and lexicon terms after seeding (``seeding``): edits, imports from a list; all audited."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.audit_log import record_change
-from core.district import data
-from core.district.models import PLACE_KINDS, DistrictRevision, LexiconTerm, Place
-from core.district.profiles import PROFILES, Profile, current_profile, file_lexicon, profile_places
+from core.district.models import PLACE_KINDS, LexiconTerm, Place
+from core.district.seeding import bump, clean_names, ensure_seeded
 from core.errors import InvalidInput, NotFound
 from core.models import User
 
@@ -39,133 +38,6 @@ class ListImport:
     added: int = 0
     existing: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _revision(session: Session) -> DistrictRevision:
-    row = session.get(DistrictRevision, 1)
-    if row is None:
-        row = DistrictRevision(id=1, places=0, lexicon=0)
-        session.add(row)
-        session.flush()
-    return row
-
-
-def _bump(session: Session, *, places: bool = False, lexicon: bool = False) -> None:
-    row = _revision(session)
-    row.places += 1 if places else 0
-    row.lexicon += 1 if lexicon else 0
-    session.flush()
-    data.forget()
-
-
-def seeded(session: Session) -> tuple[bool, bool]:
-    """Whether places and lexicon live in the tables yet (else readers use the profile's files)."""
-    row = session.get(DistrictRevision, 1)
-    return (row is not None and row.places > 0, row is not None and row.lexicon > 0)
-
-
-def _clean_names(values: Any) -> list[str]:
-    names = [values] if isinstance(values, str) else list(values or [])
-    return list(dict.fromkeys(str(v).strip() for v in names if str(v).strip()))
-
-
-def _load_places(session: Session, profile: Profile) -> int:
-    mapping = profile_places(profile)
-    district = Place(
-        kind="district",
-        type=str(mapping.get("type") or "区"),
-        name=str(mapping["name"]),
-        aliases=_clean_names(mapping.get("aliases")),
-        code=str(mapping["code"]) if mapping.get("code") else None,
-        note=str(mapping.get("city") or ""),
-    )
-    session.add(district)
-    session.flush()
-    count = 1
-    for town in mapping.get("towns") or []:
-        row = Place(
-            kind="town",
-            type=str(town.get("type") or ""),
-            name=str(town["name"]),
-            parent_id=district.id,
-            aliases=_clean_names(town.get("aliases")),
-            code=str(town["code"]) if town.get("code") else None,
-        )
-        session.add(row)
-        session.flush()
-        count += 1
-        for kind, key in (("village", "villages"), ("landmark", "landmarks"), ("farm", "farms")):
-            for item in town.get(key) or []:
-                entry = item if isinstance(item, dict) else {"name": item}
-                name = str(entry.get("name") or "").strip()
-                if not name:
-                    continue
-                session.add(
-                    Place(
-                        kind=kind,
-                        type=str(
-                            entry.get("type")
-                            or ("社区" if name.endswith("社区") else "村" if kind == "village" else "")
-                        ),
-                        name=name,
-                        parent_id=row.id,
-                        aliases=_clean_names(entry.get("aliases")),
-                        code=str(entry["code"]) if entry.get("code") else None,
-                    )
-                )
-                count += 1
-    session.flush()
-    return count
-
-
-def _load_lexicon(session: Session) -> int:
-    count = 0
-    for group, terms in file_lexicon().items():
-        if group == "version" or not isinstance(terms, list):
-            continue
-        for term in dict.fromkeys(t.strip() for t in terms if isinstance(t, str) and t.strip()):
-            session.add(LexiconTerm(group=group, term=term))
-            count += 1
-    session.flush()
-    return count
-
-
-def seed_profile(
-    session: Session, *, profile: str | None = None, replace: bool = False, actor: User | None = None
-) -> dict[str, int]:
-    """Fill empty place and lexicon tables from a profile (``replace``: empty them first); returns counts."""
-    chosen = PROFILES[profile] if profile else current_profile()
-    have_places, have_lexicon = seeded(session)
-    done = {"places": 0, "lexicon": 0}
-    if replace or not have_places:
-        if replace:
-            session.execute(delete(Place))
-        done["places"] = _load_places(session, chosen)
-        _bump(session, places=True)
-    if replace or not have_lexicon:
-        if replace:
-            session.execute(delete(LexiconTerm))
-        done["lexicon"] = _load_lexicon(session)
-        _bump(session, lexicon=True)
-    if any(done.values()):
-        record_change(
-            session,
-            actor=actor,
-            entity="district",
-            entity_id=None,
-            entity_name=chosen.title,
-            action="import",
-            after={"profile": chosen.name, **done},
-            note="从配置文件导入地名和词表" + ("（替换原有数据）" if replace else ""),
-        )
-    return done
-
-
-def ensure_seeded(session: Session) -> None:
-    """Move the profile's places and lexicon into the tables before the first edit, so an edit adds to them."""
-    have_places, have_lexicon = seeded(session)
-    if not (have_places and have_lexicon):
-        seed_profile(session)
 
 
 def place_out(place: Place) -> dict[str, Any]:
@@ -247,13 +119,13 @@ def add_place(
         type=type.strip()[:20],
         name=name,
         parent_id=parent_key,
-        aliases=[_check_name(a, "aliases") for a in _clean_names(aliases)],
+        aliases=[_check_name(a, "aliases") for a in clean_names(aliases)],
         code=(code or "").strip() or None,
         note=note.strip(),
     )
     session.add(place)
     session.flush()
-    _bump(session, places=True)
+    bump(session, places=True)
     record_change(
         session,
         actor=actor,
@@ -276,7 +148,7 @@ def update_place(session: Session, *, actor: User | None, place_id: int, changes
         if key == "name":
             place.name = _check_name(str(value))
         elif key == "aliases":
-            place.aliases = [_check_name(a, "aliases") for a in _clean_names(value)]
+            place.aliases = [_check_name(a, "aliases") for a in clean_names(value)]
         elif key in ("type", "note"):
             setattr(place, key, str(value or "").strip())
         elif key == "code":
@@ -286,7 +158,7 @@ def update_place(session: Session, *, actor: User | None, place_id: int, changes
         else:
             raise InvalidInput(f"字段「{key}」不能修改", details={"field": key})
     session.flush()
-    _bump(session, places=True)
+    bump(session, places=True)
     record_change(
         session,
         actor=actor,
@@ -312,7 +184,7 @@ def delete_place(session: Session, *, actor: User | None, place_id: int) -> None
     session.execute(delete(Place).where(Place.parent_id == place.id))
     session.delete(place)
     session.flush()
-    _bump(session, places=True)
+    bump(session, places=True)
     record_change(
         session,
         actor=actor,
@@ -381,7 +253,7 @@ def add_terms(session: Session, *, actor: User | None, group: str, terms: list[s
         added.append(term)
     if added:
         session.flush()
-        _bump(session, lexicon=True)
+        bump(session, lexicon=True)
         record_change(
             session,
             actor=actor,
@@ -403,7 +275,7 @@ def remove_term(session: Session, *, actor: User | None, term_id: int) -> None:
     group, text = term.group, term.term
     session.delete(term)
     session.flush()
-    _bump(session, lexicon=True)
+    bump(session, lexicon=True)
     record_change(
         session,
         actor=actor,

@@ -66,7 +66,7 @@ def test_the_lanshan_profile_seeds_its_towns_and_disabled_public_channels(db: st
     from core.db import session_scope
     from core.district.data import district
     from core.district.models import Place
-    from core.district.service import seed_profile
+    from core.district.seeding import seed_profile
     from core.models import Source
     from crawlers.profile import seed_profile_sources
 

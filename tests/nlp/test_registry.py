@@ -79,7 +79,7 @@ def test_a_model_fitted_on_features_this_code_no_longer_computes_is_replaced_whe
     import joblib
 
     from nlp import registry
-    from nlp.features import layout
+    from nlp.dense import layout
 
     stale = f"{trained_model}-stale"
     target = registry.models_dir() / stale

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from alerts.disclosure import service, views
+from alerts.disclosure import annual, views
 from alerts.disclosure.export import (
     REVIEW_HEADS,
     body_layout,
@@ -84,7 +84,7 @@ def _page(
             "report": report,
             "grid": grid(report.rows),
             "error": error,
-            "may_publish": user.role in service.PUBLISHERS,
+            "may_publish": user.role in annual.PUBLISHERS,
             "title": report_title(report),
             "review_heads": REVIEW_HEADS,
             "review_values": review_values(report),
@@ -134,7 +134,7 @@ async def save_forms(request: Request, session: SessionDep, user: WebUser, year:
     """Keep the office's sections of the report."""
     with committing(session, MuqingError, shown=_refused(request, session, user, year, status_code=400)):
         forms = parse_as(ReportFormsIn, _forms(await request.form()))
-        service.save_forms(session, actor=user, year=chosen_year(str(year)), forms=forms)
+        annual.save_forms(session, actor=user, year=chosen_year(str(year)), forms=forms)
     return done(f"/disclosure/reports/{year}", "saved", "#forms")
 
 
@@ -145,7 +145,7 @@ async def publish(request: Request, session: SessionDep, user: WebUser, year: Ye
     values = {name: str(form.get(name) or "").strip() for name in ("url", "published_at")}
     with committing(session, MuqingError, shown=_refused(request, session, user, year, status_code=409)):
         data = parse_as(PublicationIn, {name: value for name, value in values.items() if value})
-        service.publish_report(session, actor=user, year=chosen_year(str(year)), data=data)
+        annual.publish_report(session, actor=user, year=chosen_year(str(year)), data=data)
     return done(f"/disclosure/reports/{year}", "published")
 
 
