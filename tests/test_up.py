@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,8 +48,17 @@ def _ctrl_c_as_in_a_terminal() -> None:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+def running(
+    trained_model: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    from nlp.registry import models_dir
+
     data_dir = tmp_path_factory.mktemp("up")
+    # A first start trains the classifier (a minute or more on a busy 2-core machine) with the same
+    # train_from_corpus the session's model came from; these tests are about what runs after it, so they
+    # start with that model already in place, as after any later start.
+    shutil.copytree(models_dir() / trained_model, data_dir / "models" / trained_model)
+    (data_dir / "models" / "ACTIVE").write_text(trained_model, encoding="utf-8")
     port = free_port()
     env = {
         key: value
@@ -69,7 +79,6 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        # The first start trains the classifier: minutes on a busy 2-core machine.
         wait_for(lambda: httpx.get(f"{base}/api/health").status_code == 200, START_SECONDS, "the API to answer")
         yield base, process, data_dir
     finally:
@@ -89,10 +98,14 @@ def token(base: str, username: str) -> dict[str, str]:
 
 
 def test_demo_raises_a_routed_alert_with_deadlines_and_a_case_walks_to_closed(
-    running: tuple[str, subprocess.Popen[bytes], Path],
+    running: tuple[str, subprocess.Popen[bytes], Path], trained_model: str
 ) -> None:
-    base, _, _data_dir = running
+    base, _, data_dir = running
     duty = token(base, "duty")
+    # The model in place was used, not trained anew.
+    log = (data_dir / "up.log").read_text(encoding="utf-8", errors="replace")
+    assert "training the first classifier" not in log
+    assert (data_dir / "models" / "ACTIVE").read_text().strip() == trained_model
 
     def routed_alert() -> dict[str, Any] | None:
         items = httpx.get(f"{base}/api/alerts", headers=duty).json()["items"]

@@ -121,12 +121,15 @@ def test_an_upload_is_refused_before_its_body_is_read_unless_signed_in_and_bound
     assert too_big.startswith("HTTP/1.1 413"), too_big
     json_body = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     assert _raw_post(base, "/api/alerts", length=5 * 1024 * 1024, headers=json_body).startswith("HTTP/1.1 413")
-    # Within the route's own limit, a signed-in upload larger than the default body limit goes through.
-    rows = "工单编号,标题,主要内容,来电时间\n" + "".join(
-        f"GD{n:07d},第{n}号工单,{'养殖场异味扰民' * 160},2026-03-01 09:00:00\n" for n in range(1000)
+    # Within the route's own limit, a signed-in upload larger than the default body limit goes through. Its
+    # bulk is in the long handling results, kept beside each post: every row's text is analysed within the
+    # request, and it is the size of the body that is tested here, not how fast a thousand posts are analysed.
+    rows = "工单编号,标题,主要内容,来电时间,处理结果\n" + "".join(
+        f"GD{n:07d},第{n}号工单,{'养殖场异味扰民' * 20},2026-03-01 09:00:00,{'已到现场核查并回复群众' * 1200}\n"
+        for n in range(100)
     )
     assert len(rows.encode()) > 3 * 1024 * 1024
     files = {"file": ("orders.csv", rows.encode(), "text/csv")}
     auth = {"Authorization": f"Bearer {token}"}
     imported = httpx.post(f"{base}/api/posts/import", headers=auth, files=files, timeout=300)
-    assert imported.status_code == 200 and imported.json()["imported"] == 1000, imported.text[:300]
+    assert imported.status_code == 200 and imported.json()["imported"] == 100, imported.text[:300]

@@ -103,6 +103,13 @@ def server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathF
         yield running
 
 
+@pytest.fixture(scope="package")
+def reading_server(chromium: str, trained_model: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the modules that only read (walk pages, fetch documents): each start costs seconds."""
+    with serve(tmp_path_factory) as running:
+        yield running
+
+
 @contextmanager
 def serve(
     tmp_path_factory: pytest.TempPathFactory, *, now: str | None = None, seed: Callable[[], None] | None = None

@@ -13,6 +13,12 @@ from tests.e2e.conftest import SHOTS, Person, Server
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def server(reading_server: Server) -> Server:
+    """These tests only read pages, so they share the server of the other modules that only read."""
+    return reading_server
+
+
 def _offline(person: Person, server: Server) -> list[str]:
     """Cut the browser off from every host but ours; returns the list every outside request lands in.
 

@@ -12,6 +12,13 @@ from tests.walk import walk
 NARROW = {"width": 360, "height": 740}
 ROLES = ("admin", "duty", "leader", "production-head", "production-staff")
 
+
+@pytest.fixture(scope="module")
+def server(reading_server: Server) -> Server:
+    """These tests only read pages, so they share the server of the other modules that only read."""
+    return reading_server
+
+
 # How far the page scrolls sideways, and the widest elements sticking out (to say what to fix).
 OVERFLOW = """() => {
   const root = document.scrollingElement;
