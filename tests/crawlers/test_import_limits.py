@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-import time
 import zipfile
 from pathlib import Path
 
@@ -142,9 +141,8 @@ def test_reads_do_not_wait_for_the_writer_and_a_write_lock_timeout_is_a_503(
     writer = sqlite3.connect(db.removeprefix("sqlite:///"), isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # a long import holds the write lock
     try:
-        started = time.monotonic()
-        listed = client.get("/api/alerts", headers=duty)
-        assert listed.status_code == 200 and time.monotonic() - started < 1.0
+        # The writer never lets go here: a read that waited for the lock would end in the 1 s busy 503, not a 200.
+        assert client.get("/api/alerts", headers=duty).status_code == 200
         assert client.get("/api/posts", headers=duty).status_code == 200
         written = client.post("/api/alerts", headers=duty, json={"title": "来电", "content": "养殖场异味扰民"})
         assert written.status_code == 503, written.text
