@@ -4,18 +4,24 @@ searched post as a case, the workbench, search and the alert list."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 
 from tests.factories import get_alert, get_user, make_alert, make_post
 from tests.web.helpers import act, csrf_of, sign_in, walk
 
+# Shifts and deadlines are set from the clock: a Monday after New Year, in a year the holiday library may not cover.
+AFTER_NEW_YEAR = datetime(2027, 1, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 # These tests are about pages, not storage: SQLite is enough (the flows run on both backends in tests/alerts).
 pytestmark = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 
 
+@time_machine.travel(AFTER_NEW_YEAR, tick=True)
 def test_console_shows_who_is_on_duty_and_takes_a_handover(client: TestClient, people: None) -> None:
     from alerts.roster import service as roster
     from core.db import session_scope
@@ -135,6 +141,7 @@ def test_duty_turns_a_searched_post_into_an_alert(client: TestClient, people: No
     assert f"/alerts/{alert_id}" in str(again.url) and "该帖子已在这条预警中" in again.text
 
 
+@time_machine.travel(AFTER_NEW_YEAR, tick=True)
 def test_workbench_lists_overdue_first_and_the_heads_queues(client: TestClient, people: None) -> None:
     from alerts.cases.models import Alert
     from core.db import session_scope
@@ -170,6 +177,7 @@ def test_search_links_only_to_cases_the_user_may_open(client: TestClient, people
     assert f'href="/alerts/{alert_id}"' in client.get("/search", params={"q": "养鸡场"}).text
 
 
+@time_machine.travel(AFTER_NEW_YEAR, tick=True)
 def test_alert_list_filters_overdue_and_title(client: TestClient, people: None) -> None:
     from alerts.cases.models import Alert
     from core.db import session_scope
