@@ -14,6 +14,7 @@ import typer
 
 from core.cli import fail
 from core.errors import MuqingError
+from core.textfiles import decode_local_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -160,11 +161,9 @@ def _read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise typer.BadParameter(f"无法读取文件 {path}：{exc.strerror}", param_hint="FILE") from exc
-    for encoding in ("utf-8-sig", "gb18030"):  # a notice saved from a browser on Windows may be GB18030
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_local_text(raw)  # a notice saved from a browser on Windows may be GB18030
+    if text is not None:
+        return text
     raise typer.BadParameter(f"{path} 不是 UTF-8 或 GB18030 编码的文本", param_hint="FILE")
 
 

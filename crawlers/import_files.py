@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from core.errors import InvalidInput
+from core.textfiles import decode_local_text
 
 # An XLSX is a zip of XML: what it unpacks to is bounded before anything parses it (zip bombs).
 MAX_XLSX_UNPACKED = 256 * 1024 * 1024
@@ -28,13 +29,8 @@ def read_rows(data: bytes, *, filename: str) -> Iterator[tuple[int, dict[str, st
     if filename.lower().endswith((".xlsx", ".xlsm")):
         yield from _xlsx_rows(data)
         return
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_local_text(data)
+    if text is None:
         raise InvalidInput("文件既不是 UTF-8 也不是 GBK 编码的 CSV", details={"field": "file"})
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)

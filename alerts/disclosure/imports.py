@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from alerts.disclosure.format import CARRIED_OVER
 from core.errors import InvalidInput
+from core.textfiles import decode_local_text
 from core.timeutil import local_zone
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -92,13 +93,8 @@ def read_table(data: bytes, *, filename: str) -> Iterator[tuple[int, dict[str, A
 
 
 def _csv(data: bytes) -> Iterator[list[Any]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_local_text(data)
+    if text is None:
         raise InvalidInput("CSV 文件编码无法识别（应为 UTF-8 或 GB18030）", details={"field": "file"})
     yield from csv.reader(io.StringIO(text))
 
