@@ -41,7 +41,7 @@ from api.routes import (
     stats,
 )
 from api.serving import install_log_redaction
-from core.db import reading
+from core.db import reading, storable
 from core.errors import MuqingError, ServiceUnavailable, error_body, http_status
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = jsonable_encoder(exc.errors())
+    # The errors echo the input; a lone surrogate in it (half an emoji, sent escaped in JSON) cannot be encoded
+    # in the answer, and the 422 would become a 500.
+    errors = storable(jsonable_encoder(exc.errors()))
     fields = ["/".join(str(part) for part in error.get("loc", ())) for error in errors]
     return JSONResponse(
         {"detail": errors, "code": "invalid_input", "message": f"请求字段有误：{', '.join(fields)}"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -202,31 +203,62 @@ def transaction_cache(session: Session, name: str, *, depends_on: tuple[type, ..
     return session.info.setdefault(key, {})
 
 
-def holds_nul(value: object) -> bool:
-    """True when ``value`` (a string, or any nesting of dicts, lists and tuples, keys too) holds a NUL character."""
+# What neither database can store: NUL (PostgreSQL text and JSON refuse it) and a lone UTF-16 surrogate (not
+# encodable as UTF-8, so both drivers fail; JSON bodies and APIs can carry one as ``\ud83d`` alone, the half of
+# a broken emoji).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: object) -> str | None:
+    """The first NUL or lone surrogate in ``value`` (a string, or any nesting of dicts, lists and tuples, keys too)."""
     if isinstance(value, str):
-        return "\x00" in value
+        found = _UNSTORABLE.search(value)
+        return found.group() if found else None
     if isinstance(value, dict):
-        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+        items: list[object] = [part for pair in value.items() for part in pair]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return None
+    for item in items:
+        found_in = unstorable(item)
+        if found_in is not None:
+            return found_in
+    return None
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every NUL dropped and every lone surrogate replaced by U+FFFD, at any nesting (keys too)."""
+    if isinstance(value, str):
+        if not _UNSTORABLE.search(value):
+            return value
+        return re.sub("[\ud800-\udfff]", "\ufffd", value.replace("\x00", ""))
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return any(holds_nul(item) for item in value)
-    return False
+        return [storable(item) for item in value]
+    return value
+
+
+def unstorable_message(field: str, character: str) -> str:
+    """What a person is told when ``field`` holds ``character`` that cannot be stored (in Chinese)."""
+    if character == "\x00":
+        return f"字段 {field} 含有空字符（U+0000），无法保存，请删除后重试"
+    return f"字段 {field} 含有不成对的代理字符（U+{ord(character):04X}，多为残缺的表情符号），无法保存，请删除后重试"
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_nul(session: Session, _context: Any, _instances: Any) -> None:
-    # PostgreSQL text and JSON cannot hold U+0000 (SQLite can): one rule for both, named by field, instead of a
-    # DataError (a 500) on one database only. Crawled posts drop it before they get here (core.posts.bulk).
+def _refuse_unstorable(session: Session, _context: Any, _instances: Any) -> None:
+    # One rule for both databases, named by field, instead of a DataError or an encoding error (a 500) deep in a
+    # driver. Crawled posts are cleaned before they get here (core.posts.bulk).
     from core.errors import InvalidInput
 
     for instance in [*session.new, *session.dirty]:
         state = inspect(instance)
         for attribute in state.mapper.column_attrs:
-            if holds_nul(state.dict.get(attribute.key)):
-                raise InvalidInput(
-                    f"字段 {attribute.key} 含有空字符（U+0000），无法保存，请删除后重试",
-                    details={"field": attribute.key},
-                )
+            character = unstorable(state.dict.get(attribute.key))
+            if character is not None:
+                raise InvalidInput(unstorable_message(attribute.key, character), details={"field": attribute.key})
 
 
 @event.listens_for(Session, "after_flush")

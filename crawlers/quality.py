@@ -81,7 +81,7 @@ class Observer:
         if len(self.lengths) < MAX_LENGTHS:
             self.lengths.append(len(content))
         if len(content) >= 10:
-            digest = hashlib.sha1(content.encode("utf-8")).hexdigest()
+            digest = hashlib.sha1(content.encode("utf-8", "surrogatepass")).hexdigest()
             self.digests[digest] = self.digests.get(digest, 0) + 1
 
     def recheck(self, *, stored: int, fresh: str) -> None:

@@ -10,6 +10,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from core.cli import setup_logging
+from nlp.lines import text_field
 
 models_app = typer.Typer(help="Classifier versions: list, activate, retrain.", no_args_is_help=True)
 
@@ -27,14 +28,14 @@ def _read_post(raw: bytes) -> dict[str, Any]:
     row = json.loads(line)
     if not isinstance(row, dict):
         raise ValueError("expected a JSON object")
-    title, text = row.get("title"), row.get("text")
-    if title is not None and not isinstance(title, str):
-        raise ValueError('"title" must be a string')
-    if text is not None and not isinstance(text, str):
-        raise ValueError('"text" must be a string')
-    if not (text or "").strip() and not (title or "").strip():
+    title, text = text_field(row, "title"), text_field(row, "text")
+    try:
+        json.dumps(row.get("id"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError('"id" holds a lone surrogate (half of an emoji?)') from None
+    if not text.strip() and not title.strip():
         raise ValueError('"text" is missing or empty')
-    return {"id": row.get("id"), "title": title or "", "text": text or ""}
+    return {"id": row.get("id"), "title": title, "text": text}
 
 
 def classify(

@@ -17,6 +17,7 @@ import yaml
 
 from nlp.classifier import RELEVANT_CATEGORIES, Prediction
 from nlp.lexicon import lexicon
+from nlp.lines import text_field
 
 CATEGORIES = (*RELEVANT_CATEGORIES, "other")
 CHECK_SET = Path(__file__).resolve().parent / "corpus" / "checkset.yaml"
@@ -61,14 +62,19 @@ def read_labelled(path: Path) -> list[LabelledPost]:
                 continue
             try:
                 row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError("expected a JSON object")
+                title, text = text_field(row, "title"), text_field(row, "text")
+                if not text.strip() and not title.strip():
+                    raise ValueError('"text" is missing or empty')
                 category = row.get("category") or ("other" if row.get("relevant") is False else None)
                 if category not in CATEGORIES:
                     raise ValueError(f"category must be one of {', '.join(CATEGORIES)}")
                 posts.append(
                     LabelledPost(
                         id=str(row.get("id", number)),
-                        title=row.get("title") or "",
-                        text=row["text"],
+                        title=title,
+                        text=text,
                         category=category,
                         needs_response=row.get("needs_response"),
                         trap=row.get("trap"),

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from core.db import holds_nul
+from core.db import storable, unstorable
 from core.models import Post, PostLink, PostSignature
 from core.outbox import add_events
 from core.posts.dedupe import (
@@ -88,29 +88,19 @@ class _Incoming:
 
     @classmethod
     def of(cls, post: PostIn) -> _Incoming:
-        if holds_nul(post.extra) or "\x00" in (post.external_id or ""):
+        if any(unstorable(value) for value in (post.extra, post.external_id, post.url)):
             # The caller's post is left as it was given.
-            external_id = post.external_id.replace("\x00", "") if post.external_id else post.external_id
-            post = replace(post, extra=_without_nul(post.extra), external_id=external_id or None)
+            post = replace(
+                post, extra=storable(post.extra), external_id=storable(post.external_id) or None, url=storable(post.url)
+            )
         url = canonical_url(post.url, keep_fragment=post.keep_fragment) if post.url else None
         key = (post.source_id, post.external_id) if post.source_id is not None and post.external_id else None
         return cls(post, _text(post.title), _text(post.content), url, key)
 
 
 def _text(value: str | None) -> str:
-    # PostgreSQL text cannot hold NUL: one in a crawled page would fail the whole batch (SQLite stores the same).
-    return (value or "").replace("\x00", "").strip()
-
-
-def _without_nul(value: Any) -> Any:
-    # Nor can its JSON (``\u0000`` is refused even escaped): every string of ``extra``, keys included.
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_without_nul(item) for item in value]
-    return value
+    # A NUL or half an emoji in one crawled page would fail the whole batch on the database: drop or replace it.
+    return storable(value or "").strip()
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -136,6 +137,18 @@ class SourceSpider(scrapy.Spider):
         self.error_samples: list[dict[str, str]] = []
         self.quality = Observer()
         self._requested: set[tuple[str, str, bytes]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        """Scrapy's constructor hook; an item lost to an unexpected pipeline error is counted like any failure."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._item_error, signal=signals.item_error)
+        return spider
+
+    def _item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        # Scrapy logs such an item and forgets it; a run that lost posts must say so in its figures.
+        url = getattr(item, "url", None) or (response.url if response is not None else "")
+        self.fail("item_error", url, f"处理帖子时出错，该帖未保存（{failure.type.__name__}: {failure.value}）")
 
     @property
     def spec(self) -> SourceBase:

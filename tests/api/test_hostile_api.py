@@ -106,3 +106,27 @@ def test_a_nul_character_is_refused_naming_the_field_on_both_databases(
         f"/api/alerts/{alert_id}/transitions", headers=duty, json={"action": "acknowledge", "note": "已签收"}
     )
     assert done.status_code == 200 and done.json()["status"] == "acknowledged"
+
+
+def test_half_an_emoji_is_refused_naming_the_field_never_a_server_error(
+    client: TestClient, login: Login, people: None
+) -> None:
+    from tests.factories import make_alert, make_user
+
+    duty = {**login("duty"), "content-type": "application/json"}
+    alert_id = make_alert(title="西湾村养猪场污水横流")
+    # JSON may escape one half of a UTF-16 pair alone; no database and no UTF-8 answer can hold it.
+    body = '{"action": "acknowledge", "note": "已签收\\ud83d"}'
+    typed = client.post(f"/api/alerts/{alert_id}/transitions", headers=duty, content=body)
+    assert typed.status_code == 422, typed.text
+    assert typed.json()["code"] == "invalid_input" and "body/note" in typed.json()["message"]
+    # A field the route takes as free JSON reaches the storing rule, which names it the same way on both databases.
+    make_user("admin", "admin")
+    admin = {**login("admin"), "content-type": "application/json"}
+    town = client.get("/api/places", headers=admin).json()["items"][0]
+    free = client.patch(f"/api/places/{town['id']}", headers=admin, content='{"note": "\\udc00备注"}')
+    assert free.status_code == 422, free.text
+    assert free.json()["details"]["field"] == "note" and "U+DC00" in free.json()["detail"]
+    assert client.get(f"/api/alerts/{alert_id}", headers=duty).json()["status"] == "new"
+    kept = client.patch(f"/api/places/{town['id']}", headers=admin, json={"note": "备注😀"})
+    assert kept.status_code == 200 and kept.json()["note"] == "备注😀"

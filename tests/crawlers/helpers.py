@@ -67,3 +67,13 @@ def iso(value: datetime | None) -> str | None:
 def load_text(path: Path) -> str:
     """A fixture file as text."""
     return path.read_text(encoding="utf-8")
+
+
+class BreaksOnSlaughterPipeline:
+    """A pipeline with a bug: it raises on any item whose title names a slaughter point (counting tests)."""
+
+    def process_item(self, item: Any) -> Any:
+        """Raise on a slaughter-point title, pass everything else."""
+        if "屠宰点" in item.title:
+            raise RuntimeError("a bug in a pipeline")
+        return item

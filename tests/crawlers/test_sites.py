@@ -272,6 +272,25 @@ def test_bad_inputs_are_counted_reasons_and_the_crawl_goes_on(db: str, queued_jo
         }
     )
     assert malformed_json.status == "failed" and malformed_json.errors == {"malformed_json": 1}
+    half_emoji_spec = {
+        "name": "half-emoji",
+        "kind": "json_api",
+        "url": f"{base}/bad/half_emoji.json?p={{page}}",
+        "items": "data.list",
+        "has_more": "data.has_more",
+        "fields": {"id": "id", "title": "title", "content": "content.text", "published_at": "publish.time"},
+    }
+    half_emoji = crawl(half_emoji_spec)
+    assert half_emoji.status == "succeeded" and half_emoji.stored == 2, half_emoji
+    stored = {post.external_id: post for post in posts_by_url(base).values() if post.source_name == "half-emoji"}
+    assert stored["990101"].title == "养牛场粪水流进水渠\ufffd" and "流到田里\ufffd，" in stored["990101"].content
+    assert stored["990102"].title == "屠宰点夜里噪音大"
+    # An item lost to a bug in a pipeline is counted and named in the run, not only logged.
+    from crawlers.settings import ITEM_PIPELINES
+
+    pipelines = {**ITEM_PIPELINES, "tests.crawlers.helpers.BreaksOnSlaughterPipeline": 150}
+    broken = crawl({**half_emoji_spec, "name": "half-emoji-again"}, overrides={"ITEM_PIPELINES": pipelines})
+    assert broken.errors == {"item_error": 1} and broken.items == 2, broken
     malformed_feed = crawl({"name": "bad-feed", "kind": "rss", "start_urls": [f"{base}/bad/malformed_rss.xml"]})
     assert malformed_feed.errors.get("malformed_feed") == 1
 

@@ -36,6 +36,8 @@ def test_classify_answers_each_good_line_and_reports_bad_ones(trained_model: str
         json.dumps({"id": 7, "text": "金牛广场的红绿灯太短了"}, ensure_ascii=False),
         json.dumps(["a list"]),
         json.dumps({"id": "no-text", "title": 5}),
+        # Half of an emoji, escaped as JSON allows: no text can hold it; the lines after it are still answered.
+        '{"id": "half", "title": "", "text": "养猪场臭死了\\ud83d"}',
         json.dumps({"id": "b", "title": "", "text": "村里有人凌晨在家杀猪，不经检疫就卖肉。"}, ensure_ascii=False),
     ]
     done = muqing("classify", stdin=("\n".join(lines) + "\n").encode())
@@ -48,8 +50,9 @@ def test_classify_answers_each_good_line_and_reports_bad_ones(trained_model: str
     assert out[0]["relevant"] and out[0]["category"] == "pollution"
     assert not out[1]["relevant"] and out[1]["category"] == "other"
     errors = done.stderr.decode()
-    for number in (2, 4, 5):
+    for number in (2, 4, 5, 6):
         assert f"line {number}:" in errors
+    assert 'line 6: "text" holds a lone surrogate U+D83D at character 6' in errors
 
 
 def test_eval_prints_per_class_figures_and_the_confusion_matrix(trained_model: str, tmp_path: Path) -> None:

@@ -100,3 +100,35 @@ def test_a_crawled_batch_with_a_nul_in_extra_stores_every_post(db: str) -> None:
         stored = [session.get(Post, post_id) for _, post_id in outcomes]
         assert [post.extra for post in stored if post] == [clean, {"forum": "养殖吧"}]
         assert session.get(Post, single).extra == {"a": ["b"]}  # type: ignore[union-attr]
+
+
+def test_a_crawled_batch_with_half_an_emoji_stores_every_post(db: str) -> None:
+    # A JSON source can send one half of a UTF-16 pair alone ("\ud83d"): neither database driver can encode it,
+    # and before it was replaced it failed the whole crawl batch, good posts with it.
+    from cli import app  # noqa: F401  (the composition root wires the domains, as in a running process)
+    from core.db import session_scope
+    from core.models import Post
+    from core.posts import PostIn, store_many
+
+    batch = [
+        PostIn(
+            url="https://bbs.example.org/t/\ud83d",
+            title="养猪场污水直排\ud83d",
+            content="村民反映\udc00，臭气熏天😀",
+            author="网友\ud83d",
+            external_id="id-\udc00",
+            source_id=None,
+            extra={"floors\ud83d": ["楼主\udc00"]},
+        ),
+        PostIn(url=None, title="养鸡场夜间噪音", content="村民反映"),
+    ]
+    with session_scope() as session:
+        outcomes = store_many(session, posts=batch)
+    assert [outcome for outcome, _ in outcomes] == ["created", "created"]
+    with session_scope() as session:
+        post = session.get(Post, outcomes[0][1])
+        assert post is not None
+        assert (post.title, post.author) == ("养猪场污水直排\ufffd", "网友\ufffd")
+        assert post.content == "村民反映\ufffd，臭气熏天😀"
+        assert post.extra == {"floors\ufffd": ["楼主\ufffd"]}
+        assert post.url is not None and "\ud83d" not in post.url
