@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nlp.features import Extracted, locate
+from nlp.tokenize import stopwords
 
 REASON_LIMIT = 6
 # Only the strongest features are traced back to the text (the rest cannot change which phrases win).
@@ -64,8 +65,12 @@ def phrases(extracted: Extracted, weights: list[float], *, limit: int = REASON_L
         else:
             runs.append([position])
     found: dict[str, dict[str, Any]] = {}
+    stop = stopwords()
     for run in runs:
-        for window in _windows(run, scores):
+        for whole in _windows(run, scores):
+            window = _trimmed(whole, words, stop)
+            if not window:
+                continue
             start, end = words[window[0]][1], words[window[-1]][2]
             term = doc.original(start, end)
             if len(term) < 2 or not term.isalpha():  # str.isalpha: every character a letter (term not empty)
@@ -87,6 +92,16 @@ def phrases(extracted: Extracted, weights: list[float], *, limit: int = REASON_L
         if len(chosen) == limit:
             break
     return chosen
+
+
+def _trimmed(window: list[int], words: list[tuple[str, int, int, int]], stop: frozenset[str]) -> list[int]:
+    """``window`` without the function words at its ends (了, 的, 现在 …), so a reason reads as a phrase."""
+    first, last = 0, len(window)
+    while first < last and words[window[first]][0] in stop:
+        first += 1
+    while last > first and words[window[last - 1]][0] in stop:
+        last -= 1
+    return window[first:last]
 
 
 def _windows(run: list[int], scores: list[float]) -> list[list[int]]:

@@ -101,3 +101,18 @@ def test_a_short_post_needs_a_less_sure_probability_than_a_long_letter() -> None
     model = TextModel(Settings(relevant_threshold=0.99, short_length=100, short_threshold=0.95))
     assert model.threshold(40) == 0.95 and model.threshold(99) == 0.95
     assert model.threshold(100) == 0.99 and model.threshold(1500) == 0.99
+
+
+def test_a_reason_neither_starts_nor_ends_with_a_function_word() -> None:
+    from nlp.features import extract
+    from nlp.reasons import phrases
+
+    text = "这里是县城所在地的物流服务中心"
+    extracted = extract("", text)
+    # Every character weighs the same, so the strongest run of words spans the whole clause, 是 and 的 included.
+    found = phrases(extracted, [1.0] * len(extracted.doc.clean))
+    terms = [reason["term"] for reason in found]
+    assert terms and all(term[0] not in "这是的" and term[-1] not in "是的" for term in terms), terms
+    # Trimming never moves a reason off its words: each is still found where it says.
+    for reason in found:
+        assert text[reason["start"] : reason["end"]] == reason["term"]
