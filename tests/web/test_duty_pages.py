@@ -106,6 +106,8 @@ def test_duty_enters_a_phone_call_as_a_case(client: TestClient, people: None) ->
     future = client.post("/alerts/new", data=fields)
     assert future.status_code == 422 and "收到时间不能晚于现在" in future.text
     assert "石桥镇养猪场夜间排污（来电）" in future.text, "what was typed stays in the form"
+    # As typed, not masked: a masked phone in the form would be stored masked when the form is sent again.
+    assert 'value="13800000000"' in future.text and 'value="王先生"' in future.text
     created = client.post("/alerts/new", data={**fields, "received_at": ""}, follow_redirects=True)
     assert created.status_code == 200 and "已创建" in created.text
     assert "王先生" in created.text and "电话" in created.text and "畜牧生产科" in created.text

@@ -180,3 +180,15 @@ def test_an_email_channel_saved_unchanged_keeps_its_recipients(client: TestClien
         channel = session.get(NotificationChannel, channel_id)
         assert channel is not None
         assert channel.config["to"] == ["office@example.org", f"{MOBILE}@139.com", "duty@example.org"]
+
+
+def test_a_search_shows_back_what_was_typed_so_sending_it_again_finds_the_same(
+    client: TestClient, people: None
+) -> None:
+    # Masked, the box would hold 138****8000: the next search (or the next page) would look for the stars.
+    sign_in(client, "duty")
+    for page, box in (("/search", 'name="q" value="{}"'), ("/alerts", 'name="q" value="{}"')):
+        typed = f"王先生 {MOBILE}"
+        shown = client.get(page, params={"q": typed})
+        assert shown.status_code == 200
+        assert box.format(typed) in shown.text, page
