@@ -9,6 +9,10 @@ The result is stored as ``Analysis.entities``::
      "organisations": ["兴旺生猪养殖场"],       # farms, slaughterhouses, companies, shops named in the text
      "phones": ["138****2716"],               # always masked
      "id_numbers": ["4101**********2356"]}    # always masked
+
+Places and organisations are read on the text with traditional characters made simplified
+(``nlp.traditional``): 柳河鎮 is 柳河镇, and a farm written 興旺養豬場 comes out as 兴旺养猪场, the form the
+gazetteer, the grouping of alerts and the search all use.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from core.district.data import District, district
 from core.privacy import find_id_numbers, find_phones
 from nlp.tokenize import tag
+from nlp.traditional import to_simplified
 
 # Endings of organisation names, longest first so "生猪养殖专业合作社" wins over "合作社".
 _ORG_ENDINGS = sorted(
@@ -184,6 +189,7 @@ def match_places(text: str) -> PlaceMatch:
     (石门村) or a text naming other towns leaves it unresolved, so no town counts a post that is not its own.
     """
     places = gazetteer()
+    text = to_simplified(text)
     if not places.any_name.search(text):
         return PlaceMatch([], [], [])
     towns = _named_towns(places, text)
@@ -232,6 +238,7 @@ def _owner(text: str, village: str, owning: list[Town], towns: tuple[Town, ...],
 def find_organisations(text: str) -> list[str]:
     """Names of farms, slaughterhouses, companies and shops written in ``text`` (generic mentions left out)."""
     names: list[str] = []
+    text = to_simplified(text)
     for match in _ORG.finditer(text):
         window = text[max(0, match.start() - _HEAD_WINDOW) : match.start()]
         head: list[str] = []
