@@ -188,8 +188,11 @@ def match_places(text: str) -> PlaceMatch:
     town that has it, else, when no town is named, to the one town that has it; a name several towns share
     (石门村) or a text naming other towns leaves it unresolved, so no town counts a post that is not its own.
     """
+    return _match_places(to_simplified(text))
+
+
+def _match_places(text: str) -> PlaceMatch:
     places = gazetteer()
-    text = to_simplified(text)
     if not places.any_name.search(text):
         return PlaceMatch([], [], [])
     towns = _named_towns(places, text)
@@ -237,8 +240,11 @@ def _owner(text: str, village: str, owning: list[Town], towns: tuple[Town, ...],
 
 def find_organisations(text: str) -> list[str]:
     """Names of farms, slaughterhouses, companies and shops written in ``text`` (generic mentions left out)."""
+    return _find_organisations(to_simplified(text))
+
+
+def _find_organisations(text: str) -> list[str]:
     names: list[str] = []
-    text = to_simplified(text)
     for match in _ORG.finditer(text):
         window = text[max(0, match.start() - _HEAD_WINDOW) : match.start()]
         head: list[str] = []
@@ -291,7 +297,9 @@ def extract(*, title: str, text: str) -> dict[str, Any]:
     # has the fewest) and every ID pattern at least four (dddd******xxx); about half of real posts have
     # fewer, and those patterns cost more than the rest of this function.
     digits = len(_DIGIT.findall(full))
-    found = match_places(full)
+    # One conversion for both readers: a pass over the post costs about as much as the cleaning step.
+    simple = to_simplified(full)
+    found = _match_places(simple)
     towns, villages = found.towns, found.villages
     village_names = [name for name in (_village_part(v, towns) for v in villages) if name]
     return {
@@ -299,7 +307,7 @@ def extract(*, title: str, text: str) -> dict[str, Any]:
         "towns": towns,
         "villages": villages,
         "unresolved_places": found.unresolved,
-        "organisations": find_organisations(full),
+        "organisations": _find_organisations(simple),
         "phones": find_phones(full) if digits >= 7 else [],
         "id_numbers": find_id_numbers(full) if digits >= 4 else [],
     }

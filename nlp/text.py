@@ -25,7 +25,7 @@ _TABLE = {**_FULL_WIDTH, **_SPACES, **_UPPER, **{code: code - 0xFEE0 + 32 for co
 
 
 def clean(text: str) -> str:
-    """``text`` with full-width ASCII half-width, spaces plain, letters lower-case, traditional simplified (same length)."""
+    """``text`` with full-width ASCII, spaces, upper case and traditional characters folded (same length)."""
     return text.translate(_table())
 
 
