@@ -9,6 +9,10 @@ The result is stored as ``Analysis.entities``::
      "organisations": ["兴旺生猪养殖场"],       # farms, slaughterhouses, companies, shops named in the text
      "phones": ["138****2716"],               # always masked
      "id_numbers": ["4101**********2356"]}    # always masked
+
+Places and organisations are read on the text with traditional characters made simplified
+(``nlp.traditional``): 柳河鎮 is 柳河镇, and a farm written 興旺養豬場 comes out as 兴旺养猪场, the form the
+gazetteer, the grouping of alerts and the search all use.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from core.district.data import District, district
 from core.privacy import find_id_numbers, find_phones
 from nlp.tokenize import tag
+from nlp.traditional import to_simplified
 
 # Endings of organisation names, longest first so "生猪养殖专业合作社" wins over "合作社".
 _ORG_ENDINGS = sorted(
@@ -183,6 +188,10 @@ def match_places(text: str) -> PlaceMatch:
     town that has it, else, when no town is named, to the one town that has it; a name several towns share
     (石门村) or a text naming other towns leaves it unresolved, so no town counts a post that is not its own.
     """
+    return _match_places(to_simplified(text))
+
+
+def _match_places(text: str) -> PlaceMatch:
     places = gazetteer()
     if not places.any_name.search(text):
         return PlaceMatch([], [], [])
@@ -231,6 +240,10 @@ def _owner(text: str, village: str, owning: list[Town], towns: tuple[Town, ...],
 
 def find_organisations(text: str) -> list[str]:
     """Names of farms, slaughterhouses, companies and shops written in ``text`` (generic mentions left out)."""
+    return _find_organisations(to_simplified(text))
+
+
+def _find_organisations(text: str) -> list[str]:
     names: list[str] = []
     for match in _ORG.finditer(text):
         window = text[max(0, match.start() - _HEAD_WINDOW) : match.start()]
@@ -284,7 +297,9 @@ def extract(*, title: str, text: str) -> dict[str, Any]:
     # has the fewest) and every ID pattern at least four (dddd******xxx); about half of real posts have
     # fewer, and those patterns cost more than the rest of this function.
     digits = len(_DIGIT.findall(full))
-    found = match_places(full)
+    # One conversion for both readers: a pass over the post costs about as much as the cleaning step.
+    simple = to_simplified(full)
+    found = _match_places(simple)
     towns, villages = found.towns, found.villages
     village_names = [name for name in (_village_part(v, towns) for v in villages) if name]
     return {
@@ -292,7 +307,7 @@ def extract(*, title: str, text: str) -> dict[str, Any]:
         "towns": towns,
         "villages": villages,
         "unresolved_places": found.unresolved,
-        "organisations": find_organisations(full),
+        "organisations": _find_organisations(simple),
         "phones": find_phones(full) if digits >= 7 else [],
         "id_numbers": find_id_numbers(full) if digits >= 4 else [],
     }

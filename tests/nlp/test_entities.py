@@ -69,3 +69,27 @@ def test_a_village_of_another_town_than_the_one_named_is_unresolved() -> None:
     found = extract(title="", text="石桥镇的养殖户说，前进村那边也有死猪。")
     assert found["towns"] == ["石桥镇"]
     assert found["unresolved_places"] == ["前进村"]
+
+
+def test_places_written_in_traditional_characters_are_the_same_towns_and_villages() -> None:
+    # 柳河鎮 / 前進村 / 龍泉鎮 / 雙塘鎮 are how a traditional input method writes the gazetteer's names.
+    pairs = [
+        ("柳河鎮前進村養豬場臭", "我們前進村離豬場很近。", "柳河镇前进村养猪场臭", "我们前进村离猪场很近。"),
+        ("", "龍泉鎮石門村路邊有死豬。", "", "龙泉镇石门村路边有死猪。"),
+        ("雙塘鎮新莊村養豬場臭味大", "", "双塘镇新庄村养猪场臭味大", ""),
+        ("", "新莊村的養雞場雞糞亂堆。", "", "新庄村的养鸡场鸡粪乱堆。"),
+    ]
+    for title, text, simple_title, simple_text in pairs:
+        found = extract(title=title, text=text)
+        twin = extract(title=simple_title, text=simple_text)
+        assert twin["towns"] and found == twin, (title, text)
+    assert extract(title="", text="龍泉鎮石門村路邊有死豬。")["villages"] == ["龙泉镇石门村"]
+    assert extract(title="雙塘鎮新莊村養豬場臭味大", text="")["unresolved_places"] == ["新庄村"]
+    assert extract(title="", text="新莊村的養雞場雞糞亂堆。")["towns"] == ["柳河镇"]
+
+
+def test_a_farm_named_in_traditional_characters_has_its_simplified_name() -> None:
+    # The simplified form is the one alert grouping compares, so both spellings point at one farm.
+    found = extract(title="投訴", text="興旺生豬養殖場的糞水流到村裡的魚塘。")
+    assert found["organisations"] == extract(title="投诉", text="兴旺生猪养殖场的粪水流到村里的鱼塘。")["organisations"]
+    assert found["organisations"] == ["兴旺生猪养殖场"]
