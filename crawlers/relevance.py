@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from core.district import data as district_data
+from core.traditional import to_simplified
 
 _NOT_GROUPS = {"version", "traps", "urgent"}
 
@@ -42,8 +43,9 @@ def _build(lexicon: district_data.Lexicon, district: district_data.District) -> 
 
 
 def mentions_place(text: str, lexicon: Lexicon | None = None) -> bool:
-    """True when the text names the district or one of its towns or villages."""
+    """True when the text (in simplified or traditional characters) names the district or a town or village."""
     lexicon = lexicon or load_lexicon()
+    text = to_simplified(text)
     return any(place in text for place in lexicon.places)
 
 
@@ -52,6 +54,8 @@ def judge(text: str, *, relevance: str, lexicon: Lexicon | None = None) -> str |
     if relevance == "all":
         return None
     lexicon = lexicon or load_lexicon()
+    # The lexicon and the place names are simplified: a post typed in traditional characters is read as its twin.
+    text = to_simplified(text)
     cleaned = text
     for trap in lexicon.traps:
         if trap in cleaned:

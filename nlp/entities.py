@@ -11,7 +11,7 @@ The result is stored as ``Analysis.entities``::
      "id_numbers": ["4101**********2356"]}    # always masked
 
 Places and organisations are read on the text with traditional characters made simplified
-(``nlp.traditional``): 柳河鎮 is 柳河镇, and a farm written 興旺養豬場 comes out as 兴旺养猪场, the form the
+(``core.traditional``): 柳河鎮 is 柳河镇, and a farm written 興旺養豬場 comes out as 兴旺养猪场, the form the
 gazetteer, the grouping of alerts and the search all use.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 
 from core.district.data import District, district
 from core.privacy import find_id_numbers, find_phones
+from core.traditional import to_simplified
 from nlp.tokenize import tag
-from nlp.traditional import to_simplified
 
 # Endings of organisation names, longest first so "生猪养殖专业合作社" wins over "合作社".
 _ORG_ENDINGS = sorted(

@@ -1,10 +1,10 @@
 """A post as the models read it: one cleaned string with offsets back to the title and text, cut into words.
 
 Cleaning maps character to character (full-width letters and digits to half-width, upper to lower case,
-every kind of space to a plain space, traditional characters to simplified ones: ``nlp.traditional``), so an
+every kind of space to a plain space, traditional characters to simplified ones: ``core.traditional``), so an
 offset in the cleaned string is the same offset in the original: reasons found on the cleaned string are
-spans of what the writer typed. Title and text are
-read as one document, the title first: nothing is decided by where a word stands.
+spans of what the writer typed. Title and text are read as one document, the title first: nothing is decided
+by where a word stands.
 
 Words come from the shared segmenter; a clause is a run of words between two marks that are not part
 of words (punctuation, spaces, line breaks), so no feature spans a comma.
@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from core.traditional import simplified_table
 from nlp.tokenize import cut
-from nlp.traditional import simplified_table
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _SPACES = dict.fromkeys(map(ord, "\u3000\u00a0\t\r\x0b\x0c"), ord(" "))

@@ -81,3 +81,22 @@ def test_the_lanshan_profile_seeds_its_towns_and_disabled_public_channels(db: st
         sources = list(session.scalars(select(Source).where(Source.name.in_(created))))
     assert sources and not any(source.enabled for source in sources)
     assert {source.kind for source in sources} >= {"people_liuyan", "gov_mailbox", "article", "import"}
+
+
+def test_the_relevance_gate_keeps_a_post_typed_in_traditional_characters(db: str) -> None:
+    # The gate runs before the classifier: a post it drops is never analysed, whatever cleaning would make of it.
+    from crawlers.relevance import judge, mentions_place
+
+    simplified = "村东头的养猪场把粪水排进水库，喝的水都是臭的。"
+    traditional = "村東頭的養豬場把糞水排進水庫，喝的水都是臭的。"
+    assert judge(simplified, relevance="livestock") is None
+    assert judge(traditional, relevance="livestock") is None
+    assert judge("鎮上的紅綠燈壞了三天", relevance="livestock") == "not_livestock"
+    # A place of the district typed in traditional characters (柳河鎮 for 柳河镇) is still that place.
+    from core.district import data as district_data
+    from core.traditional import simplified_table
+
+    traditional_of = {chr(simple): chr(traditional) for traditional, simple in simplified_table().items()}
+    name = next(n for n in district_data.district().names() if any(ch in traditional_of for ch in n))
+    written = "".join(traditional_of.get(ch, ch) for ch in name)
+    assert written != name and mentions_place(f"{written}有人反映")

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from core.traditional import simplified_table, to_simplified
 from nlp.text import clean, document
-from nlp.traditional import simplified_table, to_simplified
 
 # Our own wording, each post with its simplified twin and the category both must get.
 TWINS = [

