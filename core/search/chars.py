@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from core.traditional import to_simplified
+
 # Query tokens of at most this many characters are also matched as a character phrase; longer ones are
 # jieba words that the search-mode word field already holds (and a phrase over many characters costs more).
 SHORT_TOKEN = 2
@@ -18,8 +20,8 @@ _CHARACTER = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_\u3400-
 
 
 def char_tokens(text: str) -> list[str]:
-    """``text`` as character tokens: each CJK character alone, each run of other letters and digits whole."""
-    return _CHARACTER.findall(text.lower())
+    """``text`` as character tokens: each CJK character alone (traditional read as simplified), other runs whole."""
+    return _CHARACTER.findall(to_simplified(text).lower())
 
 
 def short_tokens(tokens: list[str]) -> list[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 
+from core.traditional import to_simplified
+
 SNIPPET_CHARS = 120
 LEAD_CHARS = 20
 ELLIPSIS = "…"
@@ -32,7 +34,9 @@ def _marked(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def _spans(patterns: list[re.Pattern[str]], text: str) -> list[tuple[int, int]]:
-    found = sorted(match.span() for pattern in patterns for match in pattern.finditer(text))
+    # Tokens are simplified (a query for 养猪场 matches 養豬場); the mapping keeps length, so spans are the original's.
+    folded = to_simplified(text)
+    found = sorted(match.span() for pattern in patterns for match in pattern.finditer(folded))
     merged: list[tuple[int, int]] = []
     for start, end in found:
         if merged and start < merged[-1][1]:

@@ -46,6 +46,23 @@ def test_an_edited_post_is_found_by_its_new_words_and_shown_with_its_new_title(s
     assert [hit.title for hit in page.hits] == ["鸭棚污水问题"]
 
 
+def test_a_post_typed_in_traditional_characters_is_found_by_simplified_words_and_marked_as_typed(
+    stack: Stack,
+) -> None:
+    loaded = load(EXAMPLES[:1])
+    with session_scope() as session:
+        post = session.get(Post, loaded.ids["manure"])
+        assert post is not None
+        post.title = "鴨棚污水問題"
+        post.content = "村東頭的鴨棚每天夜裡把糞水排進河溝，請儘快查處。"
+    assert found("鸭棚 粪水") == {loaded.ids["manure"]}
+    assert found("鴨棚") == {loaded.ids["manure"]}, "a traditional query finds it too"
+    assert found("溝") == {loaded.ids["manure"]}, "a single character, through the character fields"
+    (hit,) = search(query=SearchQuery(text="鸭棚 粪水")).hits
+    assert hit.title_html == "<mark>鴨棚</mark>污水問題"
+    assert "<mark>糞水</mark>" in hit.snippet_html
+
+
 def test_a_deleted_post_leaves_the_index(stack: Stack) -> None:
     from core.search.changes import mark_changed
 
