@@ -151,16 +151,21 @@ def reset_password(session: Session, *, user_id: int, password: str) -> User:
 def authenticate(session: Session, *, username: str, password: str) -> User:
     """The active user with these credentials, or AuthenticationFailed."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        # Hash anyway so timing does not tell which usernames exist.
-        _hasher.verify(password, _DUMMY_HASH)
-        raise AuthenticationFailed("用户名或密码错误")
-    valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
-    if not valid:
+    valid, new_hash = password_matches(password=password, password_hash=user.password_hash if user else None)
+    if user is None or not user.active or not valid:
         raise AuthenticationFailed("用户名或密码错误")
     if new_hash is not None:
         user.password_hash = new_hash
     return user
+
+
+def password_matches(*, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    """Whether ``password`` matches the stored hash, and a fresher hash to store when the parameters changed."""
+    if password_hash is None:
+        # Hash anyway so timing does not tell which usernames exist.
+        _hasher.verify(password, _DUMMY_HASH)
+        return False, None
+    return _hasher.verify_and_update(password, password_hash)
 
 
 _DUMMY_HASH = _hasher.hash("muqing-timing-equaliser")

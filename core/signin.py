@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Boolean, Index, String, delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, Session, mapped_column
 
+from core.db import reading
 from core.errors import AuthenticationFailed, TooManyAttempts
 from core.models import Base, User
-from core.service import authenticate
+from core.service import password_matches
 from core.timeutil import utcnow
 
 # After this many failures inside the window, further attempts wait until the oldest one leaves it.
@@ -60,23 +61,47 @@ def sign_in_user(session: Session, *, username: str, password: str, ip: str) -> 
     now = utcnow()
     username = username.strip()[:64]
     ip = ip[:64]
+    if session.in_transaction():
+        wait, stored = _throttle_and_hash(session, username=username, ip=ip, now=now)
+    else:
+        # The password hash takes ~0.1 s on purpose: on SQLite a writing transaction would hold the database's
+        # write lock all that time (every sign-in, and every guess, stalling crawls and alerts). So the
+        # throttle and the stored hash are read as a reader, and the hash is checked with no transaction open.
+        with reading():
+            wait, stored = _throttle_and_hash(session, username=username, ip=ip, now=now)
+        session.commit()
+    if wait:
+        raise TooManyAttempts(f"登录失败次数过多，请 {wait} 分钟后再试", details={"minutes": wait})
+    user_id, active, password_hash = stored or (None, False, None)
+    valid, new_hash = password_matches(password=password, password_hash=password_hash)
+    user = session.get(User, user_id) if valid and active and user_id is not None else None
+    if user is not None and (not user.active or user.password_hash != password_hash):
+        # Changed between the read and now (deactivated, or a new password set): decide on the row as it is.
+        valid, new_hash = password_matches(password=password, password_hash=user.password_hash)
+        user = user if valid and user.active else None
+    if user is None:
+        # Committed here because the caller rolls back its own transaction on the error.
+        session.add(LoginAttempt(username=username, ip=ip, at=now, succeeded=False))
+        session.commit()
+        raise AuthenticationFailed("用户名或密码错误")
+    if new_hash is not None:
+        user.password_hash = new_hash
+    session.add(LoginAttempt(username=username, ip=ip, at=now, succeeded=True))
+    return user
+
+
+def _throttle_and_hash(
+    session: Session, *, username: str, ip: str, now: datetime
+) -> tuple[int, tuple[int, bool, str] | None]:
+    """Minutes to wait before another attempt (0: none), and the user's id, active flag and password hash."""
     since = now - WINDOW
     by_user = _recent_failures(
         session, column=LoginAttempt.username, value=username, since=since, limit=MAX_FAILURES_PER_USER
     )
     by_ip = _recent_failures(session, column=LoginAttempt.ip, value=ip, since=since, limit=MAX_FAILURES_PER_IP)
     wait = max(_wait_minutes(by_user, MAX_FAILURES_PER_USER, now), _wait_minutes(by_ip, MAX_FAILURES_PER_IP, now))
-    if wait:
-        raise TooManyAttempts(f"登录失败次数过多，请 {wait} 分钟后再试", details={"minutes": wait})
-    try:
-        user = authenticate(session, username=username, password=password)
-    except AuthenticationFailed:
-        # Committed here because the caller rolls back its own transaction on the error.
-        session.add(LoginAttempt(username=username, ip=ip, at=now, succeeded=False))
-        session.commit()
-        raise
-    session.add(LoginAttempt(username=username, ip=ip, at=now, succeeded=True))
-    return user
+    row = session.execute(select(User.id, User.active, User.password_hash).where(User.username == username)).first()
+    return wait, (int(row[0]), bool(row[1]), str(row[2])) if row is not None else None
 
 
 def purge_attempts(session: Session) -> None:

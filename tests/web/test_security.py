@@ -145,3 +145,50 @@ def test_a_section_user_sees_only_their_sections_cases(client: TestClient, peopl
     report = client.get("/reports?kind=week").text
     assert "畜牧生产科舆情处置工作周报" in report and "菜市场猪肉" not in report
     assert "菜市场猪肉" not in client.get("/reports?kind=week&section=4").text
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_others_can_write_while_a_password_is_checked(
+    client: TestClient, people: None, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hash takes ~0.1 s on purpose; SQLite has one writer, and a sign-in (or a guess) that held the write
+    # lock through it stalled every crawl, analysis and case step of the whole system meanwhile.
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    from core import signin
+    from tests.factories import PASSWORD
+
+    path = make_url(db).database
+    assert path
+    checked = signin.password_matches
+    lock: list[str] = []
+
+    def watched(*, password: str, password_hash: str | None) -> tuple[bool, str | None]:
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            lock.append("free")
+        except sqlite3.OperationalError as exc:
+            lock.append(str(exc))
+        finally:
+            other.close()
+        return checked(password=password, password_hash=password_hash)
+
+    monkeypatch.setattr(signin, "password_matches", watched)
+    assert client.post("/api/auth/token", data={"username": "duty", "password": PASSWORD}).status_code == 200
+    assert client.post("/api/auth/token", data={"username": "duty", "password": "guess"}).status_code == 401
+    assert client.post("/api/auth/token", data={"username": "nobody", "password": "guess"}).status_code == 401
+    sign_in(client, "leader")
+    assert lock == ["free"] * 4
+    # Each attempt is still recorded, and the throttle still counts the failures.
+    from sqlalchemy import func, select
+
+    from core.db import session_scope
+    from core.signin import LoginAttempt
+
+    with session_scope() as session:
+        attempts = session.execute(select(LoginAttempt.succeeded, func.count()).group_by(LoginAttempt.succeeded)).all()
+    assert dict(attempts) == {True: 2, False: 2}
