@@ -7,13 +7,16 @@ import unicodedata
 
 import numpy as np
 
+from core.traditional import to_simplified
+
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 MASK64 = (1 << 64) - 1
 
 
 def normalise(text: str) -> str:
-    """Text reduced to what a repost keeps: NFKC, lower case, no whitespace or punctuation."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+    """Text reduced to what a repost keeps: NFKC, simplified characters, lower case, no whitespace or punctuation."""
+    # A repost in traditional characters (a Hong Kong or Taiwan page quoting a mainland post) is the same text.
+    return _NOISE.sub("", to_simplified(unicodedata.normalize("NFKC", text)).lower())
 
 
 # Odd multipliers that spread each character of a shingle over the whole word, and splitmix64's finaliser.

@@ -15,6 +15,15 @@ def test_a_repost_with_other_spacing_and_punctuation_is_a_near_duplicate() -> No
     assert near_duplicate(simhash(LETTER), simhash(repost), max_bits=6)
 
 
+def test_a_repost_in_traditional_characters_is_the_same_text() -> None:
+    from core.traditional import simplified_table, to_simplified
+
+    traditional_of = {chr(simple): chr(traditional) for traditional, simple in simplified_table().items()}
+    typed = "".join(traditional_of.get(ch, ch) for ch in LETTER)  # 領導您好！我家住柳河鎮…
+    assert typed != LETTER and to_simplified(typed) == LETTER
+    assert hamming(simhash(LETTER), simhash(typed)) == 0
+
+
 def test_a_different_matter_is_not() -> None:
     other = "石桥镇河边发现一堆死猪，已经泡得发胀了，臭气熏天，不知道是谁扔的，请畜牧部门赶快来人处理。"
     assert hamming(simhash(LETTER), simhash(other)) > 10
