@@ -240,8 +240,8 @@ def storable(value: Any) -> Any:
     return value
 
 
-def unstorable_message(field: str, character: str) -> str:
-    """What a person is told when ``field`` holds ``character`` that cannot be stored (in Chinese)."""
+def _unstorable_message(field: str, character: str) -> str:
+    # What a person is told, in Chinese, when ``field`` holds a character no database can store.
     if character == "\x00":
         return f"字段 {field} 含有空字符（U+0000），无法保存，请删除后重试"
     return f"字段 {field} 含有不成对的代理字符（U+{ord(character):04X}，多为残缺的表情符号），无法保存，请删除后重试"
@@ -258,7 +258,7 @@ def _refuse_unstorable(session: Session, _context: Any, _instances: Any) -> None
         for attribute in state.mapper.column_attrs:
             character = unstorable(state.dict.get(attribute.key))
             if character is not None:
-                raise InvalidInput(unstorable_message(attribute.key, character), details={"field": attribute.key})
+                raise InvalidInput(_unstorable_message(attribute.key, character), details={"field": attribute.key})
 
 
 @event.listens_for(Session, "after_flush")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
-from core.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.models import Post, Section, Source, User
 
 # store_post lives with the rest of the storing rules; it is re-exported here for callers of core services.
@@ -146,17 +146,6 @@ def reset_password(session: Session, *, user_id: int, password: str) -> User:
     set_password(session, user=target, password=password)
     end_user_sessions(session, user_id=target.id)
     return target
-
-
-def authenticate(session: Session, *, username: str, password: str) -> User:
-    """The active user with these credentials, or AuthenticationFailed."""
-    user = session.scalar(select(User).where(User.username == username))
-    valid, new_hash = password_matches(password=password, password_hash=user.password_hash if user else None)
-    if user is None or not user.active or not valid:
-        raise AuthenticationFailed("用户名或密码错误")
-    if new_hash is not None:
-        user.password_hash = new_hash
-    return user
 
 
 def password_matches(*, password: str, password_hash: str | None) -> tuple[bool, str | None]:

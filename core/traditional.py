@@ -72,12 +72,12 @@ def _one_form(forms: list[str]) -> str | None:
 @cache
 def simplified_table() -> dict[int, int]:
     """``str.translate`` table from traditional and variant characters to simplified ones (built once)."""
-    to_simplified = dict(_entries(_CHARACTERS))
+    forms_of = dict(_entries(_CHARACTERS))
     simplified = {key for key, _ in _entries(_SIMPLIFIED)} | _KEPT
-    simplified.update(form for forms in to_simplified.values() for form in forms)
+    simplified.update(form for forms in forms_of.values() for form in forms)
 
     table: dict[int, int] = {}
-    for char, forms in to_simplified.items():
+    for char, forms in forms_of.items():
         target = _one_form(forms)
         if char not in simplified and target is not None and target != char:
             table[ord(char)] = ord(target)

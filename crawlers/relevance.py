@@ -44,9 +44,11 @@ def _build(lexicon: district_data.Lexicon, district: district_data.District) -> 
 
 def mentions_place(text: str, lexicon: Lexicon | None = None) -> bool:
     """True when the text (in simplified or traditional characters) names the district or a town or village."""
-    lexicon = lexicon or load_lexicon()
-    text = to_simplified(text)
-    return any(place in text for place in lexicon.places)
+    return _names_place(to_simplified(text), lexicon or load_lexicon())
+
+
+def _names_place(simplified: str, lexicon: Lexicon) -> bool:
+    return any(place in simplified for place in lexicon.places)
 
 
 def judge(text: str, *, relevance: str, lexicon: Lexicon | None = None) -> str | None:
@@ -60,7 +62,7 @@ def judge(text: str, *, relevance: str, lexicon: Lexicon | None = None) -> str |
     for trap in lexicon.traps:
         if trap in cleaned:
             cleaned = cleaned.replace(trap, " ")
-    local = mentions_place(text, lexicon)
+    local = _names_place(text, lexicon)
     strong = any(term in cleaned for terms in lexicon.groups.values() for term in terms)
     species = {term for term in lexicon.species if term in cleaned}
     livestock = strong or len(species) >= 2 or (len(species) == 1 and local)

@@ -10,7 +10,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from core.cli import setup_logging
-from nlp.lines import text_field
+from nlp.lines import post_row
 
 models_app = typer.Typer(help="Classifier versions: list, activate, retrain.", no_args_is_help=True)
 
@@ -24,17 +24,11 @@ def register(app: typer.Typer) -> None:
 
 
 def _read_post(raw: bytes) -> dict[str, Any]:
-    line = raw.decode("utf-8").lstrip("\ufeff")
-    row = json.loads(line)
-    if not isinstance(row, dict):
-        raise ValueError("expected a JSON object")
-    title, text = text_field(row, "title"), text_field(row, "text")
+    row, title, text = post_row(raw.decode("utf-8").lstrip("\ufeff"))
     try:
         json.dumps(row.get("id"), ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError('"id" holds a lone surrogate (half of an emoji?)') from None
-    if not text.strip() and not title.strip():
-        raise ValueError('"text" is missing or empty')
     return {"id": row.get("id"), "title": title, "text": text}
 
 

@@ -6,7 +6,6 @@ when a retrained model is compared with the active one before it may replace it.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import yaml
 
 from nlp.classifier import RELEVANT_CATEGORIES, Prediction
 from nlp.lexicon import lexicon
-from nlp.lines import text_field
+from nlp.lines import post_row
 
 CATEGORIES = (*RELEVANT_CATEGORIES, "other")
 CHECK_SET = Path(__file__).resolve().parent / "corpus" / "checkset.yaml"
@@ -61,12 +60,7 @@ def read_labelled(path: Path) -> list[LabelledPost]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                if not isinstance(row, dict):
-                    raise ValueError("expected a JSON object")
-                title, text = text_field(row, "title"), text_field(row, "text")
-                if not text.strip() and not title.strip():
-                    raise ValueError('"text" is missing or empty')
+                row, title, text = post_row(line)
                 category = row.get("category") or ("other" if row.get("relevant") is False else None)
                 if category not in CATEGORIES:
                     raise ValueError(f"category must be one of {', '.join(CATEGORIES)}")

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from fastapi.testclient import TestClient
@@ -60,22 +61,29 @@ def test_the_posts_export_keeps_a_title_with_control_characters(seeded: str, tmp
 
 def test_a_crawled_batch_with_a_nul_stores_every_post(db: str) -> None:
     # PostgreSQL text cannot hold NUL: before it was dropped, one such post failed its whole crawl batch there.
+    from core.posts import PostIn
+
+    post = _stored_beside_a_good_one(
+        PostIn(url=None, title="养猪场\x00污水\x01直排", content="正文\x00", author="网友\x00甲")
+    )
+    assert (post.title, post.content, post.author) == ("养猪场污水\x01直排", "正文", "网友甲")
+
+
+def _stored_beside_a_good_one(first: Any) -> Any:
+    """Store ``first`` and a plain post in one crawl batch; both must be created. Returns ``first`` as stored."""
     from cli import app  # noqa: F401  (the composition root wires the domains, as in a running process)
     from core.db import session_scope
     from core.models import Post
     from core.posts import PostIn, store_many
 
-    batch = [
-        PostIn(url=None, title="养猪场\x00污水\x01直排", content="正文\x00", author="网友\x00甲"),
-        PostIn(url=None, title="养鸡场夜间噪音", content="村民反映"),
-    ]
     with session_scope() as session:
-        outcomes = store_many(session, posts=batch)
+        outcomes = store_many(session, posts=[first, PostIn(url=None, title="养鸡场夜间噪音", content="村民反映")])
     assert [outcome for outcome, _ in outcomes] == ["created", "created"]
     with session_scope() as session:
         post = session.get(Post, outcomes[0][1])
         assert post is not None
-        assert (post.title, post.content, post.author) == ("养猪场污水\x01直排", "正文", "网友甲")
+        session.expunge(post)
+    return post
 
 
 def test_a_crawled_batch_with_a_nul_in_extra_stores_every_post(db: str) -> None:
@@ -105,12 +113,9 @@ def test_a_crawled_batch_with_a_nul_in_extra_stores_every_post(db: str) -> None:
 def test_a_crawled_batch_with_half_an_emoji_stores_every_post(db: str) -> None:
     # A JSON source can send one half of a UTF-16 pair alone ("\ud83d"): neither database driver can encode it,
     # and before it was replaced it failed the whole crawl batch, good posts with it.
-    from cli import app  # noqa: F401  (the composition root wires the domains, as in a running process)
-    from core.db import session_scope
-    from core.models import Post
-    from core.posts import PostIn, store_many
+    from core.posts import PostIn
 
-    batch = [
+    post = _stored_beside_a_good_one(
         PostIn(
             url="https://bbs.example.org/t/\ud83d",
             title="养猪场污水直排\ud83d",
@@ -119,16 +124,9 @@ def test_a_crawled_batch_with_half_an_emoji_stores_every_post(db: str) -> None:
             external_id="id-\udc00",
             source_id=None,
             extra={"floors\ud83d": ["楼主\udc00"]},
-        ),
-        PostIn(url=None, title="养鸡场夜间噪音", content="村民反映"),
-    ]
-    with session_scope() as session:
-        outcomes = store_many(session, posts=batch)
-    assert [outcome for outcome, _ in outcomes] == ["created", "created"]
-    with session_scope() as session:
-        post = session.get(Post, outcomes[0][1])
-        assert post is not None
-        assert (post.title, post.author) == ("养猪场污水直排\ufffd", "网友\ufffd")
-        assert post.content == "村民反映\ufffd，臭气熏天😀"
-        assert post.extra == {"floors\ufffd": ["楼主\ufffd"]}
-        assert post.url is not None and "\ud83d" not in post.url
+        )
+    )
+    assert (post.title, post.author) == ("养猪场污水直排\ufffd", "网友\ufffd")
+    assert post.content == "村民反映\ufffd，臭气熏天😀"
+    assert post.extra == {"floors\ufffd": ["楼主\ufffd"]}
+    assert post.url is not None and "\ud83d" not in post.url
