@@ -47,6 +47,23 @@ def reading() -> Iterator[None]:
         _reading.reset(token)
 
 
+@contextmanager
+def written_apart(session: Session) -> Iterator[None]:
+    """In a request that reads (a GET), a block that writes: in a transaction of its own, committed at its end.
+
+    A reader's transaction on SQLite cannot become the writer once another writer has committed after its first
+    read (SQLITE_BUSY_SNAPSHOT, answered at once, not after waiting): a download that logs a reveal would fail
+    whenever a crawl stored a batch meanwhile. So the read ends here, and the block begins as the writer.
+    """
+    session.commit()
+    token = _reading.set(False)
+    try:
+        yield
+        session.commit()
+    finally:
+        _reading.reset(token)
+
+
 def _sqlite_begin(conn: Any) -> None:
     if _reading.get():
         # A deferred transaction in WAL mode reads its snapshot while a writer works (a long import included).

@@ -13,6 +13,7 @@ from alerts.privacy import service as privacy
 from api.deps import CurrentUser, SessionDep, require_roles
 from api.masking import unmasked
 from core.bounds import IMPORT_BODY_LIMIT, Offset, RowId
+from core.db import written_apart
 from core.errors import InvalidInput
 from core.models import Post, PostSnapshot, RawPage
 from core.posts import raw_body
@@ -202,8 +203,8 @@ def raw_evidence(
         "X-Content-Type-Options": "nosniff",
     }
     if download:
-        privacy.reveal_post(session, user=user, post_id=post_id, where="api_evidence_download")
-        session.commit()
+        with written_apart(session):
+            privacy.reveal_post(session, user=user, post_id=post_id, where="api_evidence_download")
         headers["Content-Disposition"] = f'attachment; filename="post-{post_id}-evidence-{snapshot_id}.bin"'
         return Response(body, media_type="application/octet-stream", headers=headers)
     text = body.decode(snapshot.encoding or "utf-8", errors="replace")

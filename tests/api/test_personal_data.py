@@ -256,3 +256,49 @@ def test_numbers_in_a_post_address_are_masked_and_the_address_still_reads_as_one
     # The lead section's logged reveal shows the address as it was.
     revealed = client.post(f"/alerts/{alert}/reveal", data={"csrf": csrf_of(client.get(f"/alerts/{alert}").text)})
     assert url.replace("&", "&amp;") in revealed.text
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_download_is_logged_even_when_a_crawl_stores_posts_meanwhile(
+    client: TestClient, login: Login, case: tuple[int, int, int], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A GET reads as a WAL reader; the download's reveal is a write. Once another writer has committed after the
+    # page's first read, SQLite refuses to turn that reader into the writer, and the download was a 503.
+    import sqlite3
+    from collections.abc import Callable
+    from typing import Any
+
+    from sqlalchemy.engine import make_url
+
+    from alerts.privacy import service as privacy
+    from web.routes import search as web_search
+
+    post, snapshot, alert = case
+    auth = login("duty")
+    path = make_url(db).database
+    assert path
+
+    def after_a_crawl_commits(reveal: Callable[..., Any]) -> Callable[..., Any]:
+        def reveal_meanwhile(session: Any, **kwargs: Any) -> Any:
+            crawler = sqlite3.connect(path, timeout=30)  # the job runner, storing a batch of posts
+            with crawler:
+                crawler.execute(
+                    "INSERT INTO login_attempt (username, ip, at, succeeded) VALUES ('job', '', '2026-01-01', 1)"
+                )
+            crawler.close()
+            return reveal(session, **kwargs)
+
+        return reveal_meanwhile
+
+    monkeypatch.setattr(privacy, "reveal_post", after_a_crawl_commits(privacy.reveal_post))
+    monkeypatch.setattr(web_search, "reveal_post", after_a_crawl_commits(web_search.reveal_post))
+    api = client.get(f"/api/posts/{post}/evidence/{snapshot}/raw?download=true", headers=auth)
+    assert api.status_code == 200 and PHONE.encode() in api.content, api.text
+    sign_in(client, "duty")
+    page = client.get(f"/posts/{post}/evidence/{snapshot}/raw")
+    assert page.status_code == 200 and PHONE.encode() in page.content, page.text
+    events = client.get(f"/api/alerts/{alert}", headers=auth).json()["events"]
+    assert [e["data"]["where"] for e in events if e["action"] == "reveal"] == [
+        "api_evidence_download",
+        "web_evidence_download",
+    ]

@@ -18,6 +18,7 @@ from alerts.cases.models import Alert, AlertPost
 from alerts.cases.service import visible_alerts
 from alerts.privacy.service import case_of_post, get_visible_snapshot, may_reveal, reveal_post, searchable_cases
 from core.bounds import RowId
+from core.db import written_apart
 from core.errors import InvalidInput, NotFound
 from core.models import Post, Section, Source, User
 from core.posts import raw_body
@@ -196,8 +197,8 @@ def evidence_raw(session: SessionDep, user: WebUser, post_id: RowId, snapshot_id
     The original holds the personal data in full: a download is a reveal (lead section and duty, logged).
     """
     snapshot = get_visible_snapshot(session, user=user, post_id=post_id, snapshot_id=snapshot_id)
-    reveal_post(session, user=user, post_id=post_id, where="web_evidence_download")
-    session.commit()
+    with written_apart(session):
+        reveal_post(session, user=user, post_id=post_id, where="web_evidence_download")
     headers = {
         "Content-Disposition": f'attachment; filename="post-{post_id}-evidence-{snapshot_id}.html"',
         "Content-Security-Policy": "default-src 'none'; sandbox",
